@@ -1,0 +1,24 @@
+# Enterprise: Knowledge-base for closed networks. Nothing that calls out to public services
+# (Math's mathml mode, SpamBlacklist's remote lists), two-factor authentication and abuse
+# filtering kept, stricter account defaults. Single sign-on and page-level access control
+# (PluggableAuth, OpenIDConnect, Lockdown) are in recipes/extensions.hcl for sites that can
+# reach Wikimedia's Gerrit: add them to the extensions list below.
+edition "enterprise" {
+  title    = "MediaWiki Enterprise"
+  version  = "1.39.17.1"
+  inherits = "knowledge-base"
+
+  remove = ["Math", "SpamBlacklist"]
+
+  settings = {
+    wgBlockDisablesLogin    = true
+    wgEmailConfirmToEdit    = true
+    wgAllowExternalImages   = false
+    wgPasswordAttemptThrottle = [{ count = 5, seconds = 300 }]
+  }
+
+  output "deb" {}
+  output "rpm" {}
+  output "tarball" { compression = ["gz", "xz"] }
+  output "image" { tags = ["1.39", "1.39.17"] }
+}

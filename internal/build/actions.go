@@ -1,0 +1,326 @@
+// Package build turns a project into the content-addressed graph of actions the engine
+// runs, and implements the commands that run it: lock (pin every source and record its
+// tree), build (produce every component's normalised tree and every edition's assembled
+// tree, then out/manifest.json) and plan. The unit of work is a component: a source is
+// fetched and unpacked once, each component's tree is made once and shared by every edition
+// that holds it, and an edition is assembled from those trees.
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/source"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// Options are what the CLI decides for a run.
+type Options struct {
+	Root     string          // project root
+	Fetcher  *source.Fetcher // carries the store, offline mode and network settings
+	Jobs     int             // parallel actions; also files hashed at once within one
+	Observer func(engine.Event)
+	Out      string // output directory; default <Root>/out
+	// SourceDateEpoch, when set, clamps every source time (SOURCE_DATE_EPOCH semantics).
+	SourceDateEpoch *int64
+}
+
+func (o Options) store() *cache.Store { return o.Fetcher.Store }
+
+func (o Options) jobs() int { return max(o.Jobs, 1) }
+
+func (o Options) engineOptions() ([]engine.Option, error) {
+	dc, err := engine.NewDirCache(o.store().ActionsDir())
+	if err != nil {
+		return nil, err
+	}
+	opts := []engine.Option{engine.WithJobs(o.jobs()), engine.WithCache(dc), engine.WithCheck(o.stillThere)}
+	if o.Observer != nil {
+		opts = append(opts, engine.WithObserver(o.Observer))
+	}
+	return opts, nil
+}
+
+// stillThere says whether a cached action's output is still in the store (caches get pruned).
+func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
+	switch a.Kind {
+	case kindSource:
+		return o.store().HasSrc(out.Output)
+	case kindTree, kindEdition:
+		digest, _, err := parseTreeOutput(out.Output)
+		return err == nil && o.store().HasTree(digest)
+	}
+	return false
+}
+
+// Action kinds.
+const (
+	kindSource  = "source.fetch"
+	kindTree    = "component.tree"
+	kindEdition = "edition.tree"
+)
+
+// Action IDs.
+func sourceAction(id string) string    { return "source/" + id }
+func treeAction(id string) string      { return "tree/" + id }
+func editionAction(name string) string { return "edition/" + name }
+
+// key hashes an action's kind and canonical parameters (JSON of plain structs, whose
+// field order is fixed, and sorted slices).
+func key(kind string, params any) string {
+	b, err := json.Marshal(params)
+	if err != nil {
+		panic("build: action parameters must encode: " + err.Error())
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "mwedition-action-v1\x00%s\x00", kind)
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// container is the component whose source holds c's files: itself, or its core if bundled.
+func container(c spec.Component) string {
+	if c.Source.Kind == spec.Bundled {
+		return spec.ID(spec.Core, c.Source.Core)
+	}
+	return c.ID()
+}
+
+// treeOutput is how a tree action's result is recorded: the tree digest and the source time.
+func treeOutput(digest string, t int64) string { return digest + "@" + strconv.FormatInt(t, 10) }
+
+func parseTreeOutput(s string) (string, int64, error) {
+	d, ts, ok := strings.Cut(s, "@")
+	if !ok {
+		return s, 0, nil // edition trees carry no time
+	}
+	t, err := strconv.ParseInt(ts, 10, 64)
+	return d, t, err
+}
+
+// sourceParams identifies a source fetch: the pin, plus how it is verified.
+type sourceParams struct {
+	Pin       lock.Source
+	Signature string
+	KeyFile   string
+}
+
+// treeParams identifies a component tree: where it comes from and how it is cut out.
+type treeParams struct {
+	ID, Sub  string
+	Exclude  []string
+	Skip     []string
+	Source   string // key of the source action
+	GitInfo  *gitInfo
+	Expected string `json:"-"` // checked, not part of the identity
+}
+
+type gitInfo struct{ URL, Ref, Commit string }
+
+// componentActions returns the actions that produce component c's tree from its pin
+// (bundled components read their core's source, pinned by corePin). expect, when not
+// empty, is the tree digest the lock promises.
+func (o Options) componentActions(set spec.Set, c spec.Component, pin, containerPin lock.Source, expect string) []engine.Action {
+	cont := container(c)
+	contComp, _ := set.Component(cont)
+	sp := sourceParams{Pin: containerPin, Signature: contComp.Source.Signature, KeyFile: contComp.Source.KeyFile}
+	srcKey := key(kindSource, sp)
+	var acts []engine.Action
+	if cont == c.ID() {
+		rec := c.Source
+		acts = append(acts, engine.Action{
+			ID: sourceAction(c.ID()), Kind: kindSource, Key: srcKey, Where: rec.Range.String(),
+			Label: "fetch " + c.ID(),
+			Run: func(ctx context.Context) (engine.Outcome, error) {
+				id, err := o.Fetcher.Materialize(ctx, c.ID(), rec, containerPin)
+				return engine.Outcome{Output: id}, err
+			},
+		})
+	}
+	tp := treeParams{ID: c.ID(), Exclude: sorted(c.Exclude), Source: srcKey, Expected: expect}
+	switch c.Source.Kind {
+	case spec.Bundled:
+		tp.Sub = c.Source.Path
+	case spec.Git:
+		tp.GitInfo = &gitInfo{URL: c.Source.URL, Ref: c.Source.Ref, Commit: pin.Commit}
+	}
+	if c.Kind == spec.Core {
+		tp.Skip = bundledPaths(set, c.Name)
+	}
+	acts = append(acts, engine.Action{
+		ID: treeAction(c.ID()), Kind: kindTree, Key: key(kindTree, tp), Deps: []string{sourceAction(cont)},
+		Where: c.DeclRange.String(), Label: "tree " + c.ID(),
+		Run: func(ctx context.Context) (engine.Outcome, error) {
+			return o.makeTree(ctx, containerPin, tp)
+		},
+	})
+	return acts
+}
+
+// bundledPaths lists the sub-trees of a core's source that other recipes claim: they are
+// components of their own, so the core's tree leaves them out.
+func bundledPaths(set spec.Set, core string) []string {
+	var out []string
+	for _, c := range set.Components() {
+		if c.Source.Kind == spec.Bundled && c.Source.Core == core {
+			out = append(out, c.Source.Path)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp treeParams) (engine.Outcome, error) {
+	st := o.store()
+	srcID, err := source.ID(containerPin)
+	if err != nil {
+		return engine.Outcome{}, err
+	}
+	root, err := st.SrcRoot(srcID)
+	if err != nil {
+		return engine.Outcome{}, fmt.Errorf("source %s is not unpacked: %w", srcID, err)
+	}
+	rel := root
+	if tp.Sub != "" {
+		rel = root + "/" + tp.Sub
+	}
+	t, info, err := fstree.Scan(ctx, st.Path(rel), fstree.ScanOptions{Exclude: tp.Exclude, Skip: tp.Skip, Src: rel, Jobs: o.jobs()})
+	if err != nil {
+		return engine.Outcome{}, err
+	}
+	if t.Len() == 0 {
+		return engine.Outcome{}, fmt.Errorf("%s is empty in source %s: check the recipe's path", path.Join("/", tp.Sub), srcID)
+	}
+	if tp.GitInfo != nil {
+		if t, err = o.addGitInfo(t, *tp.GitInfo, info.MaxMTime); err != nil {
+			return engine.Outcome{}, err
+		}
+	}
+	if tp.Expected != "" && t.Digest() != tp.Expected {
+		return engine.Outcome{}, fmt.Errorf("tree is %s, but %s says %s: the source changed under the same pin, or the recipe's excludes did; run `mwedition lock --update %s` if that is expected",
+			t.Digest(), lock.FileName, tp.Expected, tp.ID[strings.IndexByte(tp.ID, '/')+1:])
+	}
+	if err := st.PutTree(t); err != nil {
+		return engine.Outcome{}, err
+	}
+	return engine.Outcome{Output: treeOutput(t.Digest(), info.MaxMTime), Bytes: info.Bytes}, nil
+}
+
+// addGitInfo adds the gitinfo.json MediaWiki's Special:Version reads when there is no .git,
+// so a component from git stays identifiable once packaged.
+func (o Options) addGitInfo(t fstree.Tree, g gitInfo, commitTime int64) (fstree.Tree, error) {
+	if _, ok := t.Lookup("gitinfo.json"); ok {
+		return t, nil
+	}
+	b, err := json.MarshalIndent(map[string]string{
+		"head": g.Ref, "headSHA1": g.Commit, "headCommitDate": strconv.FormatInt(commitTime, 10),
+		"branch": g.Ref, "remoteURL": g.URL,
+	}, "", "\t")
+	if err != nil {
+		return t, err
+	}
+	b = append(b, '\n')
+	sha, err := o.store().PutBytes(b)
+	if err != nil {
+		return t, err
+	}
+	return fstree.New(append(t.Entries(), fstree.Entry{Path: "gitinfo.json", Type: fstree.File, Size: int64(len(b)), Digest: sha, Src: cache.BlobRel(sha)}))
+}
+
+// editionParams identifies an assembled edition tree.
+type editionParams struct {
+	Name     string
+	Settings string // SHA-256 of the generated settings file
+	Members  []editionMember
+}
+
+type editionMember struct {
+	ID, Dir, Tree string
+}
+
+// SettingsFile is the name of the generated file that enables an edition's extensions and
+// skins, at the root of the edition's tree.
+const SettingsFile = "EditionSettings.php"
+
+func (o Options) editionActionFor(g resolve.Graph, e resolve.Edition) (engine.Action, error) {
+	settings, err := renderSettings(e, g)
+	if err != nil {
+		return engine.Action{}, err
+	}
+	sum := sha256.Sum256(settings)
+	ep := editionParams{Name: e.Name, Settings: hex.EncodeToString(sum[:])}
+	var deps []string
+	for _, m := range e.Members {
+		c, _ := g.Component(m.ID)
+		ep.Members = append(ep.Members, editionMember{ID: c.ID, Dir: c.InstallDir(), Tree: c.Tree})
+		deps = append(deps, treeAction(c.ID))
+	}
+	return engine.Action{
+		ID: editionAction(e.Name), Kind: kindEdition, Key: key(kindEdition, ep), Deps: deps,
+		Where: e.Decl.String(), Label: "edition " + e.Name,
+		Run: func(ctx context.Context) (engine.Outcome, error) {
+			return o.assemble(ep, settings)
+		},
+	}, nil
+}
+
+// assemble places each member's tree at its install directory and adds the settings file.
+func (o Options) assemble(ep editionParams, settings []byte) (engine.Outcome, error) {
+	st := o.store()
+	sha, err := st.PutBytes(settings)
+	if err != nil {
+		return engine.Outcome{}, err
+	}
+	gen, err := fstree.New([]fstree.Entry{{Path: SettingsFile, Type: fstree.File, Size: int64(len(settings)), Digest: sha, Src: cache.BlobRel(sha)}})
+	if err != nil {
+		return engine.Outcome{}, err
+	}
+	parts := []fstree.Tree{gen}
+	for _, m := range ep.Members {
+		t, err := st.Tree(m.Tree)
+		if err != nil {
+			return engine.Outcome{}, fmt.Errorf("%s: %w", m.ID, err)
+		}
+		if t, err = t.Place(m.Dir); err != nil {
+			return engine.Outcome{}, fmt.Errorf("%s: %w", m.ID, err)
+		}
+		parts = append(parts, t)
+	}
+	t, err := fstree.Merge(parts...)
+	if err != nil {
+		return engine.Outcome{}, fmt.Errorf("components overlap: %w", err)
+	}
+	if err := st.PutTree(t); err != nil {
+		return engine.Outcome{}, err
+	}
+	return engine.Outcome{Output: t.Digest(), Bytes: t.Size()}, nil
+}
+
+// clamp applies SOURCE_DATE_EPOCH to a source time.
+func (o Options) clamp(t int64) int64 {
+	if o.SourceDateEpoch != nil && t > *o.SourceDateEpoch {
+		return *o.SourceDateEpoch
+	}
+	return t
+}
+
+func utc(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }

@@ -1,0 +1,465 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/registration"
+	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/source"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// Lock pins every component the editions need and records its tree. Git refs already
+// locked keep their commit unless the component is named in update (by name or ID) or its
+// recipe changed; everything else is re-derived, which costs nothing when the cache has it.
+// The returned diagnostics include resolution errors; the caller writes the lock only
+// without errors.
+func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update []string) (lock.File, engine.Report, hcl.Diagnostics, error) {
+	want := map[string]bool{}
+	for _, u := range update {
+		found := false
+		for _, c := range set.Components() {
+			if c.Name == u || c.ID() == u {
+				want[c.ID()] = true
+				found = true
+			}
+		}
+		if !found {
+			return lock.File{}, engine.Report{}, nil, fmt.Errorf("--update %s: no recipe declares a component of that name", u)
+		}
+	}
+	l := &locker{o: o, set: set, prev: prev, update: want, done: map[string]lock.Component{}, errs: map[string]error{}}
+	ids, diags := resolve.Closure(set, func(id string) (registration.Info, error) {
+		c, err := l.component(ctx, id)
+		return c.Registry, err
+	})
+	var firstErr error
+	for _, id := range ids {
+		if _, err := l.component(ctx, id); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if ctx.Err() != nil {
+		return lock.File{}, l.report, diags, ctx.Err()
+	}
+	if firstErr != nil || diags.HasErrors() {
+		return lock.File{}, l.report, diags, firstErr
+	}
+	var cs []lock.Component
+	for _, id := range ids {
+		cs = append(cs, l.done[id])
+	}
+	lf := lock.New(cs)
+	_, d := resolve.Resolve(set, lf)
+	return lf, l.report, append(diags, d...), nil
+}
+
+type locker struct {
+	o      Options
+	set    spec.Set
+	prev   lock.File
+	update map[string]bool
+	done   map[string]lock.Component
+	errs   map[string]error
+	report engine.Report
+}
+
+func (l *locker) component(ctx context.Context, id string) (lock.Component, error) {
+	if c, ok := l.done[id]; ok {
+		return c, nil
+	}
+	if err, ok := l.errs[id]; ok {
+		return lock.Component{}, err
+	}
+	c, err := l.lockOne(ctx, id)
+	if err != nil {
+		l.errs[id] = err
+		return lock.Component{}, err
+	}
+	l.done[id] = c
+	return c, nil
+}
+
+func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error) {
+	c, ok := l.set.Component(id)
+	if !ok {
+		return lock.Component{}, fmt.Errorf("no recipe declares %s", id)
+	}
+	fp := lock.Fingerprint(l.set, c)
+	rec := c.Source
+	var pin, containerPin lock.Source
+	switch rec.Kind {
+	case spec.Tarball:
+		pin = lock.Source{Kind: rec.Kind, URL: rec.URL, SHA256: rec.SHA256}
+	case spec.Git:
+		pin = lock.Source{Kind: rec.Kind, URL: rec.URL, Ref: rec.Ref}
+		if prev, ok := l.prev.Lookup(id); ok && prev.Recipe == fp && !l.update[id] && prev.Source.Commit != "" {
+			pin.Commit = prev.Source.Commit
+		} else {
+			commit, err := l.o.Fetcher.ResolveGit(ctx, id, rec)
+			if err != nil {
+				return lock.Component{}, err
+			}
+			pin.Commit = commit
+		}
+	case spec.Dir:
+		t, _, err := l.o.Fetcher.ScanDir(ctx, id, rec, nil, l.o.jobs())
+		if err != nil {
+			return lock.Component{}, err
+		}
+		pin = lock.Source{Kind: rec.Kind, Path: rec.Path, SHA256: t.Digest()}
+	case spec.Bundled:
+		core, err := l.component(ctx, container(c))
+		if err != nil {
+			return lock.Component{}, fmt.Errorf("%s is bundled in %s: %w", id, container(c), err)
+		}
+		containerPin = core.Source
+		pin = lock.Source{Kind: rec.Kind, Of: container(c), Path: rec.Path, SHA256: core.Source.SHA256, Commit: core.Source.Commit}
+	}
+	if rec.Kind != spec.Bundled {
+		containerPin = pin
+	}
+	acts := l.o.componentActions(l.set, c, pin, containerPin, "")
+	if rec.Kind == spec.Bundled {
+		core, _ := l.set.Component(container(c))
+		acts = append(l.o.componentActions(l.set, core, containerPin, containerPin, "")[:1], acts...)
+	}
+	opts, err := l.o.engineOptions()
+	if err != nil {
+		return lock.Component{}, err
+	}
+	rep, err := engine.Run(ctx, acts, opts...)
+	l.merge(rep)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	out, _ := rep.Outcome(treeAction(id))
+	digest, mtime, err := parseTreeOutput(out.Output)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	tree, err := l.o.store().Tree(digest)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	srcID, err := source.ID(containerPin)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	root, err := l.o.store().SrcRoot(srcID)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	if rec.Kind == spec.Bundled {
+		root += "/" + rec.Path
+	}
+	fsys := os.DirFS(l.o.store().Path(root))
+	var info registration.Info
+	switch c.Kind {
+	case spec.Core:
+		info, err = registration.ReadCore(fsys)
+		if err == nil && info.Version != c.Version {
+			err = fmt.Errorf("the recipe says version %s, but the source's includes/Defines.php says %s", c.Version, info.Version)
+		}
+	case spec.Extension:
+		info, err = registration.ReadComponent(fsys, "extension.json")
+	case spec.Skin:
+		info, err = registration.ReadComponent(fsys, "skin.json")
+	}
+	if err != nil {
+		return lock.Component{}, &source.Error{Component: id, Source: pin.URL + pin.Path, Err: err}
+	}
+	files := 0
+	for i := 0; i < tree.Len(); i++ {
+		if tree.At(i).Type == fstree.File {
+			files++
+		}
+	}
+	return lock.Component{
+		ID: id, Recipe: fp, Source: pin, Tree: digest, Files: files, Bytes: tree.Size(),
+		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
+	}, nil
+}
+
+func (l *locker) merge(r engine.Report) {
+	l.report.Results = append(l.report.Results, r.Results...)
+	l.report.Executed += r.Executed
+	l.report.Cached += r.Cached
+	l.report.Failed += r.Failed
+	l.report.Skipped += r.Skipped
+}
+
+// version is the component's version string: the core's release; an extension's declared
+// version, or its core's when it declares none (as Debian versions bundled extensions);
+// plus, for git sources, the commit date and short hash, so every new pin sorts higher.
+func (l *locker) version(c spec.Component, info registration.Info, pin lock.Source, mtime int64) string {
+	if c.Kind == spec.Core {
+		return c.Version
+	}
+	v := info.Version
+	if v == "" {
+		v = "0"
+		if cont, ok := l.set.Component(container(c)); ok && cont.Kind == spec.Core {
+			v = cont.Version
+		} else if cores := coreVersions(l.set); len(cores) == 1 {
+			v = cores[0]
+		}
+	}
+	if pin.Kind == spec.Git {
+		v += "+git" + time.Unix(mtime, 0).UTC().Format("20060102") + "." + pin.Commit[:7]
+	}
+	return v
+}
+
+func coreVersions(set spec.Set) []string {
+	var out []string
+	for _, c := range set.Components() {
+		if c.Kind == spec.Core {
+			out = append(out, c.Version)
+		}
+	}
+	return out
+}
+
+// Graph builds the full action graph of a resolved project.
+func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Action, error) {
+	var acts []engine.Action
+	for _, rc := range g.Components {
+		c, _ := set.Component(rc.ID)
+		lc, _ := lk.Lookup(rc.ID)
+		containerPin := lc.Source
+		if c.Source.Kind == spec.Bundled {
+			core, ok := lk.Lookup(container(c))
+			if !ok {
+				return nil, fmt.Errorf("%s: its core %s is not locked; run mwedition lock", rc.ID, container(c))
+			}
+			containerPin = core.Source
+		}
+		acts = append(acts, o.componentActions(set, c, lc.Source, containerPin, lc.Tree)...)
+	}
+	for _, e := range g.Editions {
+		a, err := o.editionActionFor(g, e)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, a)
+	}
+	sort.Slice(acts, func(i, j int) bool { return acts[i].ID < acts[j].ID })
+	return acts, nil
+}
+
+// Prepare resolves the project against its lock and checks that dir sources did not change
+// since they were locked. It is what build, plan and graph start with.
+func Prepare(ctx context.Context, o Options, set spec.Set, lk lock.File) (resolve.Graph, []engine.Action, hcl.Diagnostics, error) {
+	g, diags := resolve.Resolve(set, lk)
+	if diags.HasErrors() {
+		return g, nil, diags, nil
+	}
+	for _, rc := range g.Components {
+		if rc.Source.Kind != spec.Dir {
+			continue
+		}
+		c, _ := set.Component(rc.ID)
+		t, _, err := o.Fetcher.ScanDir(ctx, rc.ID, c.Source, nil, o.jobs())
+		if err != nil {
+			return g, nil, diags, err
+		}
+		if t.Digest() != rc.Source.SHA256 {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
+				Detail:  fmt.Sprintf("The files of %s changed since they were locked. Run `mwedition lock --update %s`.", rc.ID, c.Name),
+				Subject: c.Source.Range.Ptr()})
+		}
+	}
+	if diags.HasErrors() {
+		return g, nil, diags, nil
+	}
+	acts, err := o.Graph(set, lk, g)
+	return g, acts, diags, err
+}
+
+// Result is what a build produced.
+type Result struct {
+	Report   engine.Report
+	Manifest Manifest
+}
+
+// Build runs the graph and writes out/manifest.json. Nothing under out/ changes unless
+// every action succeeded.
+func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, hcl.Diagnostics, error) {
+	g, acts, diags, err := Prepare(ctx, o, set, lk)
+	if err != nil || diags.HasErrors() {
+		return Result{}, diags, err
+	}
+	opts, err := o.engineOptions()
+	if err != nil {
+		return Result{}, diags, err
+	}
+	rep, err := engine.Run(ctx, acts, opts...)
+	if err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	m, err := o.manifest(g, rep)
+	if err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	if err := m.write(o.out()); err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	return Result{Report: rep, Manifest: m}, diags, nil
+}
+
+func (o Options) out() string {
+	if o.Out != "" {
+		return o.Out
+	}
+	return filepath.Join(o.Root, "out")
+}
+
+// Plan reports, without running anything, which actions are cached and which would run.
+func Plan(ctx context.Context, o Options, set spec.Set, lk lock.File) ([]engine.PlanItem, []engine.Action, hcl.Diagnostics, error) {
+	_, acts, diags, err := Prepare(ctx, o, set, lk)
+	if err != nil || diags.HasErrors() {
+		return nil, nil, diags, err
+	}
+	opts, err := o.engineOptions()
+	if err != nil {
+		return nil, nil, diags, err
+	}
+	items, err := engine.Plan(acts, opts...)
+	return items, acts, diags, err
+}
+
+// ErrNoLock is returned when the project has no lock yet.
+var ErrNoLock = errors.New(lock.FileName + " does not exist: run `mwedition lock` first")
+
+// ReadLock reads the project's lock, turning a missing file into ErrNoLock.
+func ReadLock(root string) (lock.File, error) {
+	lf, err := lock.Read(root)
+	if errors.Is(err, os.ErrNotExist) {
+		return lf, ErrNoLock
+	}
+	return lf, err
+}
+
+// Manifest is out/manifest.json: what a build produced, by digest. It carries no wall-clock
+// time: the same lock gives the same bytes.
+type Manifest struct {
+	Format     string              `json:"format"`
+	Editions   []ManifestEdition   `json:"editions"`
+	Components []ManifestComponent `json:"components"`
+}
+
+// ManifestEdition is one edition in the manifest.
+type ManifestEdition struct {
+	Name       string   `json:"name"`
+	Title      string   `json:"title"`
+	Version    string   `json:"version"`
+	Time       string   `json:"time"`
+	Tree       string   `json:"tree"`
+	Entries    int      `json:"entries"`
+	Bytes      int64    `json:"bytes"`
+	Members    []Member `json:"members"`
+	Extensions []string `json:"extensions"`
+	Skins      []string `json:"skins"`
+}
+
+// Member is one component of an edition in the manifest.
+type Member struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason"`
+}
+
+// ManifestComponent is one component in the manifest.
+type ManifestComponent struct {
+	ID           string              `json:"id"`
+	Version      string              `json:"version"`
+	Time         string              `json:"time"`
+	Tree         string              `json:"tree"`
+	Files        int                 `json:"files"`
+	Bytes        int64               `json:"bytes"`
+	Source       lock.Source         `json:"source"`
+	License      string              `json:"license,omitempty"`
+	OSDeps       map[string][]string `json:"osDependencies,omitempty"`
+	Abilities    []string            `json:"abilities,omitempty"`
+	InstallDir   string              `json:"installDir"`
+	SchemaUpdate bool                `json:"schemaUpdates,omitempty"`
+}
+
+func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) {
+	m := Manifest{Format: "mwedition-manifest-v1"}
+	for _, c := range g.Components {
+		mc := ManifestComponent{ID: c.ID, Version: c.Version, Time: utc(o.clamp(c.Time)), Tree: c.Tree, Files: c.Files, Bytes: c.Bytes,
+			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates}
+		if len(c.OSDeps) > 0 {
+			mc.OSDeps = map[string][]string{}
+			for f, p := range c.OSDeps {
+				mc.OSDeps[string(f)] = p
+			}
+		}
+		m.Components = append(m.Components, mc)
+	}
+	for _, e := range g.Editions {
+		out, ok := rep.Outcome(editionAction(e.Name))
+		if !ok {
+			return m, fmt.Errorf("edition %s produced no tree", e.Name)
+		}
+		t, err := o.store().Tree(out.Output)
+		if err != nil {
+			return m, err
+		}
+		me := ManifestEdition{Name: e.Name, Title: e.Title, Version: e.Version, Time: utc(o.clamp(e.Time)), Tree: t.Digest(),
+			Entries: t.Len(), Bytes: t.Size(), Extensions: nonNil(e.Extensions), Skins: nonNil(e.Skins)}
+		for _, mem := range e.Members {
+			me.Members = append(me.Members, Member{ID: mem.ID, Reason: mem.Reason})
+		}
+		m.Editions = append(m.Editions, me)
+	}
+	return m, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func (m Manifest) write(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	tmp, err := os.CreateTemp(dir, ".manifest.json.tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), filepath.Join(dir, "manifest.json"))
+}

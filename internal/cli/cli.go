@@ -1,0 +1,202 @@
+// Package cli is the mwedition command line: flags, environment, the clock, terminal
+// progress and every line printed. It is the only package that reads the environment or
+// prints; everything below it takes those as explicit inputs.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/load"
+	"github.com/mwedition/mwedition/internal/source"
+)
+
+// Exit codes, documented in --help.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1  // a build, fetch or lock failed, or the manifests are invalid
+	ExitMismatch = 2  // reserved for verify: a rebuilt artifact differs
+	ExitUsage    = 64 // wrong flags or arguments
+)
+
+type globals struct {
+	dir     string
+	cache   string
+	jobs    int
+	json    bool
+	offline bool
+	quiet   bool
+
+	stdout, stderr io.Writer
+	env            func(string) string
+	now            func() time.Time
+	isTTY          bool
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr, env: os.Getenv, now: time.Now, isTTY: isTerminal(stderr)}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ue usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintf(stderr, "mwedition: %v\nRun 'mwedition --help' for usage.\n", err)
+		return ExitUsage
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if g.json {
+		json.NewEncoder(stdout).Encode(map[string]any{"event": "error", "error": err.Error()})
+	}
+	fmt.Fprintf(stderr, "mwedition: %v\n", err)
+	return ExitFailure
+}
+
+type usageError struct{ error }
+
+// exitError ends the command with a code once its output has been written.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return "exit " + strconv.Itoa(e.code) }
+
+const rootHelp = `mwedition builds MediaWiki editions: MediaWiki core plus a chosen set of extensions and
+skins at pinned versions, described in HCL and built from one resolved, content-addressed
+dependency graph.
+
+A project holds recipes/*.hcl (where each component comes from), editions/*.hcl (which
+components make up each edition and which outputs to produce) and editions.lock (the exact
+pins). The usual cycle is:
+
+  mwedition validate        check the manifests
+  mwedition lock            pin every source and record its tree (writes editions.lock)
+  mwedition build           build everything the lock describes into out/
+  mwedition plan            see what a build would run and what is cached
+
+Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
+its sha256, and 'build --offline' builds from the cache alone.
+
+Environment:
+  SOURCE_DATE_EPOCH   clamp every source time to this Unix time (reproducible builds)
+  MWEDITION_CACHE     cache directory (default $XDG_CACHE_HOME/mwedition or ~/.cache/mwedition)
+  HTTPS_PROXY         proxy for downloads
+
+Exit codes: 0 success; 1 failure (invalid manifests, stale lock, fetch or build error);
+2 a verified artifact differs (verify); 64 wrong usage.`
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "mwedition",
+		Short:         "Build MediaWiki editions as packages, tarballs and images from one pinned graph",
+		Long:          rootHelp,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&g.dir, "dir", "C", ".", "project directory (holding recipes/ and editions/)")
+	pf.StringVar(&g.cache, "cache", "", "cache directory (default $MWEDITION_CACHE, else $XDG_CACHE_HOME/mwedition)")
+	pf.IntVarP(&g.jobs, "jobs", "j", runtime.NumCPU(), "actions and file hashes run at once")
+	pf.BoolVar(&g.json, "json", false, "print events and results as JSON lines on stdout (for CI)")
+	pf.BoolVar(&g.offline, "offline", false, "use only the cache; never download")
+	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress")
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g))
+	return root
+}
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageError{fmt.Errorf("%s takes no arguments (got %q)", cmd.CommandPath(), args)}
+	}
+	return nil
+}
+
+// project loads the manifests and prints their diagnostics; it fails on errors.
+func (g *globals) project() (load.Project, error) {
+	p, diags := load.Dir(g.dir)
+	g.diagnostics(p, diags)
+	if diags.HasErrors() {
+		return p, exitError{ExitFailure}
+	}
+	return p, nil
+}
+
+func (g *globals) diagnostics(p load.Project, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	if g.json {
+		enc := json.NewEncoder(g.stdout)
+		for _, d := range diags {
+			enc.Encode(jsonDiag(d))
+		}
+	}
+	writeDiagnostics(g.stderr, p.Files, diags)
+}
+
+func (g *globals) cacheDir() string {
+	if g.cache != "" {
+		return g.cache
+	}
+	if c := g.env("MWEDITION_CACHE"); c != "" {
+		return c
+	}
+	if x := g.env("XDG_CACHE_HOME"); x != "" {
+		return filepath.Join(x, "mwedition")
+	}
+	if h := g.env("HOME"); h != "" {
+		return filepath.Join(h, ".cache", "mwedition")
+	}
+	return filepath.Join(g.dir, ".cache")
+}
+
+func (g *globals) options(obs *observer) (build.Options, error) {
+	if g.jobs < 1 {
+		return build.Options{}, usageError{fmt.Errorf("--jobs must be at least 1")}
+	}
+	st, err := cache.Open(g.cacheDir())
+	if err != nil {
+		return build.Options{}, err
+	}
+	root, err := filepath.Abs(g.dir)
+	if err != nil {
+		return build.Options{}, err
+	}
+	o := build.Options{
+		Root: root, Jobs: g.jobs,
+		Fetcher: &source.Fetcher{Store: st, Root: root, Offline: g.offline, Now: g.now, GitEnv: os.Environ(),
+			Client: &http.Client{Transport: http.DefaultTransport, Timeout: 30 * time.Minute}},
+	}
+	if obs != nil {
+		o.Observer = obs.event
+	}
+	if s := g.env("SOURCE_DATE_EPOCH"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return o, usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a Unix time", s)}
+		}
+		o.SourceDateEpoch = &v
+	}
+	return o, nil
+}

@@ -1,0 +1,420 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/load"
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/resolve"
+)
+
+func newValidate(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate",
+		Short: "Check the manifests (and the lock, if there is one) without building",
+		Long: `Validate reads recipes/*.hcl and editions/*.hcl and reports every problem it finds, each
+with file:line:col and the offending source line: syntax errors, unknown blocks and
+arguments, wrong types, unknown or duplicate components, inheritance cycles, bad sha256
+or URLs. When editions.lock exists it also resolves the editions against it: MediaWiki
+version constraints, extension requirements and PHP versions, exactly as MediaWiki checks
+them when it loads an extension.`,
+		Example: "  mwedition validate\n  mwedition -C ~/my-editions validate --json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := g.project()
+			if err != nil {
+				return err
+			}
+			lk, err := build.ReadLock(g.dir)
+			switch {
+			case errors.Is(err, build.ErrNoLock):
+				g.say("ok: %d components, %d editions (no %s yet: run mwedition lock to check requirements)",
+					len(p.Set.Components()), len(p.Set.Editions()), lock.FileName)
+				return nil
+			case err != nil:
+				return err
+			}
+			gr, diags := resolve.Resolve(p.Set, lk)
+			g.diagnostics(p, diags)
+			if diags.HasErrors() {
+				return exitError{ExitFailure}
+			}
+			g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
+			for _, e := range gr.Editions {
+				g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
+			}
+			return nil
+		},
+	}
+}
+
+func newLock(g *globals) *cobra.Command {
+	var update []string
+	cmd := &cobra.Command{
+		Use:   "lock",
+		Short: "Pin every source the editions need and write editions.lock",
+		Long: `Lock fetches every component the editions use (and what their extension.json requires),
+verifies sha256 and signatures, computes each normalised tree, and writes editions.lock:
+sorted, stable, one entry per component with its exact source (sha256 or commit), tree
+digest, version string and source time.
+
+Git refs that are already locked keep their commit, as a lock should; name components
+with --update to move them to what their ref names now. Running lock twice gives
+identical bytes.`,
+		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := g.project()
+			if err != nil {
+				return err
+			}
+			prev, err := build.ReadLock(g.dir)
+			if err != nil && !errors.Is(err, build.ErrNoLock) {
+				return err
+			}
+			obs := g.observer("lock")
+			o, err := g.options(obs)
+			if err != nil {
+				return err
+			}
+			lf, rep, diags, err := build.Lock(cmd.Context(), o, p.Set, prev, update)
+			obs.finish()
+			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				g.say("%s not written: fix the errors above", lock.FileName)
+				return exitError{ExitFailure}
+			}
+			old, _ := prev.Encode()
+			if err := lock.Write(o.Root, lf); err != nil {
+				return err
+			}
+			now, _ := lf.Encode()
+			verb := "unchanged"
+			if string(old) != string(now) {
+				verb = "written"
+			}
+			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
+			g.say("%s %s: %d components", lock.FileName, verb, len(lf.Components))
+			return nil
+		},
+	}
+	cmd.Flags().StringSliceVar(&update, "update", nil, "move these components (names or IDs) to what their git ref names now")
+	return cmd
+}
+
+func newFetch(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "fetch",
+		Short: "Download and verify every locked source into the cache",
+		Long: `Fetch fills the cache with every source editions.lock pins, checking sha256 and
+signatures, so that a later 'build --offline' needs no network. Release tarballs are
+downloaded with retries; git remotes are mirrored.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, lk, err := g.projectAndLock()
+			if err != nil {
+				return err
+			}
+			obs := g.observer("fetch")
+			o, err := g.options(obs)
+			if err != nil {
+				return err
+			}
+			_, acts, diags, err := build.Prepare(cmd.Context(), o, p.Set, lk)
+			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				return exitError{ExitFailure}
+			}
+			var fetches []engine.Action
+			for _, a := range acts {
+				if strings.HasPrefix(a.ID, "source/") {
+					fetches = append(fetches, a)
+				}
+			}
+			rep, err := g.run(cmd, o, fetches, obs)
+			if err != nil {
+				return err
+			}
+			g.result(map[string]any{"event": "fetched", "sources": len(fetches), "executed": rep.Executed, "cached": rep.Cached})
+			g.say("fetched: %d sources (%d new, %d already in the cache)", len(fetches), rep.Executed, rep.Cached)
+			return nil
+		},
+	}
+}
+
+func (g *globals) projectAndLock() (load.Project, lock.File, error) {
+	p, err := g.project()
+	if err != nil {
+		return p, lock.File{}, err
+	}
+	lk, err := build.ReadLock(g.dir)
+	return p, lk, err
+}
+
+func (g *globals) run(cmd *cobra.Command, o build.Options, acts []engine.Action, obs *observer) (engine.Report, error) {
+	dc, err := engine.NewDirCache(o.Fetcher.Store.ActionsDir())
+	if err != nil {
+		return engine.Report{}, err
+	}
+	rep, err := engine.Run(cmd.Context(), acts, engine.WithJobs(o.Jobs), engine.WithCache(dc), engine.WithObserver(o.Observer))
+	obs.finish()
+	return rep, err
+}
+
+func newBuild(g *globals) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "build",
+		Short: "Build every edition the lock describes into out/",
+		Long: `Build runs the content-addressed graph: each source is fetched and unpacked once, each
+component's normalised tree is made once and shared by every edition holding it, and each
+edition's tree is assembled from those. Work whose inputs did not change is never redone:
+a second build runs nothing. out/manifest.json then lists every edition and component
+with its tree digest.
+
+Build refuses a missing or stale editions.lock and says which command fixes it.`,
+		Example: "  mwedition build\n  mwedition build --offline --json\n  SOURCE_DATE_EPOCH=1700000000 mwedition build",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, lk, err := g.projectAndLock()
+			if err != nil {
+				return err
+			}
+			obs := g.observer("build")
+			o, err := g.options(obs)
+			if err != nil {
+				return err
+			}
+			o.Out = out
+			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
+			obs.finish()
+			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				return exitError{ExitFailure}
+			}
+			r := res.Report
+			eds := []map[string]any{}
+			for _, e := range res.Manifest.Editions {
+				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "tree": e.Tree, "entries": e.Entries, "bytes": e.Bytes})
+				g.say("edition %-16s %-12s %s  %d entries, %s", e.Name, e.Version, e.Tree, e.Entries, humanBytes(e.Bytes))
+			}
+			g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds})
+			g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
+	return cmd
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func newPlan(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "plan",
+		Short: "Show what a build would run and what is cached",
+		Long: `Plan resolves the editions against editions.lock and lists every action of the build
+graph in the order it would run, marking which are already cached. It also shows each
+edition's components and why each is there (listed, inherited, or pulled in because
+another component requires it). Nothing is built or downloaded.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, lk, err := g.projectAndLock()
+			if err != nil {
+				return err
+			}
+			o, err := g.options(nil)
+			if err != nil {
+				return err
+			}
+			items, _, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
+			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				return exitError{ExitFailure}
+			}
+			gr, _ := resolve.Resolve(p.Set, lk)
+			if g.json {
+				enc := json.NewEncoder(g.stdout)
+				for _, it := range items {
+					enc.Encode(map[string]any{"event": "plan", "action": it.ID, "kind": it.Kind, "key": it.Key, "cached": it.Cached, "deps": it.Deps})
+				}
+			}
+			run := 0
+			for _, it := range items {
+				state := "cached"
+				if !it.Cached {
+					state = "run"
+					run++
+				}
+				g.say("%-6s %-16s %s", state, it.Kind, it.ID)
+			}
+			for _, e := range gr.Editions {
+				g.say("\nedition %s %s (%s):", e.Name, e.Version, e.Title)
+				for _, m := range e.Members {
+					c, _ := gr.Component(m.ID)
+					g.say("  %-40s %-28s %s", m.ID, c.Version, m.Reason)
+				}
+			}
+			g.say("\n%d actions: %d would run, %d cached", len(items), run, len(items)-run)
+			return nil
+		},
+	}
+}
+
+func newGraph(g *globals) *cobra.Command {
+	var dot bool
+	cmd := &cobra.Command{
+		Use:     "graph",
+		Short:   "Print the build graph (Graphviz with --dot)",
+		Example: "  mwedition graph --dot | dot -Tsvg > graph.svg",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, lk, err := g.projectAndLock()
+			if err != nil {
+				return err
+			}
+			o, err := g.options(nil)
+			if err != nil {
+				return err
+			}
+			_, acts, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
+			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
+			if diags.HasErrors() {
+				return exitError{ExitFailure}
+			}
+			if dot {
+				s, err := engine.DOT(acts)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(g.stdout, s)
+				return nil
+			}
+			for _, a := range acts {
+				fmt.Fprintf(g.stdout, "%s (%s) <- %s\n", a.ID, a.Kind, strings.Join(a.Deps, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT")
+	return cmd
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+func newCache(g *globals) *cobra.Command {
+	c := &cobra.Command{Use: "cache", Short: "Manage the content-addressed source cache"}
+	var rawURL, want string
+	add := &cobra.Command{
+		Use:   "add FILE",
+		Short: "Add a file obtained elsewhere (a mirror, a USB stick) to the cache by its sha256",
+		Long: `Add copies FILE into the cache under its sha256, so that a recipe pinning that sha256
+finds it without downloading. A detached signature is not pinned by hash but checked
+against the keyring; add it with --url set to the signature URL the recipe names.`,
+		Example: "  mwedition cache add mediawiki-1.39.17.tar.gz\n" +
+			"  mwedition cache add --url https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz.sig mediawiki-1.39.17.tar.gz.sig",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("cache add takes one FILE")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if want != "" && !sha256Hex.MatchString(want) {
+				return usageError{fmt.Errorf("--sha256 %q is not 64 lowercase hex digits", want)}
+			}
+			st, err := cache.Open(g.cacheDir())
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			sha, n, err := st.AddBlob(f, want)
+			if err != nil {
+				return fmt.Errorf("adding %s: %w", args[0], err)
+			}
+			if rawURL != "" {
+				if err := st.SetURLBlob(rawURL, sha); err != nil {
+					return err
+				}
+			}
+			g.result(map[string]any{"event": "cached", "file": args[0], "sha256": sha, "bytes": n, "url": rawURL})
+			g.say("added %s: sha256 %s (%s)", args[0], sha, humanBytes(n))
+			return nil
+		},
+	}
+	add.Flags().StringVar(&rawURL, "url", "", "also record the file as what this URL gives (for signatures)")
+	add.Flags().StringVar(&want, "sha256", "", "refuse the file unless it has this sha256")
+	dir := &cobra.Command{
+		Use:   "dir",
+		Short: "Print the cache directory",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(g.stdout, g.cacheDir())
+			return nil
+		},
+	}
+	c.AddCommand(add, dir)
+	return c
+}
+
+// say prints a human line on stdout (stderr with --json, so stdout stays machine-readable).
+func (g *globals) say(format string, args ...any) {
+	w := g.stdout
+	if g.json {
+		w = g.stderr
+	}
+	fmt.Fprintf(w, format+"\n", args...)
+}
+
+func (g *globals) result(v map[string]any) {
+	if g.json {
+		json.NewEncoder(g.stdout).Encode(v)
+	}
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,202 @@
+package fstree
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// ScanOptions control Scan.
+type ScanOptions struct {
+	Exclude []string // patterns (see Match) of paths left out
+	Skip    []string // paths left out with everything below them (other components' sub-trees)
+	Src     string   // prefix of every file's Src, the scanned root's path inside the store
+	Jobs    int      // files hashed at once; at least 1
+}
+
+// ScanInfo describes what Scan read.
+type ScanInfo struct {
+	Files    int
+	Bytes    int64
+	MaxMTime int64 // newest regular file or symlink, in Unix seconds: the tree's source time
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+// Scan walks the directory root (never following symlinks) and returns its normalised tree.
+// Files are hashed by a bounded pool while the walk goes on; contents are streamed, never
+// held whole.
+func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, error) {
+	var (
+		entries []Entry
+		info    ScanInfo
+		hashes  []*string
+	)
+	jobs := max(opt.Jobs, 1)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(jobs)
+	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if gctx.Err() != nil {
+			return gctx.Err()
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			return nil
+		}
+		rel = filepath.ToSlash(rel)
+		if skipped(rel, opt) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			entries = append(entries, Entry{Path: rel, Type: Dir})
+		case fi.Mode().IsRegular():
+			e := Entry{Path: rel, Type: File, Exec: fi.Mode().Perm()&0o111 != 0, Size: fi.Size(), Src: path.Join(opt.Src, rel)}
+			digest := new(string)
+			hashes = append(hashes, digest)
+			entries = append(entries, e)
+			info.Files++
+			info.Bytes += fi.Size()
+			info.MaxMTime = max(info.MaxMTime, fi.ModTime().Unix())
+			g.Go(func() error {
+				h, err := hashFile(p)
+				if err != nil {
+					return err
+				}
+				*digest = h
+				return nil
+			})
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, Entry{Path: rel, Type: Symlink, Target: target})
+			info.MaxMTime = max(info.MaxMTime, fi.ModTime().Unix())
+		default:
+			return fmt.Errorf("%s: unsupported file type %s", rel, fi.Mode().Type())
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil && walkErr == nil {
+		walkErr = err
+	}
+	if walkErr != nil {
+		return Tree{}, ScanInfo{}, fmt.Errorf("scanning %s: %w", root, walkErr)
+	}
+	hi := 0
+	for i := range entries {
+		if entries[i].Type == File {
+			entries[i].Digest = *hashes[hi]
+			hi++
+		}
+	}
+	t, err := New(entries)
+	if err != nil {
+		return Tree{}, ScanInfo{}, fmt.Errorf("scanning %s: %w", root, err)
+	}
+	return t, info, nil
+}
+
+func skipped(rel string, opt ScanOptions) bool {
+	for _, s := range opt.Skip {
+		if Under(rel, s) {
+			return true
+		}
+	}
+	for _, pat := range opt.Exclude {
+		if Match(pat, rel) {
+			return true
+		}
+	}
+	return false
+}
+
+func hashFile(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	if _, err := io.CopyBuffer(h, f, *buf); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", p, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// CheckPattern validates an exclude pattern: relative, slash-separated, each segment a
+// path.Match pattern or "**".
+func CheckPattern(p string) error {
+	if p == "" || strings.HasPrefix(p, "/") {
+		return fmt.Errorf("%q must be a relative pattern such as \"tests\" or \"**/.git\"", p)
+	}
+	for _, seg := range strings.Split(p, "/") {
+		switch seg {
+		case "..", ".", "":
+			return fmt.Errorf("%q: segment %q is not allowed", p, seg)
+		case "**":
+			continue
+		}
+		if _, err := path.Match(seg, ""); err != nil {
+			return fmt.Errorf("%q: %v", p, err)
+		}
+	}
+	return nil
+}
+
+// Match reports whether rel (a slash-separated path from the tree's root) matches pattern.
+// As in .gitignore, a pattern without a slash matches that name at any depth; "**" matches
+// any number of directories. Invalid patterns match nothing (CheckPattern them first).
+func Match(pattern, rel string) bool {
+	if !strings.Contains(pattern, "/") {
+		pattern = "**/" + pattern
+	}
+	return matchSegs(strings.Split(pattern, "/"), strings.Split(rel, "/"))
+}
+
+func matchSegs(pat, segs []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			for i := 0; i <= len(segs); i++ {
+				if matchSegs(pat[1:], segs[i:]) {
+					return true
+				}
+			}
+			return false
+		}
+		if len(segs) == 0 {
+			return false
+		}
+		if ok, err := path.Match(pat[0], segs[0]); err != nil || !ok {
+			return false
+		}
+		pat, segs = pat[1:], segs[1:]
+	}
+	return len(segs) == 0
+}

@@ -1,0 +1,177 @@
+// Package lock reads and writes editions.lock, the sealed snapshot a build runs from: for
+// every component the editions use, the exact source (sha256 or commit), the digest of its
+// normalised tree, its version string, its source time and its registration facts. The
+// encoding is sorted and indented so that a change of pin is a small, readable diff.
+package lock
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/mwedition/mwedition/internal/registration"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// FileName is the lock's name at the project root.
+const FileName = "editions.lock"
+
+// formatVersion changes when the encoding does.
+const formatVersion = 1
+
+// File is a decoded lock.
+type File struct {
+	Version    int         `json:"lockVersion"`
+	Components []Component `json:"components"`
+}
+
+// Component is one locked component.
+type Component struct {
+	ID       string            `json:"id"`
+	Recipe   string            `json:"recipe"` // fingerprint of the recipe declaration it was locked from
+	Source   Source            `json:"source"`
+	Tree     string            `json:"tree"`    // digest of the normalised tree
+	Files    int               `json:"files"`   // regular files in the tree
+	Bytes    int64             `json:"bytes"`   // their total size
+	Version  string            `json:"version"` // the component's version string
+	Time     int64             `json:"time"`    // source time, Unix seconds
+	Registry registration.Info `json:"registration"`
+}
+
+// Source is the exact origin of a component.
+type Source struct {
+	Kind   spec.SourceKind `json:"kind"`
+	URL    string          `json:"url,omitempty"`
+	SHA256 string          `json:"sha256,omitempty"`
+	Ref    string          `json:"ref,omitempty"`
+	Commit string          `json:"commit,omitempty"`
+	Path   string          `json:"path,omitempty"`
+	Of     string          `json:"of,omitempty"` // bundled: the component whose source holds it
+}
+
+// New builds a lock, sorting its components.
+func New(components []Component) File {
+	cs := append([]Component(nil), components...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+	return File{Version: formatVersion, Components: cs}
+}
+
+// Lookup finds a component by ID.
+func (f File) Lookup(id string) (Component, bool) {
+	i := sort.Search(len(f.Components), func(i int) bool { return f.Components[i].ID >= id })
+	if i < len(f.Components) && f.Components[i].ID == id {
+		return f.Components[i], true
+	}
+	return Component{}, false
+}
+
+// Encode returns the lock's canonical bytes.
+func (f File) Encode() ([]byte, error) {
+	f = New(f.Components)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		return nil, fmt.Errorf("encoding lock: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses lock bytes.
+func Decode(b []byte) (File, error) {
+	var f File
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return File{}, fmt.Errorf("%s is not a valid lock file: %w", FileName, err)
+	}
+	if f.Version != formatVersion {
+		return File{}, fmt.Errorf("%s has lockVersion %d; this mwedition reads version %d: run mwedition lock", FileName, f.Version, formatVersion)
+	}
+	for i := 1; i < len(f.Components); i++ {
+		if f.Components[i-1].ID >= f.Components[i].ID {
+			return File{}, fmt.Errorf("%s: components are not sorted or %s is listed twice; run mwedition lock", FileName, f.Components[i].ID)
+		}
+	}
+	return f, nil
+}
+
+// Read reads the lock of the project at root. A missing lock is reported with
+// os.ErrNotExist in the chain.
+func Read(root string) (File, error) {
+	b, err := os.ReadFile(filepath.Join(root, FileName))
+	if err != nil {
+		return File{}, err
+	}
+	return Decode(b)
+}
+
+// Write writes the lock atomically: a temp file in the same directory, then a rename.
+func Write(root string, f File) error {
+	b, err := f.Encode()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(root, "."+FileName+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", FileName, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", FileName, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", FileName, err)
+	}
+	return os.Rename(tmp.Name(), filepath.Join(root, FileName))
+}
+
+// Fingerprint identifies a recipe declaration: when it changes, the lock entry made from it
+// is stale. Source ranges are left out (moving a declaration changes nothing), and a bundled
+// component's fingerprint covers its core's, since its bytes come from there.
+func Fingerprint(set spec.Set, c spec.Component) string {
+	type source struct {
+		Kind                                 spec.SourceKind
+		URL, SHA256, Signature, KeyFile, Ref string
+		Path, Core                           string
+	}
+	type decl struct {
+		ID, Version string
+		Exclude     []string
+		Source      source
+		Container   string   `json:",omitempty"`
+		Claimed     []string `json:",omitempty"`
+	}
+	s := c.Source
+	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Source: source{
+		Kind: s.Kind, URL: s.URL, SHA256: s.SHA256, Signature: s.Signature, KeyFile: s.KeyFile, Ref: s.Ref, Path: s.Path, Core: s.Core,
+	}}
+	if c.Kind == spec.Core {
+		// Sub-trees other recipes claim are left out of the core's tree.
+		for _, o := range set.Components() {
+			if o.Source.Kind == spec.Bundled && o.Source.Core == c.Name {
+				d.Claimed = append(d.Claimed, o.Source.Path)
+			}
+		}
+		sort.Strings(d.Claimed)
+	}
+	if s.Kind == spec.Bundled {
+		if core, ok := set.Component(spec.ID(spec.Core, s.Core)); ok {
+			d.Container = Fingerprint(set, core)
+		}
+	}
+	b, _ := json.Marshal(d) // plain strings and slices: cannot fail
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,547 @@
+// Package resolve turns decoded manifests and the lock into the sealed graph every build
+// runs from: which components each edition holds (after inheritance, removals and the
+// requirements their extension.json declares), with versions, trees and OS dependencies,
+// checked the way MediaWiki checks them at run time. It is pure: facts about components come
+// from the lock or from a callback, and nothing here touches the disk or the network.
+package resolve
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/platform"
+	"github.com/mwedition/mwedition/internal/registration"
+	"github.com/mwedition/mwedition/internal/semver"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// Member is one component of an edition, with why it is there.
+type Member struct {
+	ID     string
+	Reason string    // "listed", "inherited from knowledge-base", "required by CodeEditor"
+	Range  hcl.Range // the edition line that brought it in
+}
+
+// Component is a resolved component: the recipe joined with its lock entry.
+type Component struct {
+	ID      string
+	Kind    spec.Kind
+	Name    string
+	Version string
+	Time    int64
+	Tree    string
+	Files   int
+	Bytes   int64
+	Source  lock.Source
+	Info    registration.Info
+	Exclude []string
+	OSDeps  map[platform.Family][]string // PHP extensions as OS packages
+	Decl    hcl.Range
+}
+
+// InstallDir is where the component sits inside a MediaWiki tree: "" for the core,
+// extensions/<Name> and skins/<Name> otherwise.
+func (c Component) InstallDir() string { return InstallDir(c.Kind, c.Name) }
+
+// InstallDir is Component.InstallDir for a kind and name.
+func InstallDir(k spec.Kind, name string) string {
+	switch k {
+	case spec.Extension:
+		return "extensions/" + name
+	case spec.Skin:
+		return "skins/" + name
+	}
+	return ""
+}
+
+// Edition is a resolved edition.
+type Edition struct {
+	Name, Title, Version string
+	Core                 string   // component ID
+	Members              []Member // sorted by ID, core included
+	Extensions           []string // names to wfLoadExtensions, sorted
+	Skins                []string // names to wfLoadSkins, sorted
+	DefaultSkin          string
+	Settings             []spec.Setting
+	Outputs              []spec.Output
+	Time                 int64 // newest member's source time
+	Decl                 hcl.Range
+}
+
+// Graph is the sealed result: every component some edition uses, and every edition.
+type Graph struct {
+	Components []Component // sorted by ID
+	Editions   []Edition   // sorted by name
+}
+
+// Component looks a resolved component up by ID.
+func (g Graph) Component(id string) (Component, bool) {
+	i := sort.Search(len(g.Components), func(i int) bool { return g.Components[i].ID >= id })
+	if i < len(g.Components) && g.Components[i].ID == id {
+		return g.Components[i], true
+	}
+	return Component{}, false
+}
+
+// InfoFunc supplies a component's registration facts. The lock command passes one that
+// fetches sources; Resolve uses the lock.
+type InfoFunc func(id string) (registration.Info, error)
+
+// DefaultPHP is the PHP branch each output targets when the edition does not say:
+// Debian bookworm's for deb and images, Fedora's for rpm.
+var DefaultPHP = map[string]string{"deb": "8.2", "image": "8.2", "rpm": "8.3"}
+
+// Closure returns the IDs of every component the editions need, sorted: their members and
+// the sources those are bundled in. It asks info about each member once.
+func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
+	need := map[string]bool{}
+	var diags hcl.Diagnostics
+	cache := map[string]registration.Info{}
+	cached := func(id string) (registration.Info, error) {
+		if in, ok := cache[id]; ok {
+			return in, nil
+		}
+		in, err := info(id)
+		if err == nil {
+			cache[id] = in
+		}
+		return in, err
+	}
+	for _, e := range set.Editions() {
+		ms, d := members(set, e, cached)
+		diags = append(diags, d...)
+		for _, m := range ms {
+			need[m.ID] = true
+		}
+	}
+	for id := range need {
+		if c, ok := set.Component(id); ok && c.Source.Kind == spec.Bundled {
+			need[spec.ID(spec.Core, c.Source.Core)] = true
+		}
+	}
+	ids := make([]string, 0, len(need))
+	for id := range need {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids, diags
+}
+
+// Resolve checks the lock against the recipes and seals the graph. A component the editions
+// need but the lock lacks, or whose recipe changed since, makes the lock stale: the
+// diagnostic says to run mwedition lock.
+func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	stale := map[string]bool{}
+	info := func(id string) (registration.Info, error) {
+		c, ok := set.Component(id)
+		if !ok {
+			return registration.Info{}, fmt.Errorf("no recipe declares %s", id)
+		}
+		lc, ok := lk.Lookup(id)
+		if !ok || lc.Recipe != lock.Fingerprint(set, c) {
+			if !stale[id] {
+				stale[id] = true
+				why := "is not in " + lock.FileName
+				if ok {
+					why = "changed since it was locked"
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Stale lock",
+					Detail:  fmt.Sprintf("%s %q %s. Run `mwedition lock` to lock it (or `mwedition lock --update %s` to move only this one).", c.Kind, c.Name, why, c.Name),
+					Subject: c.DeclRange.Ptr(),
+				})
+			}
+			return registration.Info{}, errStale
+		}
+		return lc.Registry, nil
+	}
+	ids, d := Closure(set, info)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return Graph{}, dropStale(diags)
+	}
+	var g Graph
+	for _, id := range ids {
+		c, _ := set.Component(id)
+		lc, ok := lk.Lookup(id)
+		if !ok || lc.Recipe != lock.Fingerprint(set, c) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
+				Detail:  fmt.Sprintf("%s %q is not locked as its recipe says. Run `mwedition lock`.", c.Kind, c.Name),
+				Subject: c.DeclRange.Ptr()})
+			continue
+		}
+		rc := Component{ID: id, Kind: c.Kind, Name: c.Name, Version: lc.Version, Time: lc.Time, Tree: lc.Tree,
+			Files: lc.Files, Bytes: lc.Bytes, Source: lc.Source, Info: lc.Registry, Exclude: c.Exclude, Decl: c.DeclRange,
+			OSDeps: map[platform.Family][]string{}}
+		for _, f := range platform.Families {
+			if p := platform.Packages(f, lc.Registry.Requires.PHPExtensions); len(p) > 0 {
+				rc.OSDeps[f] = p
+			}
+		}
+		g.Components = append(g.Components, rc)
+	}
+	if diags.HasErrors() {
+		return Graph{}, diags
+	}
+	for _, e := range set.Editions() {
+		re, d := edition(set, g, e)
+		diags = append(diags, d...)
+		g.Editions = append(g.Editions, re)
+	}
+	if diags.HasErrors() {
+		return Graph{}, diags
+	}
+	return g, diags
+}
+
+var errStale = fmt.Errorf("stale lock")
+
+// dropStale removes the follow-up errors that only repeat a stale-lock diagnostic.
+func dropStale(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Summary == "Cannot read component" && strings.Contains(d.Detail, errStale.Error()) {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// members computes an edition's components: the inherited set, minus remove, plus its own
+// lists, plus everything their registration files require, transitively.
+func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	chain := []spec.Edition{e}
+	seen := map[string]bool{e.Name: true}
+	for cur := e; cur.Inherits != nil; {
+		parent, ok := set.Edition(cur.Inherits.Name)
+		if !ok || seen[parent.Name] {
+			break // reported by the loader
+		}
+		seen[parent.Name] = true
+		chain = append(chain, parent)
+		cur = parent
+	}
+	byID := map[string]Member{}
+	var order []string
+	add := func(m Member) {
+		if _, ok := byID[m.ID]; !ok {
+			order = append(order, m.ID)
+		}
+		byID[m.ID] = m
+	}
+	removed := map[string]spec.Ref{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		ed := chain[i]
+		reason := "listed"
+		if ed.Name != e.Name {
+			reason = "inherited from " + ed.Name
+		}
+		for _, r := range ed.Remove {
+			hit := false
+			for _, k := range []spec.Kind{spec.Extension, spec.Skin} {
+				id := spec.ID(k, r.Name)
+				if _, ok := byID[id]; ok {
+					delete(byID, id)
+					hit = true
+				}
+			}
+			if !hit && i == 0 {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
+					Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+			}
+			removed[r.Name] = r
+		}
+		for _, k := range []struct {
+			kind spec.Kind
+			refs []spec.Ref
+		}{{spec.Extension, ed.Extensions}, {spec.Skin, ed.Skins}} {
+			for _, r := range k.refs {
+				if rr, ok := removed[r.Name]; ok && i == 0 && containsRef(ed.Remove, r.Name) {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Added and removed",
+						Detail: fmt.Sprintf("%q is both listed and removed in edition %q (removed at %s).", r.Name, e.Name, rr.Range), Subject: r.Range.Ptr()})
+					continue
+				}
+				add(Member{ID: spec.ID(k.kind, r.Name), Reason: reason, Range: r.Range})
+			}
+		}
+	}
+	if e.Core.Name != "" {
+		add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
+	}
+	// Pull in requirements, breadth first in a stable order.
+	queue := append([]string(nil), order...)
+	sort.Strings(queue)
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		m, ok := byID[id]
+		if !ok {
+			continue
+		}
+		if _, ok := set.Component(id); !ok {
+			continue // unknown names are reported by the loader
+		}
+		in, err := info(id)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read component",
+				Detail: fmt.Sprintf("%s: %v", id, err), Subject: m.Range.Ptr()})
+			continue
+		}
+		for _, dep := range requirements(in) {
+			depID, ok := findComponent(set, byID, info, dep.kind, dep.name)
+			if !ok {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing requirement",
+					Detail: fmt.Sprintf("%s requires %s %q (%s), which no recipe declares. Add a recipe for it in recipes/, or remove %s from the edition.",
+						id, dep.kind, dep.name, dep.constraint, strings.TrimPrefix(strings.TrimPrefix(id, "extension/"), "skin/")),
+					Subject: m.Range.Ptr()})
+				continue
+			}
+			if _, ok := byID[depID]; ok {
+				continue
+			}
+			if r, ok := removed[nameOf(depID)]; ok {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
+					Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
+				continue
+			}
+			add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
+			queue = append(queue, depID)
+		}
+	}
+	out := make([]Member, 0, len(byID))
+	for _, m := range byID {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, diags
+}
+
+type requirement struct {
+	kind       spec.Kind
+	name       string
+	constraint string
+}
+
+func requirements(in registration.Info) []requirement {
+	var out []requirement
+	for _, k := range []struct {
+		kind spec.Kind
+		m    map[string]string
+	}{{spec.Extension, in.Requires.Extensions}, {spec.Skin, in.Requires.Skins}} {
+		for name, c := range k.m {
+			out = append(out, requirement{k.kind, name, c})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].kind+spec.Kind(out[i].name) < out[j].kind+spec.Kind(out[j].name) })
+	return out
+}
+
+// findComponent maps a name from a requires section to a component: the recipe of that
+// name, or a member whose registration name it is (SyntaxHighlight lives in
+// SyntaxHighlight_GeSHi).
+func findComponent(set spec.Set, byID map[string]Member, info InfoFunc, k spec.Kind, name string) (string, bool) {
+	if _, ok := set.Component(spec.ID(k, name)); ok {
+		return spec.ID(k, name), true
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if !strings.HasPrefix(id, string(k)+"/") {
+			continue
+		}
+		if in, err := info(id); err == nil && in.Name == name {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func nameOf(id string) string { return id[strings.IndexByte(id, '/')+1:] }
+
+func containsRef(refs []spec.Ref, name string) bool {
+	for _, r := range refs {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// edition seals one edition and checks its members' requirements against each other, the
+// core version and the PHP of each output target.
+func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	info := func(id string) (registration.Info, error) {
+		c, ok := g.Component(id)
+		if !ok {
+			return registration.Info{}, fmt.Errorf("%s is not locked", id)
+		}
+		return c.Info, nil
+	}
+	ms, d := members(set, e, info)
+	diags = append(diags, d...)
+	re := Edition{Name: e.Name, Title: e.Title, Version: e.Version, Core: spec.ID(spec.Core, e.Core.Name), Members: ms,
+		Outputs: e.Outputs, Decl: e.DeclRange}
+	re.DefaultSkin, re.Settings = inherited(set, e)
+	core, ok := g.Component(re.Core)
+	if !ok {
+		return re, diags
+	}
+	coreVersion, err := semver.ParseVersion(core.Version)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid core version",
+			Detail: fmt.Sprintf("%s version %q: %v", core.ID, core.Version, err), Subject: core.Decl.Ptr()})
+		return re, diags
+	}
+	byManifest := map[string]Component{}
+	for _, m := range ms {
+		c, _ := g.Component(m.ID)
+		byManifest[string(c.Kind)+"/"+c.Info.Name] = c
+		byManifest[c.ID] = c
+		re.Time = max(re.Time, c.Time)
+		switch c.Kind {
+		case spec.Extension:
+			re.Extensions = append(re.Extensions, c.Name)
+		case spec.Skin:
+			re.Skins = append(re.Skins, c.Name)
+		}
+	}
+	sort.Strings(re.Extensions)
+	sort.Strings(re.Skins)
+	if re.DefaultSkin != "" {
+		found := false
+		for _, s := range re.Skins {
+			found = found || strings.EqualFold(s, re.DefaultSkin)
+		}
+		if !found {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Default skin not in edition",
+				Detail: fmt.Sprintf("default_skin %q is not one of the edition's skins (%s).", re.DefaultSkin, strings.Join(re.Skins, ", ")), Subject: e.DeclRange.Ptr()})
+		}
+	}
+	errorAt := func(m Member, summary, format string, args ...any) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: m.Range.Ptr()})
+	}
+	for _, m := range ms {
+		c, _ := g.Component(m.ID)
+		if m.ID == re.Core {
+			continue
+		}
+		if req := c.Info.Requires.MediaWiki; req != "" {
+			if ok, err := matches(req, coreVersion); err != nil {
+				errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
+			} else if !ok {
+				errorAt(m, "Incompatible MediaWiki", "%s %s requires MediaWiki %s, but the edition's core is %s.", c.ID, c.Version, req, core.Version)
+			}
+		}
+		for _, dep := range requirements(c.Info) {
+			dc, ok := byManifest[string(dep.kind)+"/"+dep.name]
+			if !ok {
+				dc, ok = byManifest[spec.ID(dep.kind, dep.name)]
+			}
+			if !ok {
+				continue // reported by members
+			}
+			cons, err := semver.ParseConstraint(dep.constraint)
+			if err != nil {
+				errorAt(m, "Invalid constraint", "%s requires %s %q: %v", c.ID, dep.name, dep.constraint, err)
+				continue
+			}
+			if cons.MatchesAll() {
+				continue
+			}
+			if dc.Info.Version == "" {
+				errorAt(m, "Unversioned requirement", "%s does not expose its version, but %s requires: %s. MediaWiki would refuse to load it; require \"*\" instead.", dep.name, c.Info.Name, dep.constraint)
+				continue
+			}
+			v, err := semver.ParseVersion(dc.Info.Version)
+			if err != nil {
+				errorAt(m, "Invalid version", "%s does not have a valid version string (%q), but %s requires %s.", dep.name, dc.Info.Version, c.Info.Name, dep.constraint)
+				continue
+			}
+			if !cons.Matches(v) {
+				errorAt(m, "Unsatisfied requirement", "%s requires %s %s, but the edition has %s %s.", c.Info.Name, dep.name, dep.constraint, dep.name, dc.Info.Version)
+			}
+		}
+	}
+	for _, o := range e.Outputs {
+		php := o.PHP
+		if php == "" {
+			php = DefaultPHP[o.Format]
+		}
+		if php == "" {
+			continue
+		}
+		// A target names a PHP branch; distributions ship its patch releases.
+		pv, err := semver.ParseVersion(php + ".999")
+		if strings.Count(php, ".") == 2 {
+			pv, err = semver.ParseVersion(php)
+		}
+		if err != nil {
+			continue // rejected by the loader
+		}
+		for _, m := range ms {
+			c, _ := g.Component(m.ID)
+			req := c.Info.Requires.PHP
+			if req == "" {
+				continue
+			}
+			if ok, err := matches(req, pv); err != nil {
+				errorAt(m, "Invalid constraint", "%s requires PHP %q: %v", c.ID, req, err)
+			} else if !ok {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incompatible PHP",
+					Detail:  fmt.Sprintf("%s requires PHP %s, but the %s output targets PHP %s. Set php = \"...\" in the output block, or drop the component.", c.ID, req, o.Format, php),
+					Subject: o.Range.Ptr()})
+			}
+		}
+	}
+	return re, diags
+}
+
+// inherited returns the default skin and settings along e's inheritance chain: the nearest
+// edition that sets the default skin wins, and a setting an edition sets overrides its parent's.
+func inherited(set spec.Set, e spec.Edition) (string, []spec.Setting) {
+	var chain []spec.Edition
+	seen := map[string]bool{}
+	for cur, ok := e, true; ok && !seen[cur.Name]; {
+		seen[cur.Name] = true
+		chain = append(chain, cur)
+		if cur.Inherits == nil {
+			break
+		}
+		cur, ok = set.Edition(cur.Inherits.Name)
+	}
+	skin := ""
+	byName := map[string]spec.Setting{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		if chain[i].DefaultSkin != "" {
+			skin = chain[i].DefaultSkin
+		}
+		for _, s := range chain[i].Settings {
+			byName[s.Name] = s
+		}
+	}
+	settings := make([]spec.Setting, 0, len(byName))
+	for _, s := range byName {
+		settings = append(settings, s)
+	}
+	sort.Slice(settings, func(i, j int) bool { return settings[i].Name < settings[j].Name })
+	return skin, settings
+}
+
+func matches(constraint string, v semver.Version) (bool, error) {
+	c, err := semver.ParseConstraint(constraint)
+	if err != nil {
+		return false, err
+	}
+	return c.Matches(v), nil
+}

@@ -1,0 +1,154 @@
+// Package spec holds the decoded form of mwedition's HCL manifests: component recipes
+// (core, extensions, skins and where their sources come from) and editions (which
+// components make up a release, and which outputs to produce). The types are plain values
+// that keep the source range of every declaration, so later stages can point a user at the
+// line that caused a problem. Nothing here does I/O.
+package spec
+
+import (
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Kind is the kind of a component.
+type Kind string
+
+// The component kinds a recipe can declare.
+const (
+	Core      Kind = "core"
+	Extension Kind = "extension"
+	Skin      Kind = "skin"
+)
+
+// Kinds lists the component kinds in declaration order.
+var Kinds = []Kind{Core, Extension, Skin}
+
+// SourceKind says where a component's files come from.
+type SourceKind string
+
+// The source kinds a recipe can use.
+const (
+	Tarball SourceKind = "tarball"
+	Git     SourceKind = "git"
+	Dir     SourceKind = "dir"
+	Bundled SourceKind = "bundled"
+)
+
+// SourceKinds lists the source kinds, for suggestions in errors.
+var SourceKinds = []SourceKind{Tarball, Git, Dir, Bundled}
+
+// Source is a component's source block.
+type Source struct {
+	Kind      SourceKind
+	URL       string // tarball, git
+	SHA256    string // tarball: lowercase hex
+	Signature string // tarball: URL of a detached OpenPGP signature, optional
+	Keyring   string // tarball: keyring path as written, relative to the recipe's directory
+	KeyFile   string // tarball: keyring path resolved against the project root (slash-separated, relative)
+	Ref       string // git: branch, tag or commit
+	Path      string // dir: directory relative to the project root; bundled: sub-tree of the core source
+	Core      string // bundled: name of the core component whose source holds this one
+	Range     hcl.Range
+}
+
+// Component is one recipe declaration: a core, an extension or a skin.
+type Component struct {
+	Kind      Kind
+	Name      string   // also the directory name under extensions/ or skins/
+	Version   string   // core only: the release version
+	Exclude   []string // glob patterns of paths left out of the normalised tree
+	Source    Source
+	DeclRange hcl.Range
+}
+
+// ID is the component's unique identifier, "<kind>/<name>".
+func (c Component) ID() string { return ID(c.Kind, c.Name) }
+
+// ID builds a component identifier.
+func ID(k Kind, name string) string { return string(k) + "/" + name }
+
+// Ref is a name written in an edition, with the range where it was written.
+type Ref struct {
+	Name  string
+	Range hcl.Range
+}
+
+// Setting is one extra configuration variable an edition sets in its settings file.
+type Setting struct {
+	Name  string
+	Value cty.Value
+	Range hcl.Range
+}
+
+// Output asks for one artifact format of an edition.
+type Output struct {
+	Format      string // deb, rpm, tarball, image
+	Compression []string
+	Base        string
+	Tags        []string
+	PHP         string // PHP version of the target, for platform.php checks
+	Range       hcl.Range
+}
+
+// Edition is one edition declaration as written; inheritance is applied by resolve.
+type Edition struct {
+	Name        string
+	Title       string
+	Version     string
+	Core        Ref // defaults to the only core recipe
+	Inherits    *Ref
+	Extensions  []Ref
+	Skins       []Ref
+	Remove      []Ref
+	DefaultSkin string
+	Settings    []Setting // sorted by name
+	Outputs     []Output  // sorted by format
+	DeclRange   hcl.Range
+}
+
+// Set is everything loaded from a project: recipes and editions, sorted by ID and name.
+type Set struct {
+	components []Component
+	editions   []Edition
+	byID       map[string]int
+}
+
+// NewSet builds a Set; callers are expected to have rejected duplicates already.
+func NewSet(components []Component, editions []Edition) Set {
+	cs := append([]Component(nil), components...)
+	es := append([]Edition(nil), editions...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID() < cs[j].ID() })
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	by := make(map[string]int, len(cs))
+	for i, c := range cs {
+		by[c.ID()] = i
+	}
+	return Set{components: cs, editions: es, byID: by}
+}
+
+// Components returns every recipe component, sorted by ID.
+func (s Set) Components() []Component { return append([]Component(nil), s.components...) }
+
+// Editions returns every edition, sorted by name.
+func (s Set) Editions() []Edition { return append([]Edition(nil), s.editions...) }
+
+// Component looks a component up by ID.
+func (s Set) Component(id string) (Component, bool) {
+	i, ok := s.byID[id]
+	if !ok {
+		return Component{}, false
+	}
+	return s.components[i], true
+}
+
+// Edition looks an edition up by name.
+func (s Set) Edition(name string) (Edition, bool) {
+	for _, e := range s.editions {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Edition{}, false
+}

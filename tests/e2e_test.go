@@ -1,0 +1,323 @@
+//go:build e2e
+
+// Package tests runs the mwedition binary end to end on the real MediaWiki 1.39.17 release
+// and the shipped editions. `make e2e` builds the binary, puts the release into the cache
+// (upstream, else Debian's source package) and runs these with MWEDITION_BIN and
+// MWEDITION_CACHE set.
+package tests
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const mediawikiSHA = "2c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9"
+
+func bin(t *testing.T) string {
+	t.Helper()
+	b := os.Getenv("MWEDITION_BIN")
+	if b == "" {
+		t.Fatal("MWEDITION_BIN is not set: run these tests with `make e2e`, which builds the binary and fetches the MediaWiki release")
+	}
+	return b
+}
+
+// corpusCache is the cache `make corpus` filled with the real release.
+func corpusCache(t *testing.T) string {
+	t.Helper()
+	c := os.Getenv("MWEDITION_CACHE")
+	if c == "" {
+		t.Fatal("MWEDITION_CACHE is not set: run `make e2e`")
+	}
+	if _, err := os.Stat(filepath.Join(c, "blobs/sha256", mediawikiSHA)); err != nil {
+		t.Fatalf("the MediaWiki 1.39.17 release is not in %s: run `make corpus` first (%v)", c, err)
+	}
+	return c
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func run(t *testing.T, dir, cacheDir string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(bin(t), append([]string{"-C", dir, "--cache", cacheDir}, args...)...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code, out.String(), errb.String()}
+}
+
+// project copies the shipped manifests, keys and lock into a temporary project.
+func project(t *testing.T) string {
+	t.Helper()
+	dst := t.TempDir()
+	for _, p := range []string{"recipes", "editions", "editions.lock"} {
+		copyTree(t, filepath.Join("..", p), filepath.Join(dst, p))
+	}
+	return dst
+}
+
+// seededCache is a fresh cache holding only the downloaded release and its signature:
+// a cold build from a warm source cache.
+func seededCache(t *testing.T) string {
+	t.Helper()
+	c := filepath.Join(t.TempDir(), "cache")
+	copyTree(t, filepath.Join(corpusCache(t), "blobs"), filepath.Join(c, "blobs"))
+	copyTree(t, filepath.Join(corpusCache(t), "urls"), filepath.Join(c, "urls"))
+	return c
+}
+
+func TestValidateShippedEditions(t *testing.T) {
+	r := run(t, "..", corpusCache(t), "validate")
+	if r.code != 0 {
+		t.Fatalf("validate exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
+		if !regexp.MustCompile(`(?m)^\s+` + e + `\s+1\.39\.17\.1\s`).MatchString(r.stdout) {
+			t.Errorf("validate does not list edition %s:\n%s", e, r.stdout)
+		}
+	}
+}
+
+func TestLockReproducesTheCommittedLock(t *testing.T) {
+	dir := project(t)
+	want, err := os.ReadFile(filepath.Join(dir, "editions.lock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "editions.lock"))
+	cacheDir := seededCache(t)
+	if r := run(t, dir, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
+		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
+	}
+	got, _ := os.ReadFile(filepath.Join(dir, "editions.lock"))
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Fatalf("a fresh lock differs from the committed one (-committed +fresh):\n%s", diff)
+	}
+	// Declarations in another order: the same bytes.
+	p := filepath.Join(dir, "recipes/extensions.hcl")
+	b, _ := os.ReadFile(p)
+	var blocks []string // top-level blocks start at column 1; comments go with the block after them
+	cur := ""
+	for _, l := range strings.Split(string(b), "\n") {
+		cur += l + "\n"
+		if l == "}" {
+			blocks = append(blocks, cur)
+			cur = ""
+		}
+	}
+	if len(blocks) < 30 {
+		t.Fatalf("expected every extension recipe as a block, found %d", len(blocks))
+	}
+	for i, j := 0, len(blocks)-1; i < j; i, j = i+1, j-1 {
+		blocks[i], blocks[j] = blocks[j], blocks[i]
+	}
+	os.WriteFile(p, []byte(strings.Join(blocks, "")+cur), 0o644)
+	if r := run(t, dir, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
+		t.Fatalf("lock after reordering exited %d:\n%s", r.code, r.stderr)
+	}
+	got, _ = os.ReadFile(filepath.Join(dir, "editions.lock"))
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Fatalf("reordering recipes changed the lock:\n%s", diff)
+	}
+}
+
+type event struct {
+	Event    string `json:"event"`
+	Action   string `json:"action"`
+	Executed int    `json:"executed"`
+	Cached   int    `json:"cached"`
+}
+
+func events(t *testing.T, out string) []event {
+	var evs []event
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		var e event
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("--json printed a line that is not JSON: %q", sc.Text())
+		}
+		evs = append(evs, e)
+	}
+	return evs
+}
+
+func TestBuildRealTree(t *testing.T) {
+	dir := project(t)
+	cacheDir := seededCache(t)
+	r := run(t, dir, cacheDir, "--offline", "--json", "build")
+	if r.code != 0 {
+		t.Fatalf("cold build exited %d:\n%s", r.code, r.stderr)
+	}
+	evs := events(t, r.stdout)
+	last := evs[len(evs)-1]
+	// 1 source, 34 component trees, 3 editions.
+	if last.Event != "built" || last.Executed != 38 || last.Cached != 0 {
+		t.Fatalf("cold build: %+v, want 38 actions executed", last)
+	}
+	m1, _ := os.ReadFile(filepath.Join(dir, "out/manifest.json"))
+
+	r = run(t, dir, cacheDir, "--offline", "--json", "build")
+	evs = events(t, r.stdout)
+	last = evs[len(evs)-1]
+	if r.code != 0 || last.Executed != 0 || last.Cached != 38 {
+		t.Fatalf("second build: exit %d, %+v: want 0 executed", r.code, last)
+	}
+	m2, _ := os.ReadFile(filepath.Join(dir, "out/manifest.json"))
+	if !bytes.Equal(m1, m2) {
+		t.Fatal("manifest.json differs between two builds")
+	}
+
+	var m struct {
+		Editions []struct {
+			Name       string
+			Tree       string
+			Entries    int
+			Extensions []string
+			Skins      []string
+			Members    []struct{ ID, Reason string }
+		}
+		Components []struct {
+			ID, Version, Tree string
+			Files             int
+			OSDeps            map[string][]string `json:"osDependencies"`
+		}
+	}
+	if err := json.Unmarshal(m1, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Components) != 34 || len(m.Editions) != 3 {
+		t.Fatalf("manifest has %d components and %d editions, want 34 and 3", len(m.Components), len(m.Editions))
+	}
+	byName := map[string]int{}
+	for i, e := range m.Editions {
+		byName[e.Name] = i
+	}
+	ent := m.Editions[byName["enterprise"]]
+	if contains(ent.Extensions, "Math") || contains(ent.Extensions, "SpamBlacklist") || !contains(ent.Extensions, "Scribunto") || !contains(ent.Extensions, "WikiEditor") {
+		t.Errorf("enterprise extensions: %v", ent.Extensions)
+	}
+	// CodeEditor requires WikiEditor, which core does not list: resolution pulls it in.
+	core := m.Editions[byName["core"]]
+	found := false
+	for _, mem := range core.Members {
+		found = found || (mem.ID == "extension/WikiEditor" && mem.Reason == "required by CodeEditor")
+	}
+	if !found {
+		t.Errorf("core edition does not say WikiEditor was required by CodeEditor: %+v", core.Members)
+	}
+	for _, c := range m.Components {
+		if c.ID == "core/mediawiki" {
+			if diff := cmp.Diff([]string{"php-intl", "php-mbstring", "php-xml"}, c.OSDeps["debian"]); diff != "" {
+				t.Errorf("core's Debian PHP dependencies (-want +got):\n%s", diff)
+			}
+		}
+	}
+	// The assembled tree: Scribunto's prebuilt Lua binaries are gone, the settings file is there.
+	tree := readTree(t, cacheDir, m.Editions[byName["knowledge-base"]].Tree)
+	if !tree["EditionSettings.php"] || !tree["extensions/Scribunto/extension.json"] || !tree["includes/Defines.php"] || !tree["skins/Vector/skin.json"] {
+		t.Error("knowledge-base tree lacks expected files")
+	}
+	for p := range tree {
+		if strings.Contains(p, "LuaStandalone/binaries") {
+			t.Fatalf("prebuilt binary in the tree: %s", p)
+		}
+	}
+	if len(tree) != m.Editions[byName["knowledge-base"]].Entries {
+		t.Errorf("tree listing has %d entries, manifest says %d", len(tree), m.Editions[byName["knowledge-base"]].Entries)
+	}
+}
+
+func TestCLIErrors(t *testing.T) {
+	cacheDir := corpusCache(t)
+	dir := project(t)
+	os.WriteFile(filepath.Join(dir, "editions/broken.hcl"), []byte("edition \"broken\" {\n  title = \"B\"\n  version = \"1\"\n  extensions = [\"Citee\"]\n}\n"), 0o644)
+	r := run(t, dir, cacheDir, "validate")
+	if r.code != 1 || !strings.Contains(r.stderr, `editions/broken.hcl:4:17: error: Unknown extension`) || !strings.Contains(r.stderr, `Did you mean "Cite"?`) {
+		t.Errorf("invalid edition: exit %d\n%s", r.code, r.stderr)
+	}
+	os.Remove(filepath.Join(dir, "editions/broken.hcl"))
+	os.Remove(filepath.Join(dir, "editions.lock"))
+	r = run(t, dir, cacheDir, "--offline", "build")
+	if r.code != 1 || !strings.Contains(r.stderr, "run `mwedition lock` first") {
+		t.Errorf("missing lock: exit %d\n%s", r.code, r.stderr)
+	}
+	r = run(t, dir, cacheDir, "build", "extra")
+	if r.code != 64 {
+		t.Errorf("extra argument: exit %d, want 64\n%s", r.code, r.stderr)
+	}
+}
+
+func readTree(t *testing.T, cacheDir, digest string) map[string]bool {
+	t.Helper()
+	f, err := os.Open(filepath.Join(cacheDir, "trees", strings.TrimPrefix(digest, "sha256:")+".tree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	dec := json.NewDecoder(f)
+	var header map[string]any
+	dec.Decode(&header)
+	for {
+		var e struct {
+			P string `json:"p"`
+		}
+		if err := dec.Decode(&e); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		out[e.P] = true
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		if fi.IsDir() {
+			return os.MkdirAll(to, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(to, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
