@@ -31,6 +31,7 @@ if ! apt-cache showsrc mediawiki 2>/dev/null | grep -q '^Version: '"$version"; t
 fi
 
 work=$(mktemp -d)
+chmod 755 "$work" # apt-get source downloads as the _apt user
 trap 'rm -rf "$work"' EXIT
 (cd "$work" && apt-get source --download-only -qq "mediawiki=$version")
 "$bin" cache add --sha256 "$sha" "$work/mediawiki_1.39.17.orig.tar.gz"

@@ -250,8 +250,7 @@ type meter struct {
 	isCompressed bool
 
 	n        int64 // decompressed bytes
-	lastN    int
-	lastErr  error
+	lastN    int   // bytes returned by the most recent read
 	exceeded bool
 }
 
@@ -261,7 +260,7 @@ func (m *meter) Read(p []byte) (int, error) {
 	}
 	n, err := m.r.Read(p)
 	m.n += int64(n)
-	m.lastN, m.lastErr = n, err
+	m.lastN = n
 	if m.isCompressed && m.n > ratioThreshold && m.n/max(m.compressed.n, 1) > m.maxRatio {
 		m.exceeded = true
 		return 0, errRatio
@@ -361,7 +360,9 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 		return x.refuse(reasonDevice)
 	case tar.TypeFifo:
 		return x.refuse(reasonFIFO)
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse, tar.TypeDir, tar.TypeSymlink, tar.TypeLink:
+	// archive/tar turns the legacy '\x00' type into TypeReg and expands old
+	// GNU sparse files ('S') into their full contents, so both are files.
+	case tar.TypeReg, tar.TypeGNUSparse, tar.TypeDir, tar.TypeSymlink, tar.TypeLink:
 	default:
 		return x.refuse(fmt.Sprintf("unsupported entry type %q", hdr.Typeflag))
 	}

@@ -415,12 +415,12 @@ func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) 
 		if !ok {
 			return m, fmt.Errorf("edition %s produced no tree", e.Name)
 		}
-		t, err := o.store().Tree(out.Output)
+		h, err := o.store().TreeHeader(out.Output)
 		if err != nil {
 			return m, err
 		}
-		me := ManifestEdition{Name: e.Name, Title: e.Title, Version: e.Version, Time: utc(o.clamp(e.Time)), Tree: t.Digest(),
-			Entries: t.Len(), Bytes: t.Size(), Extensions: nonNil(e.Extensions), Skins: nonNil(e.Skins)}
+		me := ManifestEdition{Name: e.Name, Title: e.Title, Version: e.Version, Time: utc(o.clamp(e.Time)), Tree: h.Digest,
+			Entries: h.Entries, Bytes: h.Size, Extensions: nonNil(e.Extensions), Skins: nonNil(e.Skins)}
 		for _, mem := range e.Members {
 			me.Members = append(me.Members, Member{ID: mem.ID, Reason: mem.Reason})
 		}

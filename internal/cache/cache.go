@@ -20,12 +20,19 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/mwedition/mwedition/internal/fstree"
 )
 
 // Store is a cache directory.
-type Store struct{ root string }
+type Store struct {
+	root string
+	mu   sync.Mutex
+	// trees memoises decoded listings: they are immutable and named by digest, and an
+	// edition reads every member's tree.
+	trees map[string]fstree.Tree
+}
 
 // Open opens (creating if needed) the store at root.
 func Open(root string) (*Store, error) {
@@ -38,7 +45,7 @@ func Open(root string) (*Store, error) {
 			return nil, fmt.Errorf("opening cache %s: %w", abs, err)
 		}
 	}
-	return &Store{root: abs}, nil
+	return &Store{root: abs, trees: map[string]fstree.Tree{}}, nil
 }
 
 // Root is the store's absolute path.
@@ -208,6 +215,37 @@ func (s *Store) PutTree(t fstree.Tree) error {
 
 // Tree reads a stored tree listing and checks it.
 func (s *Store) Tree(digest string) (fstree.Tree, error) {
+	s.mu.Lock()
+	t, ok := s.trees[digest]
+	s.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := s.readTree(digest)
+	if err != nil {
+		return t, err
+	}
+	s.mu.Lock()
+	s.trees[digest] = t
+	s.mu.Unlock()
+	return t, nil
+}
+
+// TreeHeader reads only the header of a stored listing: its entry count and size.
+func (s *Store) TreeHeader(digest string) (fstree.Header, error) {
+	f, err := os.Open(s.Path(TreeRel(digest)))
+	if err != nil {
+		return fstree.Header{}, fmt.Errorf("tree %s is not in the cache: %w", digest, err)
+	}
+	defer f.Close()
+	h, err := fstree.ReadHeader(f)
+	if err == nil && h.Digest != digest {
+		err = fmt.Errorf("tree %s: the cache holds %s under that name", digest, h.Digest)
+	}
+	return h, err
+}
+
+func (s *Store) readTree(digest string) (fstree.Tree, error) {
 	f, err := os.Open(s.Path(TreeRel(digest)))
 	if err != nil {
 		return fstree.Tree{}, fmt.Errorf("tree %s is not in the cache: %w", digest, err)

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"time"
 
@@ -40,6 +41,7 @@ type globals struct {
 	json    bool
 	offline bool
 	quiet   bool
+	profile string
 
 	stdout, stderr io.Writer
 	env            func(string) string
@@ -121,6 +123,23 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVar(&g.json, "json", false, "print events and results as JSON lines on stdout (for CI)")
 	pf.BoolVar(&g.offline, "offline", false, "use only the cache; never download")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress")
+	pf.StringVar(&g.profile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	_ = pf.MarkHidden("cpuprofile")
+	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+		if g.profile == "" {
+			return nil
+		}
+		f, err := os.Create(g.profile)
+		if err != nil {
+			return err
+		}
+		return pprof.StartCPUProfile(f)
+	}
+	root.PersistentPostRun = func(*cobra.Command, []string) {
+		if g.profile != "" {
+			pprof.StopCPUProfile()
+		}
+	}
 	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g))
 	return root
 }

@@ -111,6 +111,25 @@ func New(entries []Entry) (Tree, error) {
 	return seal(out), nil
 }
 
+// fromSorted is New for entries that should already be in order with their parents present,
+// as Encode writes them; anything else takes the general path.
+func fromSorted(entries []Entry) (Tree, error) {
+	dirs := make(map[string]bool, len(entries)/8)
+	for i, e := range entries {
+		if err := checkEntry(e); err != nil {
+			return Tree{}, err
+		}
+		parent := path.Dir(e.Path)
+		if (i > 0 && entries[i-1].Path >= e.Path) || (parent != "." && !dirs[parent]) {
+			return New(entries)
+		}
+		if e.Type == Dir {
+			dirs[e.Path] = true
+		}
+	}
+	return seal(entries), nil
+}
+
 // seal computes the identity of already sorted, valid entries.
 func seal(entries []Entry) Tree {
 	h := sha256.New()
@@ -224,10 +243,12 @@ func Under(p, prefix string) bool {
 	return p == prefix || strings.HasPrefix(p, prefix+"/")
 }
 
-type header struct {
+// Header is the first line of an encoded tree: enough to describe it without reading it.
+type Header struct {
 	Format  string `json:"format"`
 	Digest  string `json:"digest"`
 	Entries int    `json:"entries"`
+	Size    int64  `json:"size"`
 }
 
 const formatName = "mwedition-tree-v1"
@@ -236,7 +257,7 @@ const formatName = "mwedition-tree-v1"
 func (t Tree) Encode(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
-	if err := enc.Encode(header{Format: formatName, Digest: t.Digest(), Entries: t.Len()}); err != nil {
+	if err := enc.Encode(Header{Format: formatName, Digest: t.Digest(), Entries: t.Len(), Size: t.Size()}); err != nil {
 		return err
 	}
 	for _, e := range t.entries {
@@ -247,15 +268,28 @@ func (t Tree) Encode(w io.Writer) error {
 	return bw.Flush()
 }
 
+// ReadHeader reads only the header of an encoded tree.
+func ReadHeader(r io.Reader) (Header, error) {
+	return readHeader(json.NewDecoder(bufio.NewReader(r)))
+}
+
+func readHeader(dec *json.Decoder) (Header, error) {
+	var h Header
+	if err := dec.Decode(&h); err != nil {
+		return h, fmt.Errorf("reading tree header: %w", err)
+	}
+	if h.Format != formatName {
+		return h, fmt.Errorf("not a tree listing (format %q)", h.Format)
+	}
+	return h, nil
+}
+
 // Decode reads what Encode wrote and checks it against the digest in its header.
 func Decode(r io.Reader) (Tree, error) {
 	dec := json.NewDecoder(bufio.NewReader(r))
-	var h header
-	if err := dec.Decode(&h); err != nil {
-		return Tree{}, fmt.Errorf("reading tree header: %w", err)
-	}
-	if h.Format != formatName {
-		return Tree{}, fmt.Errorf("not a tree listing (format %q)", h.Format)
+	h, err := readHeader(dec)
+	if err != nil {
+		return Tree{}, err
 	}
 	if h.Entries < 0 || h.Entries > 50_000_000 {
 		return Tree{}, fmt.Errorf("tree listing claims %d entries", h.Entries)
@@ -272,7 +306,7 @@ func Decode(r io.Reader) (Tree, error) {
 		}
 		entries = append(entries, e)
 	}
-	t, err := New(entries)
+	t, err := fromSorted(entries)
 	if err != nil {
 		return Tree{}, err
 	}

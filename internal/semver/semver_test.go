@@ -677,6 +677,18 @@ func TestConstraintString(t *testing.T) {
 	}
 }
 
+// TestVersionEquality checks that == on Versions compares normalized forms,
+// wherever the Version came from.
+func TestVersionEquality(t *testing.T) {
+	upper := mustConstraint(t, "^1.0").Ranges()[0][1].Version
+	if upper != mustVersion(t, "2.0.0.0-dev") || upper != mustVersion(t, "2.0-dev") {
+		t.Errorf("bound %q != parsed 2.0.0.0-dev", upper)
+	}
+	if mustVersion(t, "1.0") == mustVersion(t, "1.0.1") {
+		t.Error("1.0 == 1.0.1")
+	}
+}
+
 // TestRangesAreCopies guards the immutability of Constraint.
 func TestRangesAreCopies(t *testing.T) {
 	c := mustConstraint(t, "^1.2")

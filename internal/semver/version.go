@@ -20,25 +20,26 @@ import (
 	"strings"
 )
 
-// kind records which of composer's version grammars produced a Version.
+// kind records which of composer's version grammars accepted a version.
 type kind uint8
 
 const (
-	kindRaw       kind = iota // built internally for a constraint bound
-	kindClassical             // up to four dotted numbers plus modifiers
-	kindDate                  // date/time style, e.g. 20240101 or 2024-01-01
-	kindNumbered              // numbered development branch, e.g. 1.x-dev
-	kindBranch                // named branch, dev-<name>
+	kindInvalid   kind = iota
+	kindClassical      // up to four dotted numbers plus modifiers
+	kindDate           // date/time style, e.g. 20240101 or 2024-01-01
+	kindNumbered       // numbered development branch, e.g. 1.x-dev
+	kindBranch         // named branch, dev-<name>
 )
 
-// Version is a version normalized the way composer normalizes it. The zero
-// Version is not a valid version; it sorts before every other version and
-// its String is empty.
+// Version is a version normalized the way composer normalizes it. Every
+// field derives from the normalized form, so == on Versions compares those
+// forms; Compare is the ordering composer uses. The zero Version is not a
+// valid version; it sorts below every numbered version and its String is
+// empty.
 type Version struct {
 	norm  string // composer's normalized form, e.g. "1.39.17.0"
 	canon string // norm as PHP's version_compare canonicalizes it
 	stab  string // see Stability
-	kind  kind
 }
 
 // ParseVersion normalizes s as composer's VersionParser::normalize does:
@@ -49,14 +50,12 @@ type Version struct {
 // as they are, and "dev-<name>" (or bare "master", "trunk", "default") names
 // a branch. An "@stability" flag or an " as <alias>" suffix is ignored.
 func ParseVersion(s string) (Version, error) {
-	norm, k, err := normalize(s)
+	norm, _, err := normalize(s)
 	if err != nil {
 		return Version{}, fmt.Errorf("invalid version %q", s)
 	}
-	v := newVersion(norm)
-	v.kind = k
 
-	return v, nil
+	return newVersion(norm), nil
 }
 
 // newVersion wraps an already normalized version string. Constraint bounds
@@ -65,9 +64,7 @@ func ParseVersion(s string) (Version, error) {
 // and some of which it would not.
 func newVersion(norm string) Version {
 	v := Version{norm: norm, stab: parseStability(norm)}
-	if isBranch(norm) {
-		v.kind = kindBranch
-	} else {
+	if !isBranch(norm) {
 		v.canon = canonicalize(norm)
 	}
 
@@ -170,7 +167,7 @@ func normalize(in string) (string, kind, error) {
 		}
 	}
 
-	return "", kindRaw, fmt.Errorf("invalid version %q", orig)
+	return "", kindInvalid, fmt.Errorf("invalid version %q", orig)
 }
 
 // withModifiers appends composer's expanded stability modifier to a
