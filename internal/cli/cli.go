@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -190,6 +191,16 @@ func (g *globals) cacheDir() string {
 	return filepath.Join(g.dir, ".cache")
 }
 
+// httpClient fails fast on a network that drops packets, yet lets a large download take
+// its time once data flows.
+func httpClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 30 * time.Second
+	t.ResponseHeaderTimeout = 60 * time.Second
+	return &http.Client{Transport: t, Timeout: 30 * time.Minute}
+}
+
 func (g *globals) options(obs *observer) (build.Options, error) {
 	if g.jobs < 1 {
 		return build.Options{}, usageError{fmt.Errorf("--jobs must be at least 1")}
@@ -205,7 +216,7 @@ func (g *globals) options(obs *observer) (build.Options, error) {
 	o := build.Options{
 		Root: root, Jobs: g.jobs,
 		Fetcher: &source.Fetcher{Store: st, Root: root, Offline: g.offline, Now: g.now, GitEnv: os.Environ(),
-			Client: &http.Client{Transport: http.DefaultTransport, Timeout: 30 * time.Minute}},
+			Client: httpClient()},
 	}
 	if obs != nil {
 		o.Observer = obs.event
