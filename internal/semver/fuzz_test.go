@@ -90,7 +90,9 @@ func FuzzParseConstraint(f *testing.F) {
 // date versions ("2024-01-02" gives 2024.01.02, which reads as the classical
 // 2024.01.02.0), for a capitalized "-Stable" (kept as "-stable", which is
 // then dropped), and for branch names that end in whitespace or a stability
-// flag ("dev-x@dev@dev" loses one flag per pass).
+// flag: each pass drops one flag, and trailing whitespace that a dropped
+// flag uncovers goes on the next pass ("dev-x @dev@dev" gives "dev-x @dev",
+// then "dev-x ", then "dev-x").
 func reparseMayDiffer(v Version, k kind) bool {
 	switch {
 	case k == kindDate, strings.Contains(v.norm, "-stable"):
@@ -140,8 +142,10 @@ func FuzzParseVersion(f *testing.F) {
 		if Compare(v, w) != 0 && !reparseMayDiffer(v, k) {
 			t.Fatalf("ParseVersion(%q) = %q, which reparses as %q", s, v, w)
 		}
-		if x := mustVersion(t, w.String()); x.String() != w.String() {
-			t.Fatalf("normalizing %q twice gives %q then %q", s, w, x)
+		if _, kw, _ := normalize(v.String()); !reparseMayDiffer(w, kw) {
+			if x := mustVersion(t, w.String()); x != w {
+				t.Fatalf("normalizing %q gives %q, then %q, then %q", s, v, w, x)
+			}
 		}
 
 		// A version lies at or above its own ">=" bound and not below

@@ -146,6 +146,8 @@ func TestParseVersion(t *testing.T) {
 		{"1.0.0-stable-dev", "1.0.0.0"},
 		{"1.0.0-Stable", "1.0.0.0-stable"},
 		{"1.0\n@dev", "1.0.0.0"},
+		{"dev-x @dev", "dev-x "},
+		{"dev- @dev@dev", "dev- @dev"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

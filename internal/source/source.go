@@ -8,6 +8,8 @@ package source
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -129,8 +131,17 @@ func (f *Fetcher) tarball(ctx context.Context, component string, rec spec.Source
 	}
 	defer in.Close()
 	return f.Store.PutSrc(id, func(dir string) error {
-		if _, err := archive.Extract(in, dir, f.limits()); err != nil {
+		// The cache names blobs by hash but a disk can rot: hash while unpacking, and keep
+		// nothing unless the bytes are still the pinned ones.
+		h := sha256.New()
+		if _, err := archive.Extract(io.TeeReader(in, h), dir, f.limits()); err != nil {
 			return fail(fmt.Errorf("unpacking: %w", err))
+		}
+		if _, err := io.Copy(h, in); err != nil {
+			return fail(err)
+		}
+		if got := hex.EncodeToString(h.Sum(nil)); got != rec.SHA256 {
+			return fail(fmt.Errorf("the cached copy has sha256 %s, not the pinned %s: the cache is corrupt; delete %s and fetch again", got, rec.SHA256, blob))
 		}
 		return nil
 	})
