@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -16,6 +17,10 @@ import (
 // observer renders engine events: a live status line on a terminal, one plain line per
 // finished action otherwise, and JSON lines with --json.
 type observer struct {
+	mu      sync.Mutex // the engine reports from one goroutine, the ticker redraws from another
+	stop    chan struct{}
+	done    int
+	total   int
 	g       *globals
 	verb    string
 	live    bool
@@ -41,6 +46,23 @@ func (g *globals) observer(verb string) *observer {
 	if o.width <= 0 {
 		o.width = 100
 	}
+	if o.live {
+		o.stop = make(chan struct{})
+		go func() {
+			t := time.NewTicker(250 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-o.stop:
+					return
+				case <-t.C:
+					o.mu.Lock()
+					o.draw()
+					o.mu.Unlock()
+				}
+			}
+		}()
+	}
 	return o
 }
 
@@ -62,7 +84,10 @@ func (o *observer) event(e engine.Event) {
 	if o.g.quiet {
 		return
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.bytes += e.Bytes
+	o.done, o.total = e.Done, e.Total
 	switch e.Type {
 	case engine.EventStarted:
 		o.running[e.Action] = e.Label
@@ -70,22 +95,9 @@ func (o *observer) event(e engine.Event) {
 		delete(o.running, e.Action)
 	}
 	if o.live {
-		now := o.g.now()
-		if now.Sub(o.last) < 100*time.Millisecond && e.Done != e.Total {
-			return
+		if e.Type != engine.EventPlanned {
+			o.draw()
 		}
-		o.last = now
-		cur := ""
-		for _, l := range o.running {
-			if cur == "" || l < cur {
-				cur = l
-			}
-		}
-		line := fmt.Sprintf("%s [%d/%d] %s  %s", o.verb, e.Done, e.Total, humanBytes(o.bytes), cur)
-		if len(line) > o.width-1 {
-			line = line[:o.width-1]
-		}
-		fmt.Fprintf(o.g.stderr, "\r\x1b[K%s", line)
 		return
 	}
 	switch e.Type {
@@ -98,9 +110,30 @@ func (o *observer) event(e engine.Event) {
 	}
 }
 
+// draw repaints the live line: counts, bytes, elapsed time and one running action.
+func (o *observer) draw() {
+	cur := ""
+	for _, l := range o.running {
+		if cur == "" || l < cur {
+			cur = l
+		}
+	}
+	if n := len(o.running); n > 1 {
+		cur += fmt.Sprintf(" (+%d)", n-1)
+	}
+	line := fmt.Sprintf("%s [%d/%d] %s %5.1fs  %s", o.verb, o.done, o.total, humanBytes(o.bytes), o.g.now().Sub(o.started).Seconds(), cur)
+	if len(line) > o.width-1 {
+		line = line[:o.width-1]
+	}
+	fmt.Fprintf(o.g.stderr, "\r\x1b[K%s", line)
+}
+
 // finish ends the live line.
 func (o *observer) finish() {
 	if o != nil && o.live {
+		close(o.stop)
+		o.mu.Lock()
+		defer o.mu.Unlock()
 		fmt.Fprintf(o.g.stderr, "\r\x1b[K%s: done in %s\n", o.verb, o.g.now().Sub(o.started).Round(10*time.Millisecond))
 	}
 }

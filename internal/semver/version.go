@@ -64,6 +64,9 @@ func ParseVersion(s string) (Version, error) {
 // and some of which it would not.
 func newVersion(norm string) Version {
 	v := Version{norm: norm, stab: parseStability(norm)}
+	if v.stab == "stable" && isPatch(norm) {
+		v.stab = "patch"
+	}
 	if !isBranch(norm) {
 		v.canon = canonicalize(norm)
 	}
@@ -224,8 +227,8 @@ func normalizeBranch(name string) string {
 	return strings.ReplaceAll(b.String(), "x", "9999999") + "-dev"
 }
 
-// parseStability is VersionParser::parseStability, extended to report
-// "patch" for patch releases (composer calls them "stable").
+// parseStability is VersionParser::parseStability: "dev", "alpha", "beta",
+// "RC" or "stable" (which includes patch releases).
 func parseStability(v string) string {
 	// composer first strips a "#ref" suffix; normalized versions never
 	// carry one, so that step is omitted.
@@ -245,11 +248,19 @@ func parseStability(v string) string {
 		return "alpha"
 	case "rc":
 		return "RC"
-	case "patch", "pl", "p":
-		return "patch"
 	}
 
 	return "stable"
+}
+
+// isPatch reports whether a normalized version carries a patch modifier.
+func isPatch(v string) bool {
+	switch reStabilityTail.FindStringSubmatch(asciiLower(v))[1] {
+	case "patch", "pl", "p":
+		return true
+	}
+
+	return false
 }
 
 // PHP string helpers. They work on bytes and ASCII only, as PHP's do.
