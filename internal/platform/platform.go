@@ -26,7 +26,7 @@ var builtin = set("core", "date", "filter", "hash", "json", "libxml", "openssl",
 var debian = map[string]string{
 	"sodium": "", "pcntl": "", // built into php8.2-cli / libsodium in core on Debian
 	"gettext": "", // in php8.2-common, which provides no php-gettext virtual package
-	"dom": "php-xml", "xml": "php-xml", "xmlreader": "php-xml", "xmlwriter": "php-xml", "simplexml": "php-xml", "xsl": "php-xml",
+	"dom":     "php-xml", "xml": "php-xml", "xmlreader": "php-xml", "xmlwriter": "php-xml", "simplexml": "php-xml", "xsl": "php-xml",
 	"mysqli": "php-mysql", "mysqlnd": "php-mysql", "pdo_mysql": "php-mysql",
 	"pdo_sqlite": "php-sqlite3", "sqlite3": "php-sqlite3",
 	"pdo_pgsql": "php-pgsql",
