@@ -184,19 +184,21 @@ func (c Constraint) Ranges() [][]Bound {
 // ">= 0.0.0.0-dev" rather than to its match-all constraint. That bound
 // accepts every numbered version but, unlike "*", no dev-<name> branch.
 func (c Constraint) MatchesAll() bool {
-	lowest := newVersion("0.0.0.0-dev")
 	for _, bounds := range c.Ranges() {
 		switch {
 		case len(bounds) == 0:
 			return true
 		case len(bounds) == 1 && bounds[0].Op == OpGE && !isBranch(bounds[0].Version.norm) &&
-			compareNormalized(bounds[0].Version, lowest) <= 0:
+			compareNormalized(bounds[0].Version, lowestVersion) <= 0:
 			return true
 		}
 	}
 
 	return false
 }
+
+// lowestVersion is the bound of composer's "any numbered version" ranges.
+var lowestVersion = newVersion("0.0.0.0-dev")
 
 // splitOr splits a constraint at "|" or "||" together with the whitespace
 // around them, keeping empty alternatives so that they are rejected later.
@@ -358,7 +360,7 @@ func parseConjunct(c string) ([]term, error) {
 
 	if m := reWildcard.FindStringSubmatch(c); m != nil {
 		if m[1] != "" || m[2] != "" {
-			return []term{bound(OpGE, "0.0.0.0-dev")}, nil
+			return []term{{Bound: Bound{Op: OpGE, Version: lowestVersion}}}, nil
 		}
 
 		return []term{{any: true}}, nil

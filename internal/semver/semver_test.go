@@ -476,13 +476,22 @@ func TestRanges(t *testing.T) {
 		{"^7.4.3 || ^8.0", ">=7.4.3.0-dev <9.0.0.0-dev"},
 		{"^1.0 || ^2.0 || ^4.0", ">=1.0.0.0-dev <3.0.0.0-dev || >=4.0.0.0-dev <5.0.0.0-dev"},
 		{"~0.1 || ~1.0 !=1.0.1", ">=0.1.0.0-dev <1.0.0.0-dev || >=1.0.0.0-dev <2.0.0.0-dev !=1.0.1.0"},
-		// Followed from composer's code rather than its tests: the
-		// operand is lowercased before the stability check, which then
-		// never recognizes "rc", so an RC bound is lowered to its -dev.
+		// Quirks that follow from composer's code rather than its tests;
+		// each was checked against composer/semver on PHP 8.2.
+		// The operand is lowercased before the stability check, which
+		// then never recognizes "rc", so an RC bound gets -dev too.
 		{">=1.0-RC1", ">=1.0.0.0-RC1-dev"},
 		{">=1.0-beta1", ">=1.0.0.0-beta1"},
+		// A flag is appended to a stable (including patch) operand.
+		{">=01pl2@beta", ">=01.0.0.0-patch2-beta"},
+		{"<>1pl2@beta", "!=1.0.0.0-patch2-beta"},
+		{"<10-p1@STABLE", "<10.0.0.0-patch1-STABLE"},
+		// Anything after a newline in a comparison operand is ignored.
+		{">=1.0\nfoo", ">=1.0.0.0-dev"},
+		{"1.0\n 2.0", "=1.0.0.0 =2.0.0.0"},
 		// Numbers beyond PHP's integers become floats when bumped.
 		{"~9223372036854775807.1", ">=9223372036854775807.1-dev <9.2233720368548E+18.0.0.0-dev"},
+		{"^99999999999999999999", ">=99999999999999999999-dev <1.0E+20.0.0.0-dev"},
 		// MediaWiki extension.json examples.
 		{">= 1.39.0", ">=1.39.0.0-dev"},
 		{">= 0.5.2", ">=0.5.2.0-dev"},
@@ -540,7 +549,8 @@ func TestMatches(t *testing.T) {
 		{"1.x-dev", []string{"1.x-dev", "1.9999999.9999999.9999999-dev"}, []string{"1.0", "dev-1.x"}},
 		// composer's testComplexConjunctive.
 		{"~0.1 || ~1.0 !=1.0.1", []string{"0.1", "1.0.2"}, []string{"1.0.1"}},
-		// Composer joins ranges as text, even when the first is empty,
+		// Composer joins ranges as text, even when the first is empty
+		// (checked against composer/semver on PHP 8.2),
 		// so 1.5 is rejected here although ">=1.0 <3.0" accepts it.
 		{">=2.0 <1.0 || >=1.0 <3.0", []string{"2.5"}, []string{"1.5"}},
 	}

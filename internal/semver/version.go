@@ -59,9 +59,9 @@ func ParseVersion(s string) (Version, error) {
 }
 
 // newVersion wraps an already normalized version string. Constraint bounds
-// are built this way because composer keeps them as plain strings, some of
-// which (such as "2.0.0.0-dev" produced by "^1.0") normalize would accept
-// and some of which it would not.
+// are built this way because composer keeps them as plain strings, such as
+// "2.0.0.0-dev" for "^1.0" or "1.0E+20.0.0.0-dev" for "^99999999999999999999",
+// which normalize would not even accept.
 func newVersion(norm string) Version {
 	v := Version{norm: norm, stab: parseStability(norm)}
 	if v.stab == "stable" && isPatch(norm) {
@@ -221,17 +221,19 @@ func normalizeBranch(name string) string {
 
 			continue
 		}
-		b.WriteString(strings.NewReplacer("*", "x", "X", "x").Replace(m[i]))
+		b.WriteString(wildcardToX.Replace(m[i]))
 	}
 
 	return strings.ReplaceAll(b.String(), "x", "9999999") + "-dev"
 }
 
+var wildcardToX = strings.NewReplacer("*", "x", "X", "x")
+
 // parseStability is VersionParser::parseStability: "dev", "alpha", "beta",
 // "RC" or "stable" (which includes patch releases).
 func parseStability(v string) string {
-	// composer first strips a "#ref" suffix; normalized versions never
-	// carry one, so that step is omitted.
+	// composer first strips a "#ref" suffix; only branch names can carry
+	// one, and they are "dev" regardless, so that step is omitted.
 	if strings.HasPrefix(v, "dev-") || strings.HasSuffix(v, "-dev") {
 		return "dev"
 	}
