@@ -327,6 +327,26 @@ func (o Options) out() string {
 	return filepath.Join(o.Root, "out")
 }
 
+// Fetch runs only the source actions: every locked source verified and unpacked in the cache.
+func Fetch(ctx context.Context, o Options, set spec.Set, lk lock.File) (engine.Report, hcl.Diagnostics, error) {
+	_, acts, diags, err := Prepare(ctx, o, set, lk)
+	if err != nil || diags.HasErrors() {
+		return engine.Report{}, diags, err
+	}
+	var fetches []engine.Action
+	for _, a := range acts {
+		if a.Kind == kindSource {
+			fetches = append(fetches, a)
+		}
+	}
+	opts, err := o.engineOptions()
+	if err != nil {
+		return engine.Report{}, diags, err
+	}
+	rep, err := engine.Run(ctx, fetches, opts...)
+	return rep, diags, err
+}
+
 // Plan reports, without running anything, which actions are cached and which would run.
 func Plan(ctx context.Context, o Options, set spec.Set, lk lock.File) ([]engine.PlanItem, []engine.Action, hcl.Diagnostics, error) {
 	_, acts, diags, err := Prepare(ctx, o, set, lk)

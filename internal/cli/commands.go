@@ -134,7 +134,8 @@ downloaded with retries; git remotes are mirrored.`,
 			if err != nil {
 				return err
 			}
-			_, acts, diags, err := build.Prepare(cmd.Context(), o, p.Set, lk)
+			rep, diags, err := build.Fetch(cmd.Context(), o, p.Set, lk)
+			obs.finish()
 			g.diagnostics(p, diags)
 			if err != nil {
 				return err
@@ -142,18 +143,9 @@ downloaded with retries; git remotes are mirrored.`,
 			if diags.HasErrors() {
 				return exitError{ExitFailure}
 			}
-			var fetches []engine.Action
-			for _, a := range acts {
-				if strings.HasPrefix(a.ID, "source/") {
-					fetches = append(fetches, a)
-				}
-			}
-			rep, err := g.run(cmd, o, fetches, obs)
-			if err != nil {
-				return err
-			}
-			g.result(map[string]any{"event": "fetched", "sources": len(fetches), "executed": rep.Executed, "cached": rep.Cached})
-			g.say("fetched: %d sources (%d new, %d already in the cache)", len(fetches), rep.Executed, rep.Cached)
+			fetches := len(rep.Results)
+			g.result(map[string]any{"event": "fetched", "sources": fetches, "executed": rep.Executed, "cached": rep.Cached})
+			g.say("fetched: %d sources (%d new, %d already in the cache)", fetches, rep.Executed, rep.Cached)
 			return nil
 		},
 	}
@@ -166,16 +158,6 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 	}
 	lk, err := build.ReadLock(g.dir)
 	return p, lk, err
-}
-
-func (g *globals) run(cmd *cobra.Command, o build.Options, acts []engine.Action, obs *observer) (engine.Report, error) {
-	dc, err := engine.NewDirCache(o.Fetcher.Store.ActionsDir())
-	if err != nil {
-		return engine.Report{}, err
-	}
-	rep, err := engine.Run(cmd.Context(), acts, engine.WithJobs(o.Jobs), engine.WithCache(dc), engine.WithObserver(o.Observer))
-	obs.finish()
-	return rep, err
 }
 
 func newBuild(g *globals) *cobra.Command {

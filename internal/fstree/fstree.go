@@ -195,21 +195,6 @@ func (t Tree) Lookup(p string) (Entry, bool) {
 	return Entry{}, false
 }
 
-// Filter returns the tree of the entries keep accepts. Directories emptied by it stay.
-func (t Tree) Filter(keep func(Entry) bool) Tree {
-	var out []Entry
-	for _, e := range t.entries {
-		if keep(e) {
-			out = append(out, e)
-		}
-	}
-	nt, err := New(out)
-	if err != nil {
-		panic("fstree: filtering a valid tree cannot fail: " + err.Error())
-	}
-	return nt
-}
-
 // Place returns the tree moved below prefix (slash-separated, clean).
 func (t Tree) Place(prefix string) (Tree, error) {
 	if prefix == "" || prefix == "." {

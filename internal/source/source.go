@@ -305,7 +305,7 @@ func (f *Fetcher) ResolveGit(ctx context.Context, component string, rec spec.Sou
 	if f.Offline {
 		return "", fail(fmt.Errorf("resolving ref %q %w", rec.Ref, ErrOffline))
 	}
-	mirror, err := f.mirror(ctx)(rec.URL)
+	mirror, err := f.mirror(ctx, rec.URL)
 	if err != nil {
 		return "", fail(err)
 	}
@@ -332,27 +332,27 @@ func (f *Fetcher) CommitTime(ctx context.Context, rawURL, commit string) (int64,
 	return strconv.ParseInt(strings.TrimSpace(out), 10, 64)
 }
 
-func (f *Fetcher) mirror(ctx context.Context) func(string) (string, error) {
-	return func(rawURL string) (string, error) {
-		dir := f.Store.GitDir(rawURL)
-		if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
-			return dir, nil
-		}
-		tmp, err := os.MkdirTemp(filepath.Dir(dir), ".mirror-*")
-		if err != nil {
-			return "", err
-		}
-		defer os.RemoveAll(tmp)
-		if _, err := f.runGit(ctx, tmp, "init", "--quiet", "--bare"); err != nil {
-			return "", err
-		}
-		if err := os.Rename(tmp, dir); err != nil && !errors.Is(err, os.ErrExist) {
-			if _, serr := os.Stat(filepath.Join(dir, "HEAD")); serr != nil {
-				return "", err
-			}
-		}
+// mirror returns the bare mirror of a remote, creating it (atomically) the first time.
+func (f *Fetcher) mirror(ctx context.Context, rawURL string) (string, error) {
+	dir := f.Store.GitDir(rawURL)
+	if _, err := os.Stat(filepath.Join(dir, "HEAD")); err == nil {
 		return dir, nil
 	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".mirror-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := f.runGit(ctx, tmp, "init", "--quiet", "--bare"); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		// Another process may have made it first; that mirror is as good as ours.
+		if _, serr := os.Stat(filepath.Join(dir, "HEAD")); serr != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 func (f *Fetcher) git(ctx context.Context, component string, rec spec.Source, s lock.Source, id string) error {
@@ -360,7 +360,7 @@ func (f *Fetcher) git(ctx context.Context, component string, rec spec.Source, s 
 	if !commitHex.MatchString(s.Commit) {
 		return fail(fmt.Errorf("locked commit %q is not a full commit id; run mwedition lock", s.Commit))
 	}
-	mirror, err := f.mirror(ctx)(rec.URL)
+	mirror, err := f.mirror(ctx, rec.URL)
 	if err != nil {
 		return fail(err)
 	}
