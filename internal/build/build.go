@@ -62,8 +62,10 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 		cs = append(cs, l.done[id])
 	}
 	lf := lock.New(cs)
+	// Resolve repeats every check Closure made (now against the finished lock), warnings
+	// included: report its diagnostics only, so nothing is said twice.
 	_, d := resolve.Resolve(set, lf)
-	return lf, l.report, append(diags, d...), nil
+	return lf, l.report, d, nil
 }
 
 type locker struct {

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -90,6 +91,10 @@ func Decode(b []byte) (File, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
 		return File{}, fmt.Errorf("%s is not a valid lock file: %w", FileName, err)
+	}
+	// Anything after the object (a second one, a stray merge-conflict marker) is not a lock.
+	if _, err := dec.Token(); err != io.EOF {
+		return File{}, fmt.Errorf("%s is not a valid lock file: unexpected data after the lock object", FileName)
 	}
 	if f.Version != formatVersion {
 		return File{}, fmt.Errorf("%s has lockVersion %d; this mwedition reads version %d: run mwedition lock", FileName, f.Version, formatVersion)

@@ -237,6 +237,7 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 		byID[m.ID] = m
 	}
 	removed := map[string]spec.Ref{}
+	var noop []spec.Ref // removes of e that matched nothing inherited
 	for i := len(chain) - 1; i >= 0; i-- {
 		ed := chain[i]
 		reason := "listed"
@@ -253,8 +254,7 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 				}
 			}
 			if !hit && i == 0 {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
-					Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+				noop = append(noop, r)
 			}
 			removed[r.Name] = r
 		}
@@ -276,6 +276,7 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 		add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
 	}
 	// Pull in requirements, breadth first in a stable order.
+	blocked := map[string]bool{} // removed names some member requires
 	queue := append([]string(nil), order...)
 	sort.Strings(queue)
 	for len(queue) > 0 {
@@ -307,6 +308,7 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 				continue
 			}
 			if r, ok := removed[nameOf(depID)]; ok {
+				blocked[nameOf(depID)] = true
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
 					Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
 				continue
@@ -314,6 +316,15 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 			add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
 			queue = append(queue, depID)
 		}
+	}
+	// A remove that matched nothing inherited has no effect, unless it blocks a requirement
+	// or removes what e also lists: those are errors already reported.
+	for _, r := range noop {
+		if blocked[r.Name] || containsRef(e.Extensions, r.Name) || containsRef(e.Skins, r.Name) {
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
+			Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
 	}
 	out := make([]Member, 0, len(byID))
 	for _, m := range byID {
@@ -388,8 +399,9 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 		}
 		return c.Info, nil
 	}
-	ms, d := members(set, e, info)
-	diags = append(diags, d...)
+	// members' own diagnostics were reported by Closure, which Resolve ran first with the
+	// same facts (and any error there stopped it): reporting them again would repeat them.
+	ms, _ := members(set, e, info)
 	re := Edition{Name: e.Name, Title: e.Title, Version: e.Version, Core: spec.ID(spec.Core, e.Core.Name), Members: ms,
 		Outputs: e.Outputs, Decl: e.DeclRange}
 	re.DefaultSkin, re.Settings = inherited(set, e)
@@ -397,11 +409,14 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	if !ok {
 		return re, diags
 	}
+	// MediaWiki skips its own requires.MediaWiki check when its version is not a composer
+	// version (branch builds such as 1.43.0-wmf.5); so do we, and say so.
 	coreVersion, err := semver.ParseVersion(core.Version)
-	if err != nil {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid core version",
-			Detail: fmt.Sprintf("%s version %q: %v", core.ID, core.Version, err), Subject: core.Decl.Ptr()})
-		return re, diags
+	checkCore := err == nil
+	if !checkCore {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Core version not checkable",
+			Detail:  fmt.Sprintf("%s version %q is not a composer version (%v); requires.MediaWiki constraints are not checked, as MediaWiki itself does not check them.", core.ID, core.Version, err),
+			Subject: core.Decl.Ptr()})
 	}
 	byManifest := map[string]Component{}
 	for _, m := range ms {
@@ -436,7 +451,7 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 		if m.ID == re.Core {
 			continue
 		}
-		if req := c.Info.Requires.MediaWiki; req != "" {
+		if req := c.Info.Requires.MediaWiki; req != "" && checkCore {
 			if ok, err := matches(req, coreVersion); err != nil {
 				errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
 			} else if !ok {
