@@ -160,6 +160,7 @@ func Extract(r io.Reader, dir string, lim Limits) (Summary, error) {
 		dirs:  map[string]time.Time{},
 		sum:   Summary{Compression: compression},
 	}
+	defer x.closeSub()
 	if err := x.run(tar.NewReader(m), m); err != nil {
 		return x.sum, err
 	}
@@ -299,6 +300,36 @@ type extractor struct {
 	dirs map[string]time.Time
 	sum  Summary
 	cur  string // name of the entry being processed, for error reports
+	// sub is an os.Root for the directory subDir: entries arrive grouped by directory, and
+	// resolving a deep path through the top root costs one openat per component, for every
+	// file (most of the time of unpacking a MediaWiki release).
+	sub    *os.Root
+	subDir string
+}
+
+// dirRoot returns a root confined to directory dir (slash-separated, "" for the top), kept
+// open while the following entries stay in the same directory.
+func (x *extractor) dirRoot(dir string) (*os.Root, error) {
+	if dir == "" {
+		return x.root, nil
+	}
+	if x.sub != nil && x.subDir == dir {
+		return x.sub, nil
+	}
+	x.closeSub()
+	r, err := x.root.OpenRoot(filepath.FromSlash(dir))
+	if err != nil {
+		return nil, err
+	}
+	x.sub, x.subDir = r, dir
+	return r, nil
+}
+
+func (x *extractor) closeSub() {
+	if x.sub != nil {
+		x.sub.Close()
+		x.sub, x.subDir = nil, ""
+	}
 }
 
 func (x *extractor) run(tr *tar.Reader, m *meter) error {
@@ -496,9 +527,13 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 	if hdr.Mode&0o111 != 0 {
 		mode = 0o755
 	}
-	osName := filepath.FromSlash(name)
+	dir, base := path.Split(name)
+	r, err := x.dirRoot(strings.TrimSuffix(dir, "/"))
+	if err != nil {
+		return fmt.Errorf("creating %q: %w", name, err)
+	}
 	// O_EXCL: never reuse or follow anything already at this path.
-	f, err := x.root.OpenFile(osName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	f, err := r.OpenFile(base, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return fmt.Errorf("creating %q: %w", name, err)
 	}
@@ -522,7 +557,7 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 	if err != nil {
 		return err
 	}
-	if err := x.root.Chtimes(osName, hdr.ModTime, hdr.ModTime); err != nil {
+	if err := r.Chtimes(base, hdr.ModTime, hdr.ModTime); err != nil {
 		return fmt.Errorf("setting mtime of %q: %w", name, err)
 	}
 	return nil
