@@ -205,7 +205,8 @@ func (l *locker) merge(r engine.Report) {
 
 // version is the component's version string: the core's release; an extension's declared
 // version, or its core's when it declares none (as Debian versions bundled extensions);
-// plus, for git sources, the commit date and short hash, so every new pin sorts higher.
+// plus, for git sources, the commit's UTC date and time and its short hash, so a newer
+// commit always sorts higher.
 func (l *locker) version(c spec.Component, info registration.Info, pin lock.Source, mtime int64) string {
 	if c.Kind == spec.Core {
 		return c.Version
@@ -220,7 +221,8 @@ func (l *locker) version(c spec.Component, info registration.Info, pin lock.Sour
 		}
 	}
 	if pin.Kind == spec.Git {
-		v += "+git" + time.Unix(mtime, 0).UTC().Format("20060102") + "." + pin.Commit[:7]
+		// The time of day keeps two pins of one day in order; the short hash alone would not.
+		v += "+git" + time.Unix(mtime, 0).UTC().Format("20060102.150405") + "." + pin.Commit[:7]
 	}
 	return v
 }
