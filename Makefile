@@ -9,7 +9,7 @@ FUZZTIME     ?= 15s
 # Without a cap, the fuzzer spends a short run minimising its first finding.
 FUZZFLAGS    := -fuzztime=$(FUZZTIME) -fuzzminimizetime=20x
 # Debian packages the tests and benchmarks use.
-DEPS         := git gnupg ca-certificates time dpkg-dev
+DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint
 
 .PHONY: all build deps corpus demo check test unit e2e fuzz vet fmt bench clean help
 
