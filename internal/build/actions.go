@@ -36,6 +36,9 @@ type Options struct {
 	Out      string // output directory; default <Root>/out
 	// SourceDateEpoch, when set, clamps every source time (SOURCE_DATE_EPOCH semantics).
 	SourceDateEpoch *int64
+	// Formats are the package formats to build (FormatDeb, FormatRPM) for editions whose
+	// output blocks ask for them; none means trees only.
+	Formats []string
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }
@@ -59,6 +62,9 @@ func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
 	switch a.Kind {
 	case kindSource:
 		return o.store().HasSrc(out.Output)
+	case kindDeb, kindRPM:
+		sha, _, ok := strings.Cut(out.Output, " ")
+		return ok && o.store().HasBlob(sha)
 	case kindTree, kindEdition:
 		digest, _, err := parseTreeOutput(out.Output)
 		return err == nil && o.store().HasTree(digest)

@@ -260,6 +260,13 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		}
 		acts = append(acts, a)
 	}
+	if len(o.Formats) > 0 {
+		pa, err := o.packageActions(g, o.Formats)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, pa...)
+	}
 	sort.Slice(acts, func(i, j int) bool { return acts[i].ID < acts[j].ID })
 	return acts, nil
 }
@@ -317,6 +324,11 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	m, err := o.manifest(g, rep)
 	if err != nil {
 		return Result{Report: rep}, diags, err
+	}
+	if len(o.Formats) > 0 {
+		if err := o.publish(rep); err != nil {
+			return Result{Report: rep}, diags, err
+		}
 	}
 	if err := m.write(o.out()); err != nil {
 		return Result{Report: rep}, diags, err

@@ -495,3 +495,60 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestPackagesFromTheGraph(t *testing.T) {
+	f := newFixture(t)
+	f.lock()
+	o := f.options()
+	o.Formats = []string{build.FormatDeb, build.FormatRPM}
+	lk, err := build.ReadLock(f.root)
+	must(t, err)
+	res, diags, err := build.Build(context.Background(), o, f.load().Set, lk)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("build: %v %v", err, diags)
+	}
+	debs, _ := filepath.Glob(filepath.Join(f.root, "out/deb/*.deb"))
+	rpms, _ := filepath.Glob(filepath.Join(f.root, "out/rpm/*.rpm"))
+	var names []string
+	for _, p := range append(debs, rpms...) {
+		names = append(names, filepath.Base(p))
+	}
+	sort.Strings(names)
+	// Only "base" asks for deb; nothing asks for rpm. base holds core, Alpha, Beta, Vector.
+	want := []string{
+		"mediawiki-core_1.39.17-1_all.deb", "mediawiki-edition-base_1.0-1_all.deb",
+		"mediawiki-extension-alpha_1.2.0+mw1.39.17-1_all.deb", "mediawiki-extension-beta_1.39.17-1_all.deb",
+		"mediawiki-skin-vector_1.0.0+mw1.39.17-1_all.deb",
+	}
+	if diff := cmp.Diff(want, names); diff != "" {
+		t.Fatalf("packages (-want +got):\n%s\n%v", diff, executed(res.Report))
+	}
+	ctl := func(name string) string {
+		out, err := exec.Command("dpkg-deb", "--field", filepath.Join(f.root, "out/deb", name), "Depends", "Provides", "Conflicts").CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg-deb (run make deps): %v %s", err, out)
+		}
+		return string(out)
+	}
+	if got := ctl("mediawiki-extension-beta_1.39.17-1_all.deb"); !strings.Contains(got, "mediawiki-extension-alpha (>= 1~)") || !strings.Contains(got, "mediawiki-core (>= 1.39~)") {
+		t.Errorf("Beta requires Alpha >= 1.0 and MediaWiki >= 1.39.0; Depends:\n%s", got)
+	}
+	if got := ctl("mediawiki-core_1.39.17-1_all.deb"); !strings.Contains(got, "php (>= 2:7.4.3~)") || !strings.Contains(got, "php-intl") {
+		t.Errorf("core Depends:\n%s", got)
+	}
+	if got := ctl("mediawiki-edition-base_1.0-1_all.deb"); !strings.Contains(got, "mediawiki-extension-alpha (= 1.2.0+mw1.39.17-1)") || !strings.Contains(got, "Conflicts: mediawiki-edition") {
+		t.Errorf("edition control:\n%s", got)
+	}
+	first, err := os.ReadFile(debs[0])
+	must(t, err)
+	again, _, err := build.Build(context.Background(), o, f.load().Set, lk)
+	must(t, err)
+	if got := executed(again.Report); len(got) != 0 {
+		t.Errorf("second build with packages executed %v", got)
+	}
+	second, err := os.ReadFile(debs[0])
+	must(t, err)
+	if !bytes.Equal(first, second) {
+		t.Error("the package changed between builds")
+	}
+}

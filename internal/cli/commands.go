@@ -162,6 +162,7 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 
 func newBuild(g *globals) *cobra.Command {
 	var out string
+	var formats []string
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build every edition the lock describes into out/",
@@ -185,6 +186,12 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 				return err
 			}
 			o.Out = out
+			for _, f := range formats {
+				if f != build.FormatDeb && f != build.FormatRPM {
+					return usageError{fmt.Errorf("--format %q: use deb and/or rpm", f)}
+				}
+			}
+			o.Formats = formats
 			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
 			obs.finish()
 			g.diagnostics(p, diags)
@@ -206,6 +213,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
+	cmd.Flags().StringSliceVar(&formats, "format", nil, "also build these packages (deb, rpm) for editions whose output blocks ask for them, into out/deb and out/rpm")
 	return cmd
 }
 

@@ -1,0 +1,463 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/platform"
+	"github.com/mwedition/mwedition/internal/relation"
+	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/semver"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// Package formats build can produce besides trees.
+const (
+	FormatDeb = "deb"
+	FormatRPM = "rpm"
+)
+
+const (
+	kindDeb = "pack.deb"
+	kindRPM = "pack.rpm"
+	// maintainer of the packages mwedition makes, until editions can say.
+	maintainer   = "mwedition <packages@mwedition.example.org>"
+	mediawikiDir = "/usr/share/mediawiki"
+)
+
+// PackageName is the OS package name of a component: mediawiki-core,
+// mediawiki-extension-<name>, mediawiki-skin-<name> (lower case, '_' as '-').
+func PackageName(k spec.Kind, name string) string {
+	if k == spec.Core {
+		return "mediawiki-core"
+	}
+	return "mediawiki-" + string(k) + "-" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
+}
+
+// EditionPackageName is the meta-package of an edition.
+func EditionPackageName(name string) string { return "mediawiki-edition-" + name }
+
+var versionRE = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
+
+// packageVersion is the version a component's package carries. A bundled extension that
+// declares a version of its own also carries its core's, so that a new MediaWiki release
+// (new bytes, same declared version) still sorts as an upgrade.
+func packageVersion(c resolve.Component, core resolve.Component) string {
+	if c.Source.Kind == spec.Bundled && c.Info.Version != "" && c.Version != core.Version {
+		if v := c.Info.Version + "+mw" + core.Version; versionRE.MatchString(v) {
+			return v
+		}
+		return core.Version
+	}
+	return c.Version
+}
+
+// packageSet is what the graph needs to package one resolved project.
+type packageSet struct {
+	g      resolve.Graph
+	byID   map[string]resolve.Component
+	core   map[string]resolve.Component // edition core by component ID
+	inUse  map[string]map[string]bool   // component ID -> formats some edition holding it asks for
+	family map[string]platform.Family
+}
+
+// packageActions returns one action per package: every component of an edition that asks
+// for deb or rpm output, and every such edition's meta-package.
+func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Action, error) {
+	want := map[string]bool{}
+	for _, f := range formats {
+		want[f] = true
+	}
+	ps := packageSet{g: g, byID: map[string]resolve.Component{}, core: map[string]resolve.Component{}, inUse: map[string]map[string]bool{},
+		family: map[string]platform.Family{FormatDeb: platform.Debian, FormatRPM: platform.RPM}}
+	for _, c := range g.Components {
+		ps.byID[c.ID] = c
+	}
+	var acts []engine.Action
+	for _, e := range g.Editions {
+		core := ps.byID[e.Core]
+		settings, err := renderSettings(e, g)
+		if err != nil {
+			return nil, err
+		}
+		for _, out := range e.Outputs {
+			if !want[out.Format] {
+				continue
+			}
+			for _, m := range e.Members {
+				if ps.inUse[m.ID] == nil {
+					ps.inUse[m.ID] = map[string]bool{}
+				}
+				ps.inUse[m.ID][out.Format] = true
+				ps.core[m.ID] = core
+			}
+			p := ps.editionPackage(e, out.Format, settings, o.clamp(e.Time))
+			if out.Format == FormatDeb {
+				p = debDocs(p, e.Title, "https://www.mediawiki.org/")
+			}
+			acts = append(acts, o.packAction(out.Format, "edition/"+e.Name, p, "", nil, e.Decl.String(), nil))
+		}
+	}
+	for _, c := range g.Components {
+		for _, f := range []string{FormatDeb, FormatRPM} {
+			if !ps.inUse[c.ID][f] {
+				continue
+			}
+			p := ps.componentPackage(c, f, o.clamp(c.Time))
+			var docs func(pack.Package) pack.Package
+			if f == FormatDeb {
+				upstream, src := c.Info.Name, describeSource(c)
+				docs = func(p pack.Package) pack.Package { return debDocs(p, upstream, src) }
+			}
+			p.Tree = fstree.Tree{}
+			acts = append(acts, o.packAction(f, c.ID, p, c.Tree, []string{treeAction(c.ID)}, c.Decl.String(), docs))
+		}
+	}
+	return acts, nil
+}
+
+func packActionID(format, id string) string { return format + "/" + id }
+
+// packParams identifies a package: all its metadata, and its tree by digest.
+type packParams struct {
+	Package    pack.Package
+	TreeDigest string
+}
+
+// packAction builds one package. Component packages get their tree (and, for Debian, the
+// documents that depend on it) when they run; the key holds the tree's locked digest.
+func (o Options) packAction(format, id string, p pack.Package, treeDigest string, deps []string, where string, docs func(pack.Package) pack.Package) engine.Action {
+	kind := kindDeb
+	if format == FormatRPM {
+		kind = kindRPM
+	}
+	params := packParams{Package: p, TreeDigest: treeDigest}
+	return engine.Action{
+		ID: packActionID(format, id), Kind: kind, Key: key(kind, params), Deps: deps, Where: where, Label: format + " " + p.Name,
+		Run: func(ctx context.Context) (engine.Outcome, error) {
+			pkg := p
+			if treeDigest != "" {
+				t, err := o.store().Tree(treeDigest)
+				if err != nil {
+					return engine.Outcome{}, err
+				}
+				pkg.Tree = t
+			}
+			if docs != nil {
+				pkg = docs(pkg)
+			}
+			return o.writePackage(format, pkg)
+		},
+	}
+}
+
+// writePackage builds a package into the store (streamed through a pipe, hashed as
+// written); the outcome names the blob and the file name it is published under.
+func (o Options) writePackage(format string, p pack.Package) (engine.Outcome, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		var err error
+		if format == FormatRPM {
+			err = pack.RPM(p, o.store(), pw, nil)
+		} else {
+			err = pack.Deb(p, o.store(), pw)
+		}
+		pw.CloseWithError(err)
+	}()
+	sha, n, err := o.store().AddBlob(pr, "")
+	pr.CloseWithError(err)
+	if err != nil {
+		return engine.Outcome{}, fmt.Errorf("%s %s: %w", format, p.Name, err)
+	}
+	name := pack.DebFileName(p)
+	if format == FormatRPM {
+		name = pack.RPMFileName(p)
+	}
+	return engine.Outcome{Output: sha + " " + name, Bytes: n}, nil
+}
+
+func (ps packageSet) componentPackage(c resolve.Component, format string, mtime int64) pack.Package {
+	fam := ps.family[format]
+	core := ps.core[c.ID]
+	p := pack.Package{
+		Name: PackageName(c.Kind, c.Name), Version: packageVersion(c, core), Maintainer: maintainer,
+		License: c.Info.License, Prefix: joinDir(mediawikiDir, c.InstallDir()), MTime: time.Unix(mtime, 0).UTC(),
+		Changes: []string{fmt.Sprintf("Packaged by mwedition from %s.", describeSource(c))},
+	}
+	if p.License == "" {
+		p.License = "GPL-2.0-or-later"
+	}
+	switch c.Kind {
+	case spec.Core:
+		p.Summary = "MediaWiki core, the wiki engine behind Wikipedia"
+		p.Homepage = "https://www.mediawiki.org/"
+		p.Description = fmt.Sprintf("MediaWiki %s: the code in %s, without the extensions and skins, which come as packages of their own. "+
+			"Configuration goes to /etc/mediawiki, uploads and caches to /var/lib/mediawiki and /var/cache/mediawiki.", c.Version, mediawikiDir)
+		p.Depends = append(p.Depends, phpRelations(fam, c.Info.Requires.PHP)...)
+		if fam == platform.Debian {
+			p.Depends = append(p.Depends, "php-cli", "apache2 | httpd")
+		} else {
+			p.Depends = append(p.Depends, "php-cli", "php(httpd)")
+		}
+		p.Extra = coreExtra()
+		p.Scripts = coreScripts(fam)
+	default:
+		what := "extension"
+		if c.Kind == spec.Skin {
+			what = "skin"
+		}
+		p.Summary = fmt.Sprintf("MediaWiki %s %s", what, c.Name)
+		p.Homepage = "https://www.mediawiki.org/wiki/" + strings.Title(what) + ":" + c.Info.Name //nolint:staticcheck // ASCII words only
+		load := "wfLoadExtension"
+		if c.Kind == spec.Skin {
+			load = "wfLoadSkin"
+		}
+		p.Description = fmt.Sprintf("The %s %s for MediaWiki, version %s. Installing it enables nothing: load it with %s( '%s' ); in LocalSettings.php, or install an edition package that does.",
+			c.Info.Name, what, c.Version, load, c.Name)
+		coreReq := "*"
+		if c.Info.Requires.MediaWiki != "" {
+			coreReq = c.Info.Requires.MediaWiki
+		}
+		p.Depends = append(p.Depends, relationsFor(fam, PackageName(spec.Core, ""), coreReq)...)
+		for _, req := range sortedRequires(c) {
+			dep, ok := ps.findRequired(req.kind, req.name)
+			if !ok {
+				continue // resolution already refused an edition missing it
+			}
+			p.Depends = append(p.Depends, relationsFor(fam, PackageName(dep.Kind, dep.Name), req.constraint)...)
+		}
+	}
+	p.Depends = append(p.Depends, c.OSDeps[fam]...)
+	p.Depends = dedupe(p.Depends)
+	return p
+}
+
+// debDocs adds Debian's copyright and changelog once the component's tree is at hand: the
+// copyright points at the licence file the tree ships, if any.
+func debDocs(p pack.Package, upstream, source string) pack.Package {
+	cr := pack.Copyright{Upstream: upstream, Source: source, License: p.License}
+	for _, lf := range []string{"COPYING", "LICENSE", "LICENSE.txt", "COPYING.txt", "LICENSE.md"} {
+		if e, ok := p.Tree.Lookup(lf); ok && e.Type == fstree.File {
+			cr.LicenseFile = joinDir(p.Prefix, lf)
+			break
+		}
+	}
+	p.Extra = append(append([]pack.File(nil), p.Extra...), pack.DebDocs(p, cr)...)
+	return p
+}
+
+// findRequired finds the component a requires section names, by recipe or registration name.
+func (ps packageSet) findRequired(k spec.Kind, name string) (resolve.Component, bool) {
+	for _, c := range ps.g.Components {
+		if c.Kind == k && (c.Name == name || c.Info.Name == name) {
+			return c, true
+		}
+	}
+	return resolve.Component{}, false
+}
+
+func (ps packageSet) editionPackage(e resolve.Edition, format string, settings []byte, mtime int64) pack.Package {
+	fam := ps.family[format]
+	p := pack.Package{
+		Name: EditionPackageName(e.Name), Version: e.Version, Maintainer: maintainer, License: "GPL-2.0-or-later",
+		Summary:     e.Title,
+		Homepage:    "https://www.mediawiki.org/",
+		Description: fmt.Sprintf("%s: MediaWiki with a chosen set of extensions and skins at exact versions. It installs them and ships %s, which enables them; include that file from LocalSettings.php. Database schema updates are never run for you: run maintenance/update.php after an upgrade.", e.Title, "/etc/mediawiki/"+SettingsFile),
+		MTime:       time.Unix(mtime, 0).UTC(),
+		Changes:     []string{fmt.Sprintf("Edition %s %s, built by mwedition.", e.Name, e.Version)},
+		Provides:    []string{"mediawiki-edition"},
+		Conflicts:   []string{"mediawiki-edition"},
+		Extra: []pack.File{
+			{Path: "/etc/mediawiki/" + SettingsFile, Type: fstree.File, Content: settings, Conffile: true},
+			{Path: mediawikiDir + "/" + SettingsFile, Type: fstree.Symlink, Target: "/etc/mediawiki/" + SettingsFile},
+		},
+	}
+	if fam == platform.Debian {
+		p.Replaces = []string{"mediawiki-edition"}
+	}
+	for _, m := range e.Members {
+		c := ps.byID[m.ID]
+		v := packageVersion(c, ps.byID[e.Core])
+		if fam == platform.Debian {
+			p.Depends = append(p.Depends, fmt.Sprintf("%s (= %s-1)", PackageName(c.Kind, c.Name), v))
+		} else {
+			p.Depends = append(p.Depends, fmt.Sprintf("%s = %s-1", PackageName(c.Kind, c.Name), v))
+		}
+	}
+	return p
+}
+
+func coreExtra() []pack.File {
+	var out []pack.File
+	for _, d := range []string{"/etc/mediawiki", "/var/lib/mediawiki", "/var/lib/mediawiki/images", "/var/lib/mediawiki/cache", "/var/cache/mediawiki"} {
+		out = append(out, pack.File{Path: d, Type: fstree.Dir})
+	}
+	return out
+}
+
+// coreScripts hand the writable directories to the web server's user, idempotently, and
+// remove state on purge as Debian's mediawiki package does. LocalSettings.php is the admin's:
+// never shipped, never touched.
+func coreScripts(f platform.Family) pack.Scripts {
+	user := "www-data"
+	if f == platform.RPM {
+		user = "apache"
+	}
+	post := fmt.Sprintf(`if getent passwd %[1]s >/dev/null; then
+	chown %[1]s: /var/lib/mediawiki/images /var/lib/mediawiki/cache /var/cache/mediawiki
+	chmod 0700 /var/lib/mediawiki/images /var/lib/mediawiki/cache
+fi`, user)
+	s := pack.Scripts{PostInstall: post}
+	if f == platform.Debian {
+		s.PostInstall = "if [ \"$1\" = configure ]; then\n" + indent(post) + "\nfi"
+		s.PostRemove = "if [ \"$1\" = purge ]; then\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi"
+	}
+	return s
+}
+
+func indent(s string) string { return "\t" + strings.ReplaceAll(s, "\n", "\n\t") }
+
+// phpRelations turns core's composer "php" constraint into the family's PHP dependency.
+// Debian's php package carries epoch 2.
+func phpRelations(f platform.Family, constraint string) []string {
+	if constraint == "" {
+		constraint = "*"
+	}
+	if f == platform.RPM {
+		return relationsFor(f, "php(language)", constraint)
+	}
+	rels := relationsFor(f, "php", constraint)
+	for i, r := range rels {
+		if j := strings.Index(r, " ("); j > 0 {
+			op, v, _ := strings.Cut(r[j+2:len(r)-1], " ")
+			rels[i] = fmt.Sprintf("php (%s 2:%s)", op, v)
+		}
+	}
+	return rels
+}
+
+func relationsFor(f platform.Family, pkg, constraint string) []string {
+	c, err := semver.ParseConstraint(constraint)
+	if err != nil {
+		return []string{pkg} // resolution reports bad constraints; the dependency stays
+	}
+	return relation.For(f, pkg, c)
+}
+
+type requirement struct {
+	kind             spec.Kind
+	name, constraint string
+}
+
+func sortedRequires(c resolve.Component) []requirement {
+	var out []requirement
+	for n, v := range c.Info.Requires.Extensions {
+		out = append(out, requirement{spec.Extension, n, v})
+	}
+	for n, v := range c.Info.Requires.Skins {
+		out = append(out, requirement{spec.Skin, n, v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].kind+spec.Kind(out[i].name) < out[j].kind+spec.Kind(out[j].name) })
+	return out
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range s {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func describeSource(c resolve.Component) string {
+	s := c.Source
+	switch s.Kind {
+	case spec.Git:
+		return s.URL + " at " + s.Commit
+	case spec.Bundled:
+		return s.Path + " of the MediaWiki release (sha256 " + s.SHA256 + ")"
+	case spec.Dir:
+		return "a local directory (" + s.SHA256 + ")"
+	}
+	return s.URL + " (sha256 " + s.SHA256 + ")"
+}
+
+func joinDir(base, rel string) string {
+	if rel == "" {
+		return base
+	}
+	return base + "/" + rel
+}
+
+// publish links every built package from the store into out/<format>/, each under a temp
+// name then renamed, and removes packages a previous build left there.
+func (o Options) publish(rep engine.Report) error {
+	keep := map[string]bool{}
+	for _, r := range rep.Results {
+		format, _, ok := strings.Cut(r.ID, "/")
+		if !ok || (format != FormatDeb && format != FormatRPM) {
+			continue
+		}
+		sha, name, ok := strings.Cut(r.Outcome.Output, " ")
+		if !ok {
+			return fmt.Errorf("%s: malformed outcome %q", r.ID, r.Outcome.Output)
+		}
+		dir := filepath.Join(o.out(), format)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		dst := filepath.Join(dir, name)
+		keep[dst] = true
+		tmp := filepath.Join(dir, "."+name+".tmp")
+		os.Remove(tmp)
+		if err := os.Link(o.store().Path(cache.BlobRel(sha)), tmp); err != nil {
+			if err := copyPath(o.store().Path(cache.BlobRel(sha)), tmp); err != nil {
+				return err
+			}
+		}
+		if err := os.Rename(tmp, dst); err != nil {
+			return err
+		}
+	}
+	for _, format := range []string{FormatDeb, FormatRPM} {
+		old, _ := filepath.Glob(filepath.Join(o.out(), format, "*"))
+		for _, f := range old {
+			if !keep[f] {
+				os.Remove(f)
+			}
+		}
+	}
+	return nil
+}
+
+func copyPath(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
