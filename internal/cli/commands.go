@@ -224,6 +224,24 @@ func orDefault(s, d string) string {
 	return s
 }
 
+// plan loads, resolves and plans the project without running anything; plan and graph start here.
+func (g *globals) plan(cmd *cobra.Command) (load.Project, lock.File, []engine.PlanItem, []engine.Action, error) {
+	p, lk, err := g.projectAndLock()
+	if err != nil {
+		return p, lk, nil, nil, err
+	}
+	o, err := g.options(nil)
+	if err != nil {
+		return p, lk, nil, nil, err
+	}
+	items, acts, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
+	g.diagnostics(p, diags)
+	if err == nil && diags.HasErrors() {
+		err = exitError{ExitFailure}
+	}
+	return p, lk, items, acts, err
+}
+
 func newPlan(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "plan",
@@ -234,21 +252,9 @@ edition's components and why each is there (listed, inherited, or pulled in beca
 another component requires it). Nothing is built or downloaded.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, err := g.projectAndLock()
+			p, lk, items, _, err := g.plan(cmd)
 			if err != nil {
 				return err
-			}
-			o, err := g.options(nil)
-			if err != nil {
-				return err
-			}
-			items, _, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
-			g.diagnostics(p, diags)
-			if err != nil {
-				return err
-			}
-			if diags.HasErrors() {
-				return exitError{ExitFailure}
 			}
 			gr, _ := resolve.Resolve(p.Set, lk)
 			if g.json {
@@ -287,21 +293,9 @@ func newGraph(g *globals) *cobra.Command {
 		Example: "  mwedition graph --dot | dot -Tsvg > graph.svg",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, err := g.projectAndLock()
+			_, _, _, acts, err := g.plan(cmd)
 			if err != nil {
 				return err
-			}
-			o, err := g.options(nil)
-			if err != nil {
-				return err
-			}
-			_, acts, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
-			g.diagnostics(p, diags)
-			if err != nil {
-				return err
-			}
-			if diags.HasErrors() {
-				return exitError{ExitFailure}
 			}
 			if dot {
 				s, err := engine.DOT(acts)
