@@ -217,7 +217,7 @@ func (ps packageSet) componentPackage(c resolve.Component, format string, mtime 
 		if c.Kind == spec.Skin {
 			what = "skin"
 		}
-		p.Summary = fmt.Sprintf("MediaWiki %s %s", what, c.Name)
+		p.Summary = fmt.Sprintf("%s %s for MediaWiki", c.Info.Name, what)
 		p.Homepage = "https://www.mediawiki.org/wiki/" + strings.Title(what) + ":" + c.Info.Name //nolint:staticcheck // ASCII words only
 		load := "wfLoadExtension"
 		if c.Kind == spec.Skin {
@@ -240,6 +240,7 @@ func (ps packageSet) componentPackage(c resolve.Component, format string, mtime 
 	}
 	p.Depends = append(p.Depends, c.OSDeps[fam]...)
 	p.Depends = dedupe(p.Depends)
+	p.Description = wrapText(p.Description, 79)
 	return p
 }
 
@@ -286,6 +287,7 @@ func (ps packageSet) editionPackage(e resolve.Edition, format string, settings [
 	if fam == platform.Debian {
 		p.Replaces = []string{"mediawiki-edition"}
 	}
+	p.Description = wrapText(p.Description, 79)
 	for _, m := range e.Members {
 		c := ps.byID[m.ID]
 		v := packageVersion(c, ps.byID[e.Core])
@@ -324,6 +326,23 @@ fi`, user)
 		s.PostRemove = "if [ \"$1\" = purge ]; then\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi"
 	}
 	return s
+}
+
+// wrapText fills words into lines of at most width bytes, as control files want.
+func wrapText(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
 }
 
 func indent(s string) string { return "\t" + strings.ReplaceAll(s, "\n", "\n\t") }
