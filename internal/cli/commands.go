@@ -125,12 +125,7 @@ signatures, so that a later 'build --offline' needs no network. Release tarballs
 downloaded with retries; git remotes are mirrored.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, err := g.projectAndLock()
-			if err != nil {
-				return err
-			}
-			obs := g.observer("fetch")
-			o, err := g.options(obs)
+			p, lk, o, obs, err := g.running("fetch")
 			if err != nil {
 				return err
 			}
@@ -149,6 +144,18 @@ downloaded with retries; git remotes are mirrored.`,
 			return nil
 		},
 	}
+}
+
+// running prepares a command that runs graph actions: the project, its lock, the options
+// and a progress observer named after the verb.
+func (g *globals) running(verb string) (load.Project, lock.File, build.Options, *observer, error) {
+	p, lk, err := g.projectAndLock()
+	if err != nil {
+		return p, lk, build.Options{}, nil, err
+	}
+	obs := g.observer(verb)
+	o, err := g.options(obs)
+	return p, lk, o, obs, err
 }
 
 func (g *globals) projectAndLock() (load.Project, lock.File, error) {
@@ -176,12 +183,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 		Example: "  mwedition build\n  mwedition build --offline --json\n  SOURCE_DATE_EPOCH=1700000000 mwedition build",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, err := g.projectAndLock()
-			if err != nil {
-				return err
-			}
-			obs := g.observer("build")
-			o, err := g.options(obs)
+			p, lk, o, obs, err := g.running("build")
 			if err != nil {
 				return err
 			}
