@@ -115,13 +115,18 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 				continue
 			}
 			p := ps.componentPackage(c, f, o.clamp(c.Time))
-			var docs func(pack.Package) pack.Package
-			if f == FormatDeb {
-				upstream, src := c.Info.Name, describeSource(c)
-				docs = func(p pack.Package) pack.Package { return debDocs(p, upstream, src) }
+			upstream, src, kind := c.Info.Name, describeSource(c), c.Kind
+			finish := func(p pack.Package) pack.Package {
+				if kind == spec.Core {
+					p.Tree = p.Tree.Filter(func(e fstree.Entry) bool { return !stateDirs[e.Path] })
+				}
+				if f == FormatDeb {
+					p = debDocs(p, upstream, src)
+				}
+				return p
 			}
 			p.Tree = fstree.Tree{}
-			acts = append(acts, o.packAction(f, c.ID, p, c.Tree, []string{treeAction(c.ID)}, c.Decl.String(), docs))
+			acts = append(acts, o.packAction(f, c.ID, p, c.Tree, []string{treeAction(c.ID)}, c.Decl.String(), finish))
 		}
 	}
 	return acts, nil
@@ -129,20 +134,27 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 
 func packActionID(format, id string) string { return format + "/" + id }
 
+// packLayout names the rules that turn a tree into a package beyond what Package holds
+// (core's state directories, Debian's documents): change it when they change, so that cached
+// packages are rebuilt.
+const packLayout = "mwedition-pack-v2"
+
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {
+	Layout     string
 	Package    pack.Package
 	TreeDigest string
 }
 
-// packAction builds one package. Component packages get their tree (and, for Debian, the
-// documents that depend on it) when they run; the key holds the tree's locked digest.
-func (o Options) packAction(format, id string, p pack.Package, treeDigest string, deps []string, where string, docs func(pack.Package) pack.Package) engine.Action {
+// packAction builds one package. Component packages get their tree when they run, and
+// finish adds what depends on it (Debian's documents, core's layout); the key holds the
+// tree's locked digest.
+func (o Options) packAction(format, id string, p pack.Package, treeDigest string, deps []string, where string, finish func(pack.Package) pack.Package) engine.Action {
 	kind := kindDeb
 	if format == FormatRPM {
 		kind = kindRPM
 	}
-	params := packParams{Package: p, TreeDigest: treeDigest}
+	params := packParams{Layout: packLayout, Package: p, TreeDigest: treeDigest}
 	return engine.Action{
 		ID: packActionID(format, id), Kind: kind, Key: key(kind, params), Deps: deps, Where: where, Label: format + " " + p.Name,
 		Run: func(ctx context.Context) (engine.Outcome, error) {
@@ -154,8 +166,8 @@ func (o Options) packAction(format, id string, p pack.Package, treeDigest string
 				}
 				pkg.Tree = t
 			}
-			if docs != nil {
-				pkg = docs(pkg)
+			if finish != nil {
+				pkg = finish(pkg)
 			}
 			return o.writePackage(format, pkg)
 		},
@@ -210,7 +222,7 @@ func (ps packageSet) componentPackage(c resolve.Component, format string, mtime 
 		} else {
 			p.Depends = append(p.Depends, "php-cli", "php(httpd)")
 		}
-		p.Extra = coreExtra()
+		p.Extra = coreExtra(fam)
 		p.Scripts = coreScripts(fam)
 	default:
 		what := "extension"
@@ -287,6 +299,7 @@ func (ps packageSet) editionPackage(e resolve.Edition, format string, settings [
 	if fam == platform.Debian {
 		p.Replaces = []string{"mediawiki-edition"}
 	}
+	p.Scripts = editionScripts(fam)
 	p.Description = wrapText(p.Description, 79)
 	for _, m := range e.Members {
 		c := ps.byID[m.ID]
@@ -300,32 +313,153 @@ func (ps packageSet) editionPackage(e resolve.Edition, format string, settings [
 	return p
 }
 
-func coreExtra() []pack.File {
+// stateDirs are the core tree's directories for state: the package replaces them with
+// symlinks into /var/lib/mediawiki, where the web user may write. Their .htaccess files
+// become rules of the Apache snippet.
+var stateDirs = map[string]bool{"images": true, "cache": true}
+
+// webUser is the user the web server runs PHP as.
+func webUser(f platform.Family) string {
+	if f == platform.RPM {
+		return "apache"
+	}
+	return "www-data"
+}
+
+// defaultsFile holds the admin's packaging choices: Debian's /etc/default, Fedora's
+// /etc/sysconfig.
+func defaultsFile(f platform.Family) string {
+	if f == platform.RPM {
+		return "/etc/sysconfig/mediawiki"
+	}
+	return "/etc/default/mediawiki"
+}
+
+// apacheSnippet is where core's Apache configuration goes: a conf-available snippet that
+// a2enconf manages on Debian, a conf.d file (active at once) on Fedora.
+func apacheSnippet(f platform.Family) string {
+	if f == platform.RPM {
+		return "/etc/httpd/conf.d/mediawiki.conf"
+	}
+	return "/etc/apache2/conf-available/mediawiki.conf"
+}
+
+// coreExtra lays out core's installed system around the code: configuration under
+// /etc/mediawiki (LocalSettings.php is the admin's, reached through a dangling symlink until
+// the installer writes it), uploads and caches under /var/lib/mediawiki and
+// /var/cache/mediawiki, and the shipped configuration as conffiles.
+func coreExtra(f platform.Family) []pack.File {
 	var out []pack.File
 	for _, d := range []string{"/etc/mediawiki", "/var/lib/mediawiki", "/var/lib/mediawiki/images", "/var/lib/mediawiki/cache", "/var/cache/mediawiki"} {
 		out = append(out, pack.File{Path: d, Type: fstree.Dir})
 	}
+	for _, l := range [][2]string{
+		{"LocalSettings.php", "/etc/mediawiki/LocalSettings.php"},
+		{"images", "/var/lib/mediawiki/images"},
+		{"cache", "/var/lib/mediawiki/cache"},
+	} {
+		out = append(out, pack.File{Path: mediawikiDir + "/" + l[0], Type: fstree.Symlink, Target: l[1]})
+	}
+	out = append(out,
+		pack.File{Path: apacheSnippet(f), Type: fstree.File, Content: []byte(apacheConf), Conffile: true},
+		pack.File{Path: defaultsFile(f), Type: fstree.File, Content: fmt.Appendf(nil, defaultsConf, webUser(f)), Conffile: true},
+	)
 	return out
 }
 
-// coreScripts hand the writable directories to the web server's user, idempotently, and
-// remove state on purge as Debian's mediawiki package does. LocalSettings.php is the admin's:
-// never shipped, never touched.
+// apacheConf serves MediaWiki at /mediawiki, with the access rules of the .htaccess files
+// the release ships (which AllowOverride None would ignore) and uploads that never run.
+const apacheConf = `# MediaWiki, from the mediawiki-core package, served at /mediawiki on every virtual host.
+# To serve it elsewhere, disable this file and copy what you need into a virtual host.
+# Configuration: /etc/mediawiki/LocalSettings.php (yours) and the edition's
+# /etc/mediawiki/EditionSettings.php.
+Alias /mediawiki /usr/share/mediawiki
+
+<Directory /usr/share/mediawiki/>
+	Options +FollowSymLinks
+	AllowOverride None
+	Require all granted
+	DirectoryIndex index.php
+</Directory>
+
+# What the release's .htaccess files deny.
+<DirectoryMatch "^/usr/share/mediawiki/(cache|includes|languages|maintenance|tests|vendor)/">
+	Require all denied
+</DirectoryMatch>
+<Directory /var/lib/mediawiki/cache/>
+	Require all denied
+</Directory>
+
+# Uploads are data: no scripts, no server-side includes, no symlinks, no type sniffing.
+<Directory /var/lib/mediawiki/images/>
+	Options -FollowSymLinks -ExecCGI -Includes -Indexes
+	AllowOverride None
+	<IfModule php_module>
+		php_admin_flag engine off
+	</IfModule>
+	<FilesMatch "\.(php[0-9]?|phtml|phar|phps|pht|cgi|pl|py|sh)$">
+		Require all denied
+	</FilesMatch>
+	<IfModule headers_module>
+		Header set X-Content-Type-Options nosniff
+	</IfModule>
+</Directory>
+`
+
+// defaultsConf is the admin's switch for schema updates, read by the edition packages'
+// scripts after they install or upgrade.
+const defaultsConf = `# MediaWiki packaging choices, read when an edition package is installed or upgraded.
+
+# Run maintenance/update.php (database schema and data updates) after an edition is installed
+# or upgraded: "yes" or "no". Off by default, as in Debian's mediawiki package: updates can
+# take long on a big wiki, and you may want a backup first. It runs only once
+# /etc/mediawiki/LocalSettings.php exists.
+MEDIAWIKI_UPDATE=no
+
+# The user update.php runs as: the one the web server runs PHP as, so that the files it
+# writes stay writable by the wiki.
+MEDIAWIKI_UPDATE_USER=%s
+`
+
+// coreScripts hand the writable directories to the web server's user, idempotently, enable
+// the Apache snippet where Debian's helper exists, and on purge remove caches (not uploads,
+// and never LocalSettings.php: both are the admin's data).
 func coreScripts(f platform.Family) pack.Scripts {
-	user := "www-data"
-	if f == platform.RPM {
-		user = "apache"
-	}
 	post := fmt.Sprintf(`if getent passwd %[1]s >/dev/null; then
 	chown %[1]s: /var/lib/mediawiki/images /var/lib/mediawiki/cache /var/cache/mediawiki
 	chmod 0700 /var/lib/mediawiki/images /var/lib/mediawiki/cache
-fi`, user)
-	s := pack.Scripts{PostInstall: post}
-	if f == platform.Debian {
-		s.PostInstall = "if [ \"$1\" = configure ]; then\n" + indent(post) + "\nfi"
-		s.PostRemove = "if [ \"$1\" = purge ]; then\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi"
+fi`, webUser(f))
+	if f == platform.RPM {
+		return pack.Scripts{PostInstall: post}
 	}
-	return s
+	const helper = "/usr/share/apache2/apache2-maintscript-helper"
+	apache := func(verb string) string {
+		return fmt.Sprintf("if [ -e %[1]s ]; then\n\t. %[1]s\n\tapache2_invoke %[2]s mediawiki\nfi", helper, verb)
+	}
+	return pack.Scripts{
+		PostInstall: "if [ \"$1\" = configure ]; then\n" + indent(post) + "\n" + indent(apache("enconf")) + "\nfi",
+		PreRemove:   "if [ \"$1\" = remove ]; then\n" + indent(apache("disconf")) + "\nfi",
+		PostRemove:  "if [ \"$1\" = purge ]; then\n" + indent(apache("disconf")) + "\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi",
+	}
+}
+
+// editionScripts run update.php after the edition is installed or upgraded, when the admin
+// opted in (defaultsFile). A failed update does not fail the package: the code is in place,
+// and the admin is told what to run.
+func editionScripts(f platform.Family) pack.Scripts {
+	body := fmt.Sprintf(`MEDIAWIKI_UPDATE=no
+MEDIAWIKI_UPDATE_USER=%[2]s
+[ -r %[1]s ] && . %[1]s
+if [ "$MEDIAWIKI_UPDATE" = yes ] && [ -e /etc/mediawiki/LocalSettings.php ]; then
+	echo "mediawiki: running maintenance/update.php as $MEDIAWIKI_UPDATE_USER (%[1]s)"
+	if ! runuser -u "$MEDIAWIKI_UPDATE_USER" -- php %[3]s/maintenance/update.php --quick; then
+		echo "mediawiki: update.php failed; fix the cause, then run: runuser -u $MEDIAWIKI_UPDATE_USER -- php %[3]s/maintenance/update.php" >&2
+	fi
+fi`, defaultsFile(f), webUser(f), mediawikiDir)
+	if f == platform.RPM {
+		return pack.Scripts{PostInstall: body}
+	}
+	return pack.Scripts{PostInstall: "if [ \"$1\" = configure ]; then\n" + indent(body) + "\nfi"}
 }
 
 // wrapText fills words into lines of at most width bytes, as control files want.

@@ -209,6 +209,40 @@ func (t Tree) Place(prefix string) (Tree, error) {
 	return New(out)
 }
 
+// Filter returns the entries for which keep is true, still sorted. Dropping a directory
+// drops everything below it, so the result is a valid tree.
+func (t Tree) Filter(keep func(Entry) bool) Tree {
+	out := make([]Entry, 0, len(t.entries))
+	// Bytewise order does not keep a directory's entries together ("a", "a-b", "a/c"), so
+	// ancestors are looked up rather than tracked as a run.
+	dropped := map[string]bool{}
+	for _, e := range t.entries {
+		if droppedAncestor(e.Path, dropped) {
+			continue
+		}
+		if !keep(e) {
+			if e.Type == Dir {
+				dropped[e.Path] = true
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return seal(out)
+}
+
+func droppedAncestor(p string, dropped map[string]bool) bool {
+	if len(dropped) == 0 {
+		return false
+	}
+	for dir := path.Dir(p); dir != "."; dir = path.Dir(dir) {
+		if dropped[dir] {
+			return true
+		}
+	}
+	return false
+}
+
 // Merge unites trees. Directories may be shared; any other path present in two trees is a
 // collision, reported with the path.
 func Merge(trees ...Tree) (Tree, error) {

@@ -121,6 +121,33 @@ func TestPlaceMergeCollisions(t *testing.T) {
 	}
 }
 
+func TestFilter(t *testing.T) {
+	tr, err := New([]Entry{
+		{Path: "a/x", Type: File, Digest: d1}, {Path: "a-b", Type: File, Digest: d1},
+		{Path: "a/c/y", Type: File, Digest: d2}, {Path: "images/README", Type: File, Digest: d2},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		drop string
+		want []string
+	}{
+		{"", []string{"a", "a-b", "a/c", "a/c/y", "a/x", "images", "images/README"}},
+		{"a", []string{"a-b", "images", "images/README"}},
+		{"a/c", []string{"a", "a-b", "a/x", "images", "images/README"}},
+		{"images/README", []string{"a", "a-b", "a/c", "a/c/y", "a/x", "images"}},
+	} {
+		got := tr.Filter(func(e Entry) bool { return e.Path != tc.drop })
+		if diff := cmp.Diff(tc.want, paths(got)); diff != "" {
+			t.Errorf("dropping %q (-want +got):\n%s", tc.drop, diff)
+		}
+		if _, err := New(got.Entries()); err != nil {
+			t.Errorf("dropping %q gives an invalid tree: %v", tc.drop, err)
+		}
+	}
+}
+
 func TestEncodeDecode(t *testing.T) {
 	tr, _ := New([]Entry{{Path: "a/b", Type: File, Size: 5, Digest: d1, Src: "src/a/b", Exec: true}, {Path: "l", Type: Symlink, Target: "a"}})
 	var buf bytes.Buffer
