@@ -143,6 +143,7 @@ func TestLockReproducesTheCommittedLock(t *testing.T) {
 type event struct {
 	Event    string `json:"event"`
 	Action   string `json:"action"`
+	Kind     string `json:"kind"`
 	Executed int    `json:"executed"`
 	Cached   int    `json:"cached"`
 }
