@@ -133,8 +133,8 @@ runuser -u www-data -- sh -c 'echo uploaded > `+upload+`'`)
 	logStart := r.size(t, "/var/log/dpkg.log")
 	out := r.run(t, append([]string{"apt-get", "install", "-y", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold"}, v2...)...)
 	t.Logf("%s: upgraded", time.Since(start).Round(time.Second))
-	if !strings.Contains(out, "mediawiki: running maintenance/update.php") {
-		t.Errorf("upgrade did not run update.php, though %s says MEDIAWIKI_UPDATE=yes:\n%s", defaultsConf, tail(out))
+	if !strings.Contains(out, "mediawiki: running maintenance/update.php") || strings.Contains(out, "update.php failed") {
+		t.Errorf("upgrade did not run update.php successfully, though %s says MEDIAWIKI_UPDATE=yes:\n%s", defaultsConf, tail(out))
 	}
 	wantUpgrades := []string{
 		edition + ":all 1.39.17.1-1 1.39.17.2-1",
@@ -152,6 +152,13 @@ runuser -u www-data -- sh -c 'echo uploaded > `+upload+`'`)
 		t.Errorf("upgrade changed %s", localConf)
 	}
 	r.wantContent(t, upload, "uploaded\n")
+	// Edited conffiles the new packages do not change need no decision: no .dpkg-dist or
+	// .dpkg-old files.
+	for _, dir := range []string{"/etc/mediawiki", "/etc/apache2/conf-available", "/etc/default"} {
+		if m, _ := filepath.Glob(r.path(dir + "/*.dpkg-*")); len(m) > 0 {
+			t.Errorf("the upgrade left %v", m)
+		}
+	}
 	// The edition's settings file was not edited: the new one replaces it.
 	if b := r.read(t, editionConf); !strings.Contains(b, "1.39.17.2") {
 		t.Errorf("%s after the upgrade is not the new edition's:\n%s", editionConf, b)
