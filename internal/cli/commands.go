@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -170,6 +171,7 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 func newBuild(g *globals) *cobra.Command {
 	var out string
 	var formats []string
+	var sign signFlags
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build every edition the lock describes into out/",
@@ -180,8 +182,13 @@ a second build runs nothing. out/manifest.json then lists every edition and comp
 with its tree digest.
 
 Build refuses a missing or stale editions.lock and says which command fixes it.`,
-		Example: "  mwedition build\n  mwedition build --offline --json\n  SOURCE_DATE_EPOCH=1700000000 mwedition build",
-		Args:    noArgs,
+		Example: `  mwedition build
+  mwedition build --offline --json
+  SOURCE_DATE_EPOCH=1700000000 mwedition build
+  mwedition build --format deb,rpm
+  MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, lk, o, obs, err := g.running("build")
 			if err != nil {
@@ -194,6 +201,12 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 				}
 			}
 			o.Formats = formats
+			if o.RPMSigner, err = sign.signer(g.dir); err != nil {
+				return err
+			}
+			if o.RPMSigner != nil && !slices.Contains(formats, build.FormatRPM) {
+				return usageError{errors.New("--sign-key signs .rpm packages: add --format rpm")}
+			}
 			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
 			obs.finish()
 			g.diagnostics(p, diags)
@@ -216,6 +229,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
 	cmd.Flags().StringSliceVar(&formats, "format", nil, "also build these packages (deb, rpm) for editions whose output blocks ask for them, into out/deb and out/rpm")
+	sign.register(cmd)
 	return cmd
 }
 
