@@ -231,10 +231,12 @@ func (ps packageSet) componentPackage(c resolve.Component, format string, mtime 
 		p.Description = fmt.Sprintf("MediaWiki %s: the code in %s, without the extensions and skins, which come as packages of their own. "+
 			"Configuration goes to /etc/mediawiki, uploads and caches to /var/lib/mediawiki and /var/cache/mediawiki.", c.Version, mediawikiDir)
 		p.Depends = append(p.Depends, phpRelations(fam, c.Info.Requires.PHP)...)
+		// A database driver, as Debian's mediawiki package asks; SQLite first, since it needs
+		// no server (Fedora's php-pdo holds pdo_sqlite, and the other drivers need it too).
 		if fam == platform.Debian {
-			p.Depends = append(p.Depends, "php-cli", "apache2 | httpd")
+			p.Depends = append(p.Depends, "php-cli", "apache2 | httpd", "php-sqlite3 | php-mysql | php-pgsql")
 		} else {
-			p.Depends = append(p.Depends, "php-cli", "php(httpd)")
+			p.Depends = append(p.Depends, "php-cli", "php(httpd)", "php-pdo")
 		}
 		// The distributions' own mediawiki package installs into the same directories.
 		p.Conflicts = []string{"mediawiki"}
