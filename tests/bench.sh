@@ -33,13 +33,13 @@ for i in $(seq "$runs"); do
   measure baseline bash -c "tar -xzf '$src/blobs/sha256/$sha' -C '$work/x' && find '$work/x' -type f -print0 | xargs -0 -n 500 sha256sum > /dev/null"
   project; seed
   mw=("$bin" -C "$work/p" --cache "$work/c" --offline --quiet)
-  measure cold "${mw[@]}" build
-  measure noop "${mw[@]}" build
+  measure cold "${mw[@]}" build --format tree
+  measure noop "${mw[@]}" build --format tree
   # One component changed: Scribunto's recipe drops one more file, so its tree (and every
   # edition holding it) changes while the other 33 components stay as they were.
   sed -i 's|exclude = \["includes/engines/LuaStandalone/binaries"\]|exclude = ["includes/engines/LuaStandalone/binaries", "CODE_OF_CONDUCT.md"]|' "$work/p/recipes/extensions.hcl"
   "${mw[@]}" lock
-  measure onechanged "${mw[@]}" build
+  measure onechanged "${mw[@]}" build --format tree
   # Packages: every .deb and .rpm of the three editions (37 of each) from the trees built
   # above, then nothing to do, then the same Scribunto change again.
   measure packages "${mw[@]}" build --format deb,rpm
