@@ -2,17 +2,22 @@ package pack
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/zstd"
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
 	"github.com/mwedition/mwedition/internal/fstree"
@@ -99,7 +104,100 @@ func TestRPMQuery(t *testing.T) {
 	if k := run(t, "rpm", "-K", file); !strings.Contains(k, "digests OK") {
 		t.Errorf("rpm -K: %s", k)
 	}
-	run(t, "sh", "-c", `rpm2cpio "$1" >/dev/null`, "sh", file)
+
+	// The payload's names are relative, so cpio unpacks below the current directory, without
+	// --no-absolute-filenames.
+	need(t, "cpio")
+	for _, name := range strings.Split(strings.TrimSpace(run(t, "sh", "-c", `rpm2cpio "$1" | cpio -t --quiet`, "sh", file)), "\n") {
+		if !strings.HasPrefix(name, "./") {
+			t.Errorf("payload name %q is not relative", name)
+		}
+	}
+	dir := t.TempDir()
+	cmd := command("sh", "-c", `rpm2cpio "$1" | cpio -id --quiet`, "sh", file)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rpm2cpio | cpio -id: %v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, prefix, "README.md")); err != nil || string(b) != fixtureFiles["README.md"] {
+		t.Errorf("unpacked README.md: %q, %v", b, err)
+	}
+}
+
+// TestRPMInstall installs the package into a scratch root with rpm itself: every file lands
+// with the tree's type, mode, time and bytes, rpm -V finds nothing to report, and the
+// conffile is %config(noreplace): a locally changed one is kept as .rpmsave on erase.
+func TestRPMInstall(t *testing.T) {
+	need(t, "rpm")
+	st, tree := makeStore(t)
+	p := fixture(tree, rpmFamily)
+	_, file := build(t, st, p, rpmFamily, nil)
+	root := t.TempDir()
+	run(t, "rpm", "--root", root, "-i", "--nodeps", "--noscripts", file)
+
+	check := func(rel string, typ fstree.Type, perm os.FileMode, content, target string) {
+		t.Helper()
+		full := filepath.Join(root, filepath.FromSlash(rel))
+		fi, err := os.Lstat(full)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if !fi.ModTime().Equal(mtime) && typ != fstree.Dir {
+			t.Errorf("%s: mtime %s, want %s", rel, fi.ModTime().UTC(), mtime)
+		}
+		switch typ {
+		case fstree.File:
+			b, err := os.ReadFile(full)
+			if !fi.Mode().IsRegular() || fi.Mode().Perm() != perm || err != nil || string(b) != content {
+				t.Errorf("%s: mode %s, content %q (%v); want %s, %q", rel, fi.Mode(), b, err, perm, content)
+			}
+		case fstree.Dir:
+			if !fi.IsDir() || fi.Mode().Perm() != 0o755 {
+				t.Errorf("%s: mode %s, want a 0755 directory", rel, fi.Mode())
+			}
+		case fstree.Symlink:
+			l, err := os.Readlink(full)
+			if fi.Mode()&os.ModeSymlink == 0 || err != nil || l != target {
+				t.Errorf("%s: mode %s, link %q (%v); want a symlink to %q", rel, fi.Mode(), l, err, target)
+			}
+		}
+	}
+	for _, e := range tree.Entries() {
+		content := ""
+		if e.Type == fstree.File {
+			content = fixtureFiles[e.Path]
+			if e.Exec {
+				content = fixtureFiles[e.Path+"*"]
+			}
+		}
+		check(prefix+"/"+e.Path, e.Type, e.Mode().Perm(), content, e.Target)
+	}
+	check(confPath, fstree.File, 0o644, confContent, "")
+	check("/var/lib/mediawiki/images", fstree.Dir, 0o755, "", "")
+
+	if out := run(t, "rpm", "--root", root, "-V", "--nodeps", p.Name); out != "" {
+		t.Errorf("rpm -V reports:\n%s", out)
+	}
+	if out := run(t, "rpm", "--root", root, "-qc", p.Name); out != confPath+"\n" {
+		t.Errorf("rpm -qc = %q", out)
+	}
+
+	// A locally changed conffile survives erasure as .rpmsave; the rest goes.
+	conf := filepath.Join(root, confPath)
+	if err := os.WriteFile(conf, []byte("<?php // changed by the admin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := command("rpm", "--root", root, "-V", "--nodeps", p.Name).CombinedOutput(); err == nil || !strings.Contains(string(out), " c "+confPath) {
+		t.Errorf("rpm -V does not report the changed conffile (%v):\n%s", err, out)
+	}
+	run(t, "rpm", "--root", root, "-e", "--nodeps", "--noscripts", p.Name)
+	if b, err := os.ReadFile(conf + ".rpmsave"); err != nil || !strings.Contains(string(b), "changed by the admin") {
+		t.Errorf("the changed conffile was not saved: %q, %v", b, err)
+	}
+	if _, err := os.Lstat(filepath.Join(root, prefix)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is still there after erasing: %v", prefix, err)
+	}
 }
 
 // TestRPMLint lints the signed package: no errors and no warnings outside
@@ -180,6 +278,39 @@ func TestRPMReadBack(t *testing.T) {
 	}
 	if bt, err := hdr.GetInt(rpmutils.BUILDTIME); err != nil || int64(bt) != mtime.Unix() {
 		t.Errorf("BUILDTIME %d, %v; want %d", bt, err, mtime.Unix())
+	}
+
+	// The payload digests and sizes, recomputed: PAYLOADDIGEST over the compressed payload,
+	// PAYLOADDIGESTALT over the cpio archive, SIZE over header and payload, PAYLOADSIZE the
+	// archive's length.
+	rng := hdr.GetRange()
+	payload := b[rng.End:]
+	archive, err := zstdDecode(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tag  int
+		want string
+	}{
+		{rpmutils.PAYLOADDIGEST, sha(payload)},
+		{tagPayloadDigestAlt, sha(archive)},
+	} {
+		if got, err := hdr.GetStrings(c.tag); err != nil || len(got) != 1 || got[0] != c.want {
+			t.Errorf("tag %d = %q, %v; want %s", c.tag, got, err, c.want)
+		}
+	}
+	if algo, err := hdr.GetInt(rpmutils.PAYLOADDIGESTALGO); err != nil || algo != 8 {
+		t.Errorf("PAYLOADDIGESTALGO %d, %v; want 8 (SHA-256)", algo, err)
+	}
+	if n, err := hdr.PayloadSize(); err != nil || n != int64(len(archive)) {
+		t.Errorf("PAYLOADSIZE %d, %v; want %d", n, err, len(archive))
+	}
+	if n, err := hdr.GetInt(rpmutils.SIG_SIZE); err != nil || n != len(b)-rng.Start {
+		t.Errorf("SIZE %d, %v; want %d", n, err, len(b)-rng.Start)
+	}
+	if (rng.Start-96)%8 != 0 {
+		t.Errorf("the signature header is %d bytes, not padded to 8", rng.Start-96)
 	}
 
 	// Header file entries against the tree and the extra entries.
@@ -268,5 +399,91 @@ func TestRPMReadBack(t *testing.T) {
 	bad[len(bad)-10] ^= 0xff
 	if _, _, err := rpmutils.Verify(bytes.NewReader(bad), nil); err == nil {
 		t.Error("a corrupted payload verified")
+	}
+}
+
+func zstdDecode(b []byte) ([]byte, error) {
+	d, err := zstd.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return io.ReadAll(d)
+}
+
+// bigTree writes files of incompressible bytes (n files of size bytes each) into a store
+// and returns the store and the tree.
+func bigTree(tb testing.TB, n, size int) (dirStore, fstree.Tree) {
+	tb.Helper()
+	root := tb.TempDir()
+	src := filepath.Join(root, "src", "big")
+	rng := rand.New(rand.NewChaCha8([32]byte{1}))
+	buf := make([]byte, size)
+	for i := range n {
+		dir := filepath.Join(src, fmt.Sprintf("d%02d", i%16))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		for j := range buf {
+			buf[j] = byte(rng.Uint32())
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("f%04d.bin", i)), buf, 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tree, _, err := fstree.Scan(context.Background(), src, fstree.ScanOptions{Src: "src/big", Jobs: 4})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return dirStore(root), tree
+}
+
+// TestRPMMemory packs 8 and 64 MiB of incompressible files and checks what RPM allocates in
+// all: the same few MiB for both (the compressor's window and history, fixed buffers), far
+// less than the tree, because file contents and the payload stream through and are never
+// held whole.
+func TestRPMMemory(t *testing.T) {
+	const size = 1 << 20
+	allocs := map[int]uint64{}
+	for _, files := range []int{8, 64} {
+		st, tree := bigTree(t, files, size)
+		p := fixture(tree, rpmFamily)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		n := &countWriter{}
+		if err := RPM(p, st, n, nil); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		allocs[files] = after.TotalAlloc - before.TotalAlloc
+		t.Logf("%d MiB packed into %d bytes with %.1f MiB allocated", files*size>>20, n.n, float64(allocs[files])/(1<<20))
+		if n.n < files*size {
+			t.Errorf("the package is %d bytes, smaller than its incompressible files", n.n)
+		}
+	}
+	if a := allocs[64]; a > 24<<20 {
+		t.Errorf("RPM allocated %.1f MiB for a 64 MiB tree; want under 24 MiB", float64(a)/(1<<20))
+	}
+	if growth := int64(allocs[64]) - int64(allocs[8]); growth > 2<<20 {
+		t.Errorf("RPM allocated %.1f MiB more for 56 more MiB of files; want under 2 MiB", float64(growth)/(1<<20))
+	}
+}
+
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(b []byte) (int, error) { c.n += len(b); return len(b), nil }
+
+// BenchmarkRPM packs 64 MiB of incompressible files, reporting throughput and allocations.
+func BenchmarkRPM(b *testing.B) {
+	const files, size = 64, 1 << 20
+	st, tree := bigTree(b, files, size)
+	p := fixture(tree, rpmFamily)
+	b.SetBytes(files * size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := RPM(p, st, io.Discard, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
