@@ -129,11 +129,18 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 
 func packActionID(format, id string) string { return format + "/" + id }
 
-// packParams identifies a package: all its metadata, and its tree by digest.
+// packParams identifies a package: all its metadata, its tree by digest, and for an .rpm
+// the writer's format revision.
 type packParams struct {
 	Package    pack.Package
 	TreeDigest string
+	Writer     string `json:",omitempty"`
 }
+
+// rpmWriter names the .rpm writer in rpm action keys, so that packages cached from an
+// earlier writer (nfpm's, until this revision) are rebuilt rather than served. Change it
+// whenever pack.RPM's output changes for the same input.
+const rpmWriter = "pack.rpm/2"
 
 // packAction builds one package. Component packages get their tree (and, for Debian, the
 // documents that depend on it) when they run; the key holds the tree's locked digest.
@@ -143,6 +150,9 @@ func (o Options) packAction(format, id string, p pack.Package, treeDigest string
 		kind = kindRPM
 	}
 	params := packParams{Package: p, TreeDigest: treeDigest}
+	if format == FormatRPM {
+		params.Writer = rpmWriter
+	}
 	return engine.Action{
 		ID: packActionID(format, id), Kind: kind, Key: key(kind, params), Deps: deps, Where: where, Label: format + " " + p.Name,
 		Run: func(ctx context.Context) (engine.Outcome, error) {
