@@ -17,8 +17,9 @@ import (
 )
 
 // RPMCompression is the payload compression of every .rpm: zstd, which rpm reads since 4.14
-// (EL8 and later, Fedora 31 and later: what Fedora itself ships). On MediaWiki core (178 MB)
-// it is twice as fast as gzip and 14% smaller, and its frames carry no time.
+// (EL8 and later, Fedora 31 and later: what Fedora itself ships). On MediaWiki core's
+// 171 MiB archive, level 7 takes a third of gzip -6's time for 19% less (33 MiB against
+// 39), and its frames carry no time.
 const RPMCompression = "zstd"
 
 // RPMGroup is the Group tag: "Unspecified", what rpmbuild writes for a spec without Group

@@ -462,8 +462,8 @@ func TestRPMMemory(t *testing.T) {
 			t.Errorf("the package is %d bytes, smaller than its incompressible files", n.n)
 		}
 	}
-	if a := allocs[64]; a > 24<<20 {
-		t.Errorf("RPM allocated %.1f MiB for a 64 MiB tree; want under 24 MiB", float64(a)/(1<<20))
+	if a := allocs[64]; a > 16<<20 {
+		t.Errorf("RPM allocated %.1f MiB for a 64 MiB tree; want under 16 MiB", float64(a)/(1<<20))
 	}
 	if growth := int64(allocs[64]) - int64(allocs[8]); growth > 2<<20 {
 		t.Errorf("RPM allocated %.1f MiB more for 56 more MiB of files; want under 2 MiB", float64(growth)/(1<<20))

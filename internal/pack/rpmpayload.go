@@ -15,10 +15,16 @@ import (
 	"github.com/mwedition/mwedition/internal/fstree"
 )
 
-// rpmZstdLevel is the zstd level of the payload: klauspost/compress's SpeedDefault, which
-// corresponds to zstd's level 3 (the PAYLOADFLAGS tag says so to rpm). Higher levels are
-// several times slower for a few percent less.
-const rpmZstdLevel = 3
+// rpmZstdLevel is the zstd level of the payload: 7, klauspost/compress's
+// SpeedBetterCompression (the PAYLOADFLAGS tag says so to rpm). On MediaWiki core's 171 MiB
+// archive it gives 33 MiB, 11% less than level 3 in 1.8 times the time; level 11 saves
+// another 8% in 3.5 times more.
+const rpmZstdLevel = 7
+
+// rpmZstdWindow is the compressor's window. The encoder holds twice the window, so this
+// bounds its memory to about 10 MiB per package being written; 8 MiB (the default) gains
+// 0.3% on MediaWiki core.
+const rpmZstdWindow = 4 << 20
 
 // File type bits of st_mode, as cpio and the RPM header store them.
 const (
@@ -67,6 +73,7 @@ func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error)
 	// the library's version, which go.mod pins, not on GOMAXPROCS.
 	zw, err := zstd.NewWriter(bw,
 		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(rpmZstdLevel)),
+		zstd.WithWindowSize(rpmZstdWindow),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(true))
 	if err != nil {
