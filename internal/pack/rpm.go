@@ -439,7 +439,7 @@ type rpmDeps struct {
 
 // rpmDeps parses p's relations and adds what rpmbuild adds: the package providing itself
 // at its exact [epoch:]version-release, and the rpmlib() features reading it needs.
-// Replaces become Obsoletes, as nfpm made them.
+// Replaces become Obsoletes, RPM's nearest relation (as nfpm made them too).
 func (p Package) rpmDeps() (rpmDeps, error) {
 	var d rpmDeps
 	var errs []string

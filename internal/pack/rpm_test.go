@@ -487,3 +487,67 @@ func BenchmarkRPM(b *testing.B) {
 		}
 	}
 }
+
+func TestParseRPMRelation(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want rpmDep
+		err  bool
+	}{
+		{in: "php-intl", want: rpmDep{name: "php-intl"}},
+		{in: "php(language) >= 7.4.3", want: rpmDep{name: "php(language)", version: "7.4.3", flags: senseGreater | senseEqual}},
+		{in: "mediawiki-core = 1:1.39.17-1", want: rpmDep{name: "mediawiki-core", version: "1:1.39.17-1", flags: senseEqual}},
+		{in: "a == 1", want: rpmDep{name: "a", version: "1", flags: senseEqual}},
+		{in: "a < 2", want: rpmDep{name: "a", version: "2", flags: senseLess}},
+		{in: "a <= 2", want: rpmDep{name: "a", version: "2", flags: senseLess | senseEqual}},
+		{in: "a > 2", want: rpmDep{name: "a", version: "2", flags: senseGreater}},
+		{in: " (php-fpm or mod_php) ", want: rpmDep{name: "(php-fpm or mod_php)"}},
+		{in: "a >> 2", err: true},
+		{in: "a >=", err: true},
+		{in: "a >= 1 b", err: true},
+		{in: "(a or b", err: true},
+	} {
+		got, err := parseRPMRelation(tc.in)
+		if (err != nil) != tc.err {
+			t.Errorf("parseRPMRelation(%q): error %v, want error %v", tc.in, err, tc.err)
+			continue
+		}
+		if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(rpmDep{})); !tc.err && diff != "" {
+			t.Errorf("parseRPMRelation(%q) (-want +got):\n%s", tc.in, diff)
+		}
+	}
+}
+
+// TestRPMDeps: the package provides itself at its full EVR, rpmlib() features follow what the
+// versions use, and a bad relation is refused before anything is written.
+func TestRPMDeps(t *testing.T) {
+	st, tree := makeStore(t)
+	p := fixture(tree, rpmFamily)
+	p.Epoch, p.Version = 2, "1.2.3~rc1"
+	p.Depends = append(p.Depends, "(php-fpm or mod_php)")
+	p.Replaces = []string{"mediawiki-example"}
+	_, file := build(t, st, p, rpmFamily, nil)
+	got := run(t, "rpm", "-qp", "--qf", "[P %{PROVIDES} %{PROVIDEFLAGS:depflags} %{PROVIDEVERSION}\n][R %{REQUIRES} %{REQUIREFLAGS:depflags} %{REQUIREVERSION}\n][O %{OBSOLETES}\n][W %{RECOMMENDS}\n]", file)
+	for _, want := range []string{
+		"P mediawiki-extension-example = 2:1.2.3~rc1-1\n",
+		"R (php-fpm or mod_php)  \n",
+		"R mediawiki-core >= 1.39.0\n",
+		"R rpmlib(RichDependencies) <= 4.12.0-1\n",
+		"R rpmlib(TildeInVersions) <= 4.10.0-1\n",
+		"O mediawiki-example\n",
+		"W php-pecl-apcu\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dependencies lack %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "CaretInVersions") {
+		t.Errorf("rpmlib(CaretInVersions) without a caret:\n%s", got)
+	}
+
+	p.Conflicts = []string{"mediawiki-edition >> 1"}
+	var buf bytes.Buffer
+	if err := RPM(p, st, &buf, nil); err == nil || !strings.Contains(err.Error(), `relation "mediawiki-edition >> 1"`) || buf.Len() != 0 {
+		t.Errorf("got %v and %d bytes, want an error naming the relation and nothing written", err, buf.Len())
+	}
+}
