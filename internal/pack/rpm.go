@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
 )
@@ -142,7 +143,8 @@ const maxUint32 = 1<<32 - 1
 // a signer, the header is signed (RSAHEADER, or DSAHEADER for (EC)DSA keys); since the
 // header holds SHA-256 digests of the payload, that signature covers the whole package, and
 // rpm -K reports "digests signatures OK". nil leaves the package unsigned. Nothing is
-// written to w when p is refused; on a later error, w may hold part of a package.
+// written to w until the payload and headers are complete, so a refused package or an
+// unreadable file leaves w untouched; if writing to w fails, w may hold part of a package.
 //
 // The payload is written first, compressed into a temporary file (removed before RPM
 // returns) while every file and the archive are hashed, so that the header, which precedes
@@ -180,11 +182,11 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 	if err != nil {
 		return fmt.Errorf("writing the payload: %w", err)
 	}
-	hdr, err := p.rpmHeader(es, pl, deps)
+	hdr, err := p.rpmMainHeader(es, pl, deps)
 	if err != nil {
 		return err
 	}
-	sig, err := rpmSignature(hdr, pl, signer, p)
+	sig, err := rpmSignature(hdr, pl, signer, p.MTime)
 	if err != nil {
 		return err
 	}
@@ -224,9 +226,9 @@ func rpmScript(body string) string {
 	return body
 }
 
-// rpmHeader is the main header: the package's metadata, file list, dependencies,
+// rpmMainHeader is the main header: the package's metadata, file list, dependencies,
 // scriptlets, changelog and payload digests.
-func (p Package) rpmHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte, error) {
+func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte, error) {
 	var h rpmHeader
 	mtime := uint32(p.MTime.Unix())
 	description := strings.TrimSpace(p.Description)
@@ -395,10 +397,10 @@ func addRPMFiles(h *rpmHeader, es []entry, pl rpmPayload, mtime uint32) error {
 
 // rpmSignature is the signature header, padded to 8 bytes: digests of the main header, the
 // sizes rpm checks before reading the payload, and the signer's signature of the header.
-func rpmSignature(hdr []byte, pl rpmPayload, signer *Signer, p Package) ([]byte, error) {
+func rpmSignature(hdr []byte, pl rpmPayload, signer *Signer, mtime time.Time) ([]byte, error) {
 	var h rpmHeader
 	if signer != nil {
-		sig, tag, err := signer.signHeader(hdr, p.MTime)
+		sig, tag, err := signer.signHeader(hdr, mtime)
 		if err != nil {
 			return nil, err
 		}

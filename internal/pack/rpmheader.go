@@ -154,9 +154,10 @@ func appendIndexEntry(b []byte, tag, typ, offset, count uint32) []byte {
 	return binary.BigEndian.AppendUint32(b, count)
 }
 
-// rpmLead is the 96-byte lead that starts a package. rpm reads only its magic and
-// signature type; the rest is historical. rpmbuild writes the build host's architecture
-// number there, which would make the bytes depend on the host, so it is 0 here.
+// rpmLead is the 96-byte lead that starts a package, named name-[epoch:]version-release as
+// rpmbuild names it. rpm reads only its magic and signature type; the rest is historical.
+// rpmbuild writes the build host's architecture number there, which would make the bytes
+// depend on the host, so it is 0 here.
 func rpmLead(nevr string) []byte {
 	b := make([]byte, 96)
 	copy(b, []byte{0xed, 0xab, 0xee, 0xdb, 3, 0}) // magic, format 3.0
