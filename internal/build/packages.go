@@ -142,9 +142,10 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds
-// (core's state directories, Debian's documents): change it when they change, so that cached
-// packages are rebuilt.
-const packLayout = "mwedition-pack-v3"
+// (core's state directories, Debian's documents, the scripts rule) and the writers' formats
+// (our own .rpm writer replaced nfpm's at v4): change it whenever a package's bytes change
+// for the same inputs, so that cached packages are rebuilt rather than served.
+const packLayout = "mwedition-pack-v4"
 
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {
