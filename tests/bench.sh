@@ -33,27 +33,40 @@ for i in $(seq "$runs"); do
   measure baseline bash -c "tar -xzf '$src/blobs/sha256/$sha' -C '$work/x' && find '$work/x' -type f -print0 | xargs -0 -n 500 sha256sum > /dev/null"
   project; seed
   mw=("$bin" -C "$work/p" --cache "$work/c" --offline --quiet)
-  measure cold "${mw[@]}" build
-  measure noop "${mw[@]}" build
+  measure cold "${mw[@]}" build --format tree
+  measure noop "${mw[@]}" build --format tree
   # One component changed: Scribunto's recipe drops one more file, so its tree (and every
   # edition holding it) changes while the other 33 components stay as they were.
   sed -i 's|exclude = \["includes/engines/LuaStandalone/binaries"\]|exclude = ["includes/engines/LuaStandalone/binaries", "CODE_OF_CONDUCT.md"]|' "$work/p/recipes/extensions.hcl"
   "${mw[@]}" lock
-  measure onechanged "${mw[@]}" build
+  measure onechanged "${mw[@]}" build --format tree
+  # Packages: every .deb and .rpm of the three editions (37 of each) from the trees built
+  # above, then nothing to do, then the same Scribunto change again.
+  measure packages "${mw[@]}" build --format deb,rpm
+  measure pkgnoop "${mw[@]}" build --format deb,rpm
+  sed -i 's|"CODE_OF_CONDUCT.md"\]|"CODE_OF_CONDUCT.md", "README.md"]|' "$work/p/recipes/extensions.hcl"
+  "${mw[@]}" lock
+  measure pkgonechanged "${mw[@]}" build --format deb,rpm
 done
+debs=$(du -cb "$work/p/out/deb/"*.deb | tail -n 1 | cut -f1)
+rpms=$(du -cb "$work/p/out/rpm/"*.rpm | tail -n 1 | cut -f1)
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
 base=$(col baseline 1)
 printf '\n%-34s %10s %12s %14s\n' scenario "wall (s)" "vs baseline" "peak RSS (MB)"
-for s in baseline cold noop onechanged; do
+for s in baseline cold noop onechanged packages pkgnoop pkgonechanged; do
   w=$(col $s 1); m=$(col $s 2)
   case $s in
     baseline) label="baseline: tar -xzf + sha256sum" ;;
     cold) label="cold build (warm source cache)" ;;
     noop) label="no-op build" ;;
     onechanged) label="one component changed" ;;
+    packages) label="37 .deb + 37 .rpm (trees built)" ;;
+    pkgnoop) label="packages, nothing changed" ;;
+    pkgonechanged) label="packages, one component changed" ;;
   esac
   printf '%-34s %10s %12s %14s\n' "$label" "$w" "$(awk -v w="$w" -v b="$base" 'BEGIN{printf "%.2fx", w/b}')" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')"
 done
 echo "(median of $runs runs; $(nproc) cores)"
+printf 'package output: %s MB of .deb, %s MB of .rpm\n' "$(awk -v b="$debs" 'BEGIN{printf "%.1f", b/1e6}')" "$(awk -v b="$rpms" 'BEGIN{printf "%.1f", b/1e6}')"

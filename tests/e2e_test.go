@@ -164,7 +164,7 @@ func events(t *testing.T, out string) []event {
 func TestBuildRealTree(t *testing.T) {
 	dir := project(t)
 	cacheDir := seededCache(t)
-	r := run(t, dir, cacheDir, "--offline", "--json", "build")
+	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--format", "tree")
 	if r.code != 0 {
 		t.Fatalf("cold build exited %d:\n%s", r.code, r.stderr)
 	}
@@ -176,7 +176,7 @@ func TestBuildRealTree(t *testing.T) {
 	}
 	m1, _ := os.ReadFile(filepath.Join(dir, "out/manifest.json"))
 
-	r = run(t, dir, cacheDir, "--offline", "--json", "build")
+	r = run(t, dir, cacheDir, "--offline", "--json", "build", "--format", "tree")
 	evs = events(t, r.stdout)
 	last = evs[len(evs)-1]
 	if r.code != 0 || last.Executed != 0 || last.Cached != 38 {

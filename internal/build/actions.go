@@ -22,6 +22,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
@@ -39,6 +40,9 @@ type Options struct {
 	// Formats are the package formats to build (FormatDeb, FormatRPM) for editions whose
 	// output blocks ask for them; none means trees only.
 	Formats []string
+	// RPMSigner, when set, signs every .rpm (rpm -K verifies it once the public key is
+	// imported); nil leaves them unsigned.
+	RPMSigner *pack.Signer
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }

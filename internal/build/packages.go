@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -116,14 +117,20 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 			}
 			p := ps.componentPackage(c, f, o.clamp(c.Time))
 			upstream, src, kind := c.Info.Name, describeSource(c), c.Kind
-			finish := func(p pack.Package) pack.Package {
+			fam := ps.family[f]
+			finish := func(p pack.Package) (pack.Package, error) {
 				if kind == spec.Core {
 					p.Tree = p.Tree.Filter(func(e fstree.Entry) bool { return !stateDirs[e.Path] })
 				}
+				t, deps, err := packageScripts(p.Tree, o.openStored, fam)
+				if err != nil {
+					return p, err
+				}
+				p.Tree, p.Depends = t, dedupe(append(slices.Clone(p.Depends), deps...))
 				if f == FormatDeb {
 					p = debDocs(p, upstream, src)
 				}
-				return p
+				return p, nil
 			}
 			p.Tree = fstree.Tree{}
 			acts = append(acts, o.packAction(f, c.ID, p, c.Tree, []string{treeAction(c.ID)}, c.Decl.String(), finish))
@@ -135,13 +142,15 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds
-// (core's state directories, Debian's documents): change it when they change, so that cached
-// packages are rebuilt.
-const packLayout = "mwedition-pack-v2"
+// (core's state directories, Debian's documents, the scripts rule) and the writers' formats
+// (our own .rpm writer replaced nfpm's at v4): change it whenever a package's bytes change
+// for the same inputs, so that cached packages are rebuilt rather than served.
+const packLayout = "mwedition-pack-v4"
 
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {
 	Layout     string
+	Signer     string // the signing key's fingerprint; "" when unsigned
 	Package    pack.Package
 	TreeDigest string
 }
@@ -149,12 +158,15 @@ type packParams struct {
 // packAction builds one package. Component packages get their tree when they run, and
 // finish adds what depends on it (Debian's documents, core's layout); the key holds the
 // tree's locked digest.
-func (o Options) packAction(format, id string, p pack.Package, treeDigest string, deps []string, where string, finish func(pack.Package) pack.Package) engine.Action {
+func (o Options) packAction(format, id string, p pack.Package, treeDigest string, deps []string, where string, finish func(pack.Package) (pack.Package, error)) engine.Action {
 	kind := kindDeb
 	if format == FormatRPM {
 		kind = kindRPM
 	}
 	params := packParams{Layout: packLayout, Package: p, TreeDigest: treeDigest}
+	if format == FormatRPM && o.RPMSigner != nil {
+		params.Signer = o.RPMSigner.Fingerprint()
+	}
 	return engine.Action{
 		ID: packActionID(format, id), Kind: kind, Key: key(kind, params), Deps: deps, Where: where, Label: format + " " + p.Name,
 		Run: func(ctx context.Context) (engine.Outcome, error) {
@@ -167,7 +179,10 @@ func (o Options) packAction(format, id string, p pack.Package, treeDigest string
 				pkg.Tree = t
 			}
 			if finish != nil {
-				pkg = finish(pkg)
+				var err error
+				if pkg, err = finish(pkg); err != nil {
+					return engine.Outcome{}, fmt.Errorf("%s %s: %w", format, p.Name, err)
+				}
 			}
 			return o.writePackage(format, pkg)
 		},
@@ -181,7 +196,7 @@ func (o Options) writePackage(format string, p pack.Package) (engine.Outcome, er
 	go func() {
 		var err error
 		if format == FormatRPM {
-			err = pack.RPM(p, o.store(), pw, nil)
+			err = pack.RPM(p, o.store(), pw, o.RPMSigner)
 		} else {
 			err = pack.Deb(p, o.store(), pw)
 		}
@@ -217,11 +232,15 @@ func (ps packageSet) componentPackage(c resolve.Component, format string, mtime 
 		p.Description = fmt.Sprintf("MediaWiki %s: the code in %s, without the extensions and skins, which come as packages of their own. "+
 			"Configuration goes to /etc/mediawiki, uploads and caches to /var/lib/mediawiki and /var/cache/mediawiki.", c.Version, mediawikiDir)
 		p.Depends = append(p.Depends, phpRelations(fam, c.Info.Requires.PHP)...)
+		// A database driver, as Debian's mediawiki package asks; SQLite first, since it needs
+		// no server (Fedora's php-pdo holds pdo_sqlite, and the other drivers need it too).
 		if fam == platform.Debian {
-			p.Depends = append(p.Depends, "php-cli", "apache2 | httpd")
+			p.Depends = append(p.Depends, "php-cli", "apache2 | httpd", "php-sqlite3 | php-mysql | php-pgsql")
 		} else {
-			p.Depends = append(p.Depends, "php-cli", "php(httpd)")
+			p.Depends = append(p.Depends, "php-cli", "php(httpd)", "php-pdo")
 		}
+		// The distributions' own mediawiki package installs into the same directories.
+		p.Conflicts = []string{"mediawiki"}
 		p.Extra = coreExtra(fam)
 		p.Scripts = coreScripts(fam)
 	default:
@@ -336,13 +355,16 @@ func defaultsFile(f platform.Family) string {
 }
 
 // apacheSnippet is where core's Apache configuration goes: a conf-available snippet that
-// a2enconf manages on Debian, a conf.d file (active at once) on Fedora.
+// a2enconf manages on Debian, a conf.d file (active at once) on Fedora. It is named after
+// the package, as Debian's policy for web applications asks.
 func apacheSnippet(f platform.Family) string {
 	if f == platform.RPM {
-		return "/etc/httpd/conf.d/mediawiki.conf"
+		return "/etc/httpd/conf.d/" + apacheConfName + ".conf"
 	}
-	return "/etc/apache2/conf-available/mediawiki.conf"
+	return "/etc/apache2/conf-available/" + apacheConfName + ".conf"
 }
+
+const apacheConfName = "mediawiki-core"
 
 // coreExtra lays out core's installed system around the code: configuration under
 // /etc/mediawiki (LocalSettings.php is the admin's, reached through a dangling symlink until
@@ -370,7 +392,8 @@ func coreExtra(f platform.Family) []pack.File {
 // apacheConf serves MediaWiki at /mediawiki, with the access rules of the .htaccess files
 // the release ships (which AllowOverride None would ignore) and uploads that never run.
 const apacheConf = `# MediaWiki, from the mediawiki-core package, served at /mediawiki on every virtual host.
-# To serve it elsewhere, disable this file and copy what you need into a virtual host.
+# To serve it elsewhere, disable this file (Debian: a2disconf mediawiki-core) and copy what
+# you need into a virtual host.
 # Configuration: /etc/mediawiki/LocalSettings.php (yours) and the edition's
 # /etc/mediawiki/EditionSettings.php.
 Alias /mediawiki /usr/share/mediawiki
@@ -434,7 +457,7 @@ fi`, webUser(f))
 	}
 	const helper = "/usr/share/apache2/apache2-maintscript-helper"
 	apache := func(verb string) string {
-		return fmt.Sprintf("if [ -e %[1]s ]; then\n\t. %[1]s\n\tapache2_invoke %[2]s mediawiki\nfi", helper, verb)
+		return fmt.Sprintf("if [ -e %[1]s ]; then\n\t. %[1]s\n\tapache2_invoke %[2]s %[3]s\nfi", helper, verb, apacheConfName)
 	}
 	return pack.Scripts{
 		PostInstall: "if [ \"$1\" = configure ]; then\n" + indent(post) + "\n" + indent(apache("enconf")) + "\nfi",

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -170,30 +171,52 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 func newBuild(g *globals) *cobra.Command {
 	var out string
 	var formats []string
+	var sign signFlags
 	cmd := &cobra.Command{
 		Use:   "build",
 		Short: "Build every edition the lock describes into out/",
 		Long: `Build runs the content-addressed graph: each source is fetched and unpacked once, each
 component's normalised tree is made once and shared by every edition holding it, and each
-edition's tree is assembled from those. Work whose inputs did not change is never redone:
-a second build runs nothing. out/manifest.json then lists every edition and component
-with its tree digest.
+edition's tree is assembled from those, and from the trees the packages each edition's
+output blocks ask for: one .deb and one .rpm per component (shared by every edition), and a
+meta-package per edition, published into out/deb and out/rpm. Work whose inputs did not
+change is never redone: a second build runs nothing. out/manifest.json then lists every
+edition and component with its tree digest.
 
 Build refuses a missing or stale editions.lock and says which command fixes it.`,
-		Example: "  mwedition build\n  mwedition build --offline --json\n  SOURCE_DATE_EPOCH=1700000000 mwedition build",
-		Args:    noArgs,
+		Example: `  mwedition build
+  mwedition build --offline --json
+  SOURCE_DATE_EPOCH=1700000000 mwedition build
+  mwedition build --format tree           # the trees only, no packages
+  mwedition build --format deb
+  MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, lk, o, obs, err := g.running("build")
 			if err != nil {
 				return err
 			}
 			o.Out = out
-			for _, f := range formats {
-				if f != build.FormatDeb && f != build.FormatRPM {
-					return usageError{fmt.Errorf("--format %q: use deb and/or rpm", f)}
+			switch {
+			case len(formats) == 0:
+				o.Formats = []string{build.FormatDeb, build.FormatRPM}
+			case len(formats) == 1 && formats[0] == "tree":
+				o.Formats = nil
+			default:
+				for _, f := range formats {
+					if f != build.FormatDeb && f != build.FormatRPM {
+						return usageError{fmt.Errorf("--format %q: use deb and/or rpm, or tree alone for the trees only", f)}
+					}
 				}
+				o.Formats = formats
 			}
-			o.Formats = formats
+			if o.RPMSigner, err = sign.signer(g.dir); err != nil {
+				return err
+			}
+			if o.RPMSigner != nil && !slices.Contains(o.Formats, build.FormatRPM) {
+				return usageError{errors.New("--sign-key signs .rpm packages: add --format rpm")}
+			}
 			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
 			obs.finish()
 			g.diagnostics(p, diags)
@@ -215,7 +238,8 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
-	cmd.Flags().StringSliceVar(&formats, "format", nil, "also build these packages (deb, rpm) for editions whose output blocks ask for them, into out/deb and out/rpm")
+	cmd.Flags().StringSliceVar(&formats, "format", nil, "package formats to build for editions whose output blocks ask for them (deb, rpm), into out/deb and out/rpm; \"tree\" alone builds the trees only (default deb,rpm)")
+	sign.register(cmd)
 	return cmd
 }
 

@@ -1,5 +1,4 @@
-// Package pack turns a normalised file tree and package metadata into .deb and .rpm packages,
-// with github.com/goreleaser/nfpm/v2 doing the writing.
+// Package pack turns a normalised file tree and package metadata into .deb and .rpm packages.
 //
 // Output depends only on the inputs. Every timestamp in a package (tar, ar and cpio entries,
 // RPM file times and BUILDTIME) is Package.MTime; every owner is root:root; modes come from
@@ -7,9 +6,13 @@
 // constant; gzip headers carry no name and no time. Nothing here reads the clock, the host
 // name or the environment, and nothing prints.
 //
-// nfpm reads file contents from disk by path: tree files are read where the Store keeps them,
-// and generated content (Package.Extra, maintainer scripts) is staged in a temporary
-// directory that is removed before Deb or RPM returns.
+// A .rpm is written by this package's own streaming writer (rpm.go, rpmheader.go,
+// rpmpayload.go): the payload is compressed into a temporary file while it is hashed, so
+// memory holds the header's file lists but never file contents or the payload, whatever the
+// tree's size. A .deb is written by github.com/goreleaser/nfpm/v2, which reads file contents
+// from disk by path: tree files are read where the Store keeps them, and generated content
+// (Package.Extra, maintainer scripts) is staged in a temporary directory that is removed
+// before Deb returns.
 package pack
 
 import (
@@ -18,15 +21,10 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/goreleaser/nfpm/v2"
-	"github.com/goreleaser/nfpm/v2/files"
 
 	"github.com/mwedition/mwedition/internal/fstree"
 )
@@ -176,46 +174,21 @@ func isAbsClean(p string) bool {
 
 // entry is one path of the package.
 type entry struct {
-	path   string // absolute
-	typ    fstree.Type
-	mode   fs.FileMode
-	size   int64
-	src    string // files: host path of the bytes
-	target string // symlinks
-	conf   bool
-	from   string // for error messages: "tree" or "extra"
+	path    string // absolute
+	typ     fstree.Type
+	mode    fs.FileMode
+	size    int64
+	src     string // tree files: host path of the bytes
+	content []byte // generated files: the bytes
+	digest  string // tree files: the tree's lowercase hex SHA-256 of the bytes
+	target  string // symlinks
+	conf    bool
+	from    string // for error messages: "tree" or "extra"
 }
-
-// stage is a temporary directory for content nfpm must read from disk.
-type stage struct {
-	dir string
-	n   int
-}
-
-func newStage() (*stage, error) {
-	// The directory's location never reaches a package: nfpm reads from it, and every name
-	// written comes from the Package.
-	dir, err := os.MkdirTemp("", "mwedition-pack-")
-	if err != nil {
-		return nil, fmt.Errorf("staging generated files: %w", err)
-	}
-	return &stage{dir: dir}, nil
-}
-
-func (s *stage) write(b []byte) (string, error) {
-	s.n++
-	p := filepath.Join(s.dir, strconv.Itoa(s.n))
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		return "", fmt.Errorf("staging generated files: %w", err)
-	}
-	return p, nil
-}
-
-func (s *stage) close() { os.RemoveAll(s.dir) }
 
 // entries lays out every path of the package: the prefix directory, the tree below it and the
 // extra entries, checked for collisions, modes and conffile rules, sorted by path.
-func (p Package) entries(st Store, sg *stage) ([]entry, error) {
+func (p Package) entries(st Store) ([]entry, error) {
 	byPath := map[string]entry{}
 	add := func(e entry) error {
 		if prev, ok := byPath[e.path]; ok {
@@ -242,6 +215,7 @@ func (p Package) entries(st Store, sg *stage) ([]entry, error) {
 			}
 			e.src = st.Path(te.Src)
 			e.size = te.Size
+			e.digest = te.Digest
 			fi, err := os.Stat(e.src)
 			if err != nil {
 				return nil, fmt.Errorf("reading tree entry %s: %w", te.Path, err)
@@ -257,7 +231,7 @@ func (p Package) entries(st Store, sg *stage) ([]entry, error) {
 		}
 	}
 	for _, f := range p.Extra {
-		e, err := f.entry(sg)
+		e, err := f.entry()
 		if err != nil {
 			return nil, err
 		}
@@ -283,14 +257,15 @@ func (p Package) entries(st Store, sg *stage) ([]entry, error) {
 		}
 		out = append(out, e)
 	}
-	// Sorted for reproducible output; nfpm sorts again, the same way.
+	// Sorted bytewise for reproducible output, and because rpm looks paths up in the header's
+	// file list by binary search; nfpm sorts again, the same way.
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.path, b.path) })
 	return out, nil
 }
 
 func underAny(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
 
-func (f File) entry(sg *stage) (entry, error) {
+func (f File) entry() (entry, error) {
 	e := entry{path: f.Path, typ: f.Type, mode: f.Mode.Perm(), conf: f.Conffile, from: "extra"}
 	if !isAbsClean(f.Path) || f.Path == "/" {
 		return e, fmt.Errorf("extra entry %q: the path must be absolute and clean", f.Path)
@@ -312,11 +287,7 @@ func (f File) entry(sg *stage) (entry, error) {
 		if f.Target != "" {
 			return e, fmt.Errorf("%s: a file has no target", f.Path)
 		}
-		src, err := sg.write(f.Content)
-		if err != nil {
-			return e, err
-		}
-		e.src, e.size = src, int64(len(f.Content))
+		e.content, e.size = f.Content, int64(len(f.Content))
 	case fstree.Dir:
 		if e.mode == 0 {
 			e.mode = 0o755
@@ -333,101 +304,6 @@ func (f File) entry(sg *stage) (entry, error) {
 		return e, fmt.Errorf("%s: unknown entry type %s", f.Path, f.Type)
 	}
 	return e, nil
-}
-
-// contents turns entries into nfpm's form with every field that nfpm would otherwise fill
-// from the host (stat, umask, clock) already set.
-func contents(es []entry, mtime time.Time) files.Contents {
-	out := make(files.Contents, 0, len(es))
-	for _, e := range es {
-		fi := &files.ContentFileInfo{Owner: "root", Group: "root", MTime: mtime}
-		c := &files.Content{Destination: e.path, FileInfo: fi}
-		switch e.typ {
-		case fstree.Dir:
-			c.Type = files.TypeDir
-			fi.Mode = 0o755
-		case fstree.File:
-			c.Type = files.TypeFile
-			if e.conf {
-				c.Type = files.TypeConfigNoReplace
-			}
-			c.Source = e.src
-			fi.Mode = e.mode
-			fi.Size = e.size
-		case fstree.Symlink:
-			c.Type = files.TypeSymlink
-			c.Source = e.target
-			// A non-zero mode and size keep nfpm from stat-ing the link target on the host.
-			fi.Mode = 0o777
-			fi.Size = int64(len(e.target))
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
-// info builds what nfpm reads, for both formats; the format-specific parts are set by the
-// caller. nfpm.WithDefaults is deliberately not used: it reads SOURCE_DATE_EPOCH and rewrites
-// versions.
-func (p Package) info(st Store, sg *stage, description string) (*nfpm.Info, []entry, error) {
-	es, err := p.entries(st, sg)
-	if err != nil {
-		return nil, nil, err
-	}
-	mtime := p.MTime.UTC().Truncate(time.Second)
-	info := &nfpm.Info{
-		Name:            p.Name,
-		Arch:            "all",
-		Platform:        "linux",
-		Version:         p.Version,
-		VersionSchema:   "none",
-		Release:         p.release(),
-		Maintainer:      p.Maintainer,
-		Description:     description,
-		Vendor:          p.Vendor,
-		Homepage:        p.Homepage,
-		License:         p.License,
-		DisableGlobbing: true, // MediaWiki file names can hold glob characters such as '['
-		MTime:           mtime,
-		Overridables: nfpm.Overridables{
-			Depends:    slices.Clone(p.Depends),
-			Recommends: slices.Clone(p.Recommends),
-			Suggests:   slices.Clone(p.Suggests),
-			Provides:   slices.Clone(p.Provides),
-			Conflicts:  slices.Clone(p.Conflicts),
-			Replaces:   slices.Clone(p.Replaces),
-			Contents:   contents(es, mtime),
-			Umask:      0o022, // unused: every entry has a mode
-		},
-	}
-	if p.Epoch != 0 {
-		info.Epoch = strconv.FormatUint(uint64(p.Epoch), 10)
-	}
-	return info, es, nil
-}
-
-// stageScripts writes the non-empty scripts and returns nfpm's form of them.
-func (s Scripts) stage(sg *stage, prepare func(string) string) (nfpm.Scripts, error) {
-	var out nfpm.Scripts
-	for _, sc := range []struct {
-		body string
-		dst  *string
-	}{
-		{s.PreInstall, &out.PreInstall},
-		{s.PostInstall, &out.PostInstall},
-		{s.PreRemove, &out.PreRemove},
-		{s.PostRemove, &out.PostRemove},
-	} {
-		if strings.TrimSpace(sc.body) == "" {
-			continue
-		}
-		p, err := sg.write([]byte(prepare(sc.body)))
-		if err != nil {
-			return out, err
-		}
-		*sc.dst = p
-	}
-	return out, nil
 }
 
 // DebFileName is the conventional file name of p's .deb: name_version-release_all.deb

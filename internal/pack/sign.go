@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
@@ -104,25 +103,28 @@ func (s *Signer) key(t time.Time) (openpgp.Key, time.Time, error) {
 	return openpgp.Key{}, time.Time{}, fmt.Errorf("signing key %s has no usable signing key (expired, revoked, or no private signing key)", s.Fingerprint())
 }
 
-// signFunc returns nfpm's signing callback for a package of time t: a binary detached
-// signature.
-func (s *Signer) signFunc(t time.Time) func(io.Reader) ([]byte, error) {
-	return func(data io.Reader) ([]byte, error) {
-		k, at, err := s.key(t.UTC().Truncate(time.Second))
-		if err != nil {
-			return nil, err
-		}
-		noSalt := false
-		cfg := &packet.Config{
-			DefaultHash:                           crypto.SHA256,
-			Time:                                  func() time.Time { return at },
-			SigningKeyId:                          k.PublicKey.KeyId,
-			NonDeterministicSignaturesViaNotation: &noSalt,
-		}
-		var sig bytes.Buffer
-		if err := openpgp.DetachSign(&sig, s.entity, data, cfg); err != nil {
-			return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
-		}
-		return sig.Bytes(), nil
+// signHeader makes the binary detached OpenPGP signature of an RPM header for a package
+// of time t, and returns the signature header tag it goes under: DSAHEADER for DSA and
+// ECDSA keys, RSAHEADER for the others (EdDSA included), as rpmsign chooses.
+func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
+	k, at, err := s.key(t.UTC().Truncate(time.Second))
+	if err != nil {
+		return nil, 0, err
 	}
+	noSalt := false
+	cfg := &packet.Config{
+		DefaultHash:                           crypto.SHA256,
+		Time:                                  func() time.Time { return at },
+		SigningKeyId:                          k.PublicKey.KeyId,
+		NonDeterministicSignaturesViaNotation: &noSalt,
+	}
+	var sig bytes.Buffer
+	if err := openpgp.DetachSign(&sig, s.entity, bytes.NewReader(hdr), cfg); err != nil {
+		return nil, 0, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	}
+	switch k.PublicKey.PubKeyAlgo {
+	case packet.PubKeyAlgoDSA, packet.PubKeyAlgoECDSA:
+		return sig.Bytes(), sigTagDSA, nil
+	}
+	return sig.Bytes(), sigTagRSA, nil
 }

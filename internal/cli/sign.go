@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mwedition/mwedition/internal/pack"
+)
+
+// passphraseEnv carries the signing key's passphrase, so that it appears in no command line
+// (ps, shell history, CI logs).
+const passphraseEnv = "MWEDITION_SIGNING_PASSPHRASE"
+
+// signFlags choose the release manager's OpenPGP key for signing packages.
+type signFlags struct {
+	keyFile, fingerprint, passphraseFile string
+}
+
+func (f *signFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.keyFile, "sign-key", "", "sign .rpm packages with this armored OpenPGP private key (gpg --export-secret-keys --armor KEYID)")
+	fl.StringVar(&f.fingerprint, "sign-fingerprint", "", "refuse the key unless it has this fingerprint (spaces allowed)")
+	fl.StringVar(&f.passphraseFile, "sign-passphrase-file", "", "read the key's passphrase from this file (default: $"+passphraseEnv+")")
+}
+
+// signer reads the key, or returns nil when none was asked for. Relative paths are taken
+// from the project directory, as every other path mwedition reads.
+func (f *signFlags) signer(dir string) (*pack.Signer, error) {
+	if f.keyFile == "" {
+		if f.fingerprint != "" || f.passphraseFile != "" {
+			return nil, usageError{fmt.Errorf("--sign-fingerprint and --sign-passphrase-file need --sign-key")}
+		}
+		return nil, nil
+	}
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	key, err := os.ReadFile(abs(f.keyFile))
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key: %w", err)
+	}
+	pass := []byte(os.Getenv(passphraseEnv))
+	if f.passphraseFile != "" {
+		b, err := os.ReadFile(abs(f.passphraseFile))
+		if err != nil {
+			return nil, fmt.Errorf("--sign-passphrase-file: %w", err)
+		}
+		pass = []byte(strings.TrimRight(string(b), "\r\n"))
+	}
+	s, err := pack.NewSigner(key, pass, f.fingerprint)
+	if err != nil {
+		return nil, fmt.Errorf("--sign-key %s: %w", f.keyFile, err)
+	}
+	return s, nil
+}
