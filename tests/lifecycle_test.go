@@ -48,7 +48,8 @@ const (
 	edition      = "mediawiki-edition-lifecycle"
 	adminPass    = "lifecycle-test-password"
 	localConf    = "/etc/mediawiki/LocalSettings.php"
-	apacheConf   = "/etc/apache2/conf-available/mediawiki.conf"
+	apacheConf   = "/etc/apache2/conf-available/mediawiki-core.conf"
+	apacheLink   = "/etc/apache2/conf-enabled/mediawiki-core.conf" // a2enconf's
 	defaultsConf = "/etc/default/mediawiki"
 	editionConf  = "/etc/mediawiki/EditionSettings.php"
 	upload       = "/var/lib/mediawiki/images/lifecycle-upload.txt"
@@ -100,7 +101,7 @@ func TestDebianLifecycle(t *testing.T) {
 			t.Errorf("%s -> %q (%v), want -> %s", link, got, err, target)
 		}
 	}
-	if _, err := os.Lstat(r.path("/etc/apache2/conf-enabled/mediawiki.conf")); err != nil {
+	if _, err := os.Lstat(r.path(apacheLink)); err != nil {
 		t.Errorf("mediawiki-core did not enable its Apache snippet: %v", err)
 	}
 
@@ -192,7 +193,7 @@ runuser -u www-data -- sh -c 'echo uploaded > `+upload+`'`)
 			t.Errorf("after remove, %s is %s, want %s", p, got, want)
 		}
 	}
-	r.wantGone(t, "/usr/share/mediawiki", "/etc/apache2/conf-enabled/mediawiki.conf")
+	r.wantGone(t, "/usr/share/mediawiki", apacheLink)
 	for f, sum := range edited {
 		if got := r.sha256(t, f); got != sum {
 			t.Errorf("after remove, the edited conffile %s is not as the admin left it", f)
