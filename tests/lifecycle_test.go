@@ -64,10 +64,9 @@ func TestDebianLifecycle(t *testing.T) {
 	tarball := bookwormRoot(t, cacheDir)
 
 	// Two builds of one project: the second bumps only the probe extension (and so the
-	// edition, whose meta-package depends on exact versions).
-	// A nonce in the probe's description and the edition's title makes their packages new to
-	// the cache on every run, so the second build's work is the same on a warm cache as on a
-	// cold one.
+	// edition, whose meta-package depends on exact versions). A nonce in the probe's
+	// description and the edition's title makes their packages new to the cache on every run,
+	// so the second build's work is the same on a warm cache as on a cold one.
 	nonce := fmt.Sprintf("run %d", time.Now().UnixNano())
 	proj := lifecycleProject(t, nonce)
 	out1 := filepath.Join(t.TempDir(), "out1")
