@@ -88,7 +88,7 @@ func command(t *testing.T, name string, args ...string) string {
 // TestPackagesRealTree builds every .deb and .rpm of the three editions from the real
 // release twice, each time from a cold cache, and checks them with dpkg, lintian and rpm.
 func TestPackagesRealTree(t *testing.T) {
-	for _, tool := range []string{"gpg", "dpkg-deb", "lintian", "rpm"} {
+	for _, tool := range []string{"gpg", "dpkg-deb", "lintian", "rpm", "rpmlint"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not installed: run `make deps`", tool)
 		}
@@ -246,6 +246,20 @@ func checkRPMs(t *testing.T, dir string, rpms map[string]string, pub string) {
 			t.Errorf("rpm -K %s: %s", filepath.Base(f), out)
 		}
 	}
+	// rpmlint over every package at once, checking signatures against the same database
+	// (named in the ~/.rpmmacros of a scratch HOME).
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, ".rpmmacros"), []byte("%_dbpath "+db+"\n"), 0o644)
+	allow, _ := filepath.Abs(filepath.Join("testdata", "rpmlint.toml"))
+	lint := exec.Command("rpmlint", append([]string{"--config", allow}, names...)...)
+	lint.Env = append(os.Environ(), "HOME="+home)
+	lint.Dir = t.TempDir()
+	out, _ := lint.CombinedOutput()
+	t.Logf("rpmlint:\n%s", out)
+	if m := regexp.MustCompile(`(\d+) errors?, (\d+) warnings?`).FindSubmatch(out); m == nil || string(m[1]) != "0" || string(m[2]) != "0" {
+		t.Errorf("rpmlint found errors or warnings outside tests/testdata/rpmlint.toml")
+	}
+
 	info := command(t, "rpm", "-qpi", core)
 	for _, re := range []string{`Name *: mediawiki-core\n`, `Architecture: noarch\n`, `Signature *: RSA/SHA256, .*Key ID [0-9a-f]{16}\n`, `Build Host *: mwedition\n`} {
 		if !regexp.MustCompile(re).MatchString(info) {
@@ -311,7 +325,7 @@ func checkRPMs(t *testing.T, dir string, rpms map[string]string, pub string) {
 	})
 	root := t.TempDir()
 	test := exec.Command("rpm", append([]string{"--root", root, "--test", "-i"}, install...)...)
-	out, _ := test.CombinedOutput()
+	out, _ = test.CombinedOutput()
 	for _, l := range strings.Split(string(out), "\n") {
 		l = strings.TrimSpace(l)
 		req, _, ok := strings.Cut(l, " is needed by ")

@@ -119,10 +119,8 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 			upstream, src, kind := c.Info.Name, describeSource(c), c.Kind
 			fam := ps.family[f]
 			finish := func(p pack.Package) (pack.Package, error) {
-				if kind == spec.Core {
-					p.Tree = p.Tree.Filter(func(e fstree.Entry) bool { return !stateDirs[e.Path] })
-				}
-				t, deps, err := packageScripts(p.Tree, o.openStored, fam)
+				p.Tree = p.Tree.Filter(func(e fstree.Entry) bool { return packagedPath(e) && (kind != spec.Core || !stateDirs[e.Path]) })
+				t, deps, err := packageScripts(p.Tree, o.openStored, o.storeBytes, fam)
 				if err != nil {
 					return p, err
 				}
@@ -142,10 +140,10 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds
-// (core's state directories, Debian's documents, the scripts rule) and the writers' formats
+// (core's state directories, what is left out, Debian's documents, the scripts rule) and the writers' formats
 // (our own .rpm writer replaced nfpm's at v4): change it whenever a package's bytes change
 // for the same inputs, so that cached packages are rebuilt rather than served.
-const packLayout = "mwedition-pack-v4"
+const packLayout = "mwedition-pack-v6"
 
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {
@@ -407,6 +405,9 @@ Alias /mediawiki /usr/share/mediawiki
 
 # What the release's .htaccess files deny.
 <DirectoryMatch "^/usr/share/mediawiki/(cache|includes|languages|maintenance|tests|vendor)/">
+	Require all denied
+</DirectoryMatch>
+<DirectoryMatch "^/usr/share/mediawiki/(extensions|skins)/[^/]+/(dev-scripts|maintenance|tests)/">
 	Require all denied
 </DirectoryMatch>
 <Directory /var/lib/mediawiki/cache/>

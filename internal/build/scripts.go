@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/platform"
 )
@@ -23,79 +24,143 @@ var interpreterPackages = map[string]map[platform.Family]string{
 	"bash":    {},
 }
 
-// shebangLimit is how much of an executable file is read to find its interpreter.
+// shebangLimit is how much of a file is read to find its interpreter.
 const shebangLimit = 256
 
-// packageScripts applies the rule Debian's dh_fixperms and Fedora's brp scripts apply to
-// upstream trees: a file stays executable only if it is a script for an interpreter the
-// package can depend on, and the package then depends on it. Files marked executable without
-// a "#!" line (PHP classes, data) and upstream's developer tools for other interpreters
-// (node, python 2) become plain files: MediaWiki runs none of them. The tree's other
-// entries are untouched.
-func packageScripts(t fstree.Tree, open func(src string) (io.ReadCloser, error), fam platform.Family) (fstree.Tree, []string, error) {
+// packageScripts applies to a component's tree the rules Debian's dh_fixperms and Fedora's
+// brp scripts apply to upstream trees, so that what a package ships runs as shipped:
+//   - a script for an interpreter the package can depend on (php, python3, the shells) is
+//     executable, and the package depends on the interpreter;
+//   - a script for any other interpreter (upstream's node and python 2 developer tools,
+//     which MediaWiki never runs) is left out of the package;
+//   - a file marked executable without a "#!" line (PHP classes, data) becomes a plain file.
+//
+// For RPM, whose tooling refuses "#!/usr/bin/env" (rpmlint's env-script-interpreter, as
+// Fedora's brp-mangle-shebangs), such a line is rewritten to the interpreter's own path;
+// rewrite stores the new bytes and returns their Src, digest and size.
+func packageScripts(t fstree.Tree, open func(src string) (io.ReadCloser, error), rewrite func([]byte) (string, string, int64, error), fam platform.Family) (fstree.Tree, []string, error) {
 	var deps []string
-	changed := false
-	entries := t.Entries()
-	for i, e := range entries {
-		if e.Type != fstree.File || !e.Exec {
+	entries := make([]fstree.Entry, 0, t.Len())
+	for _, e := range t.Entries() {
+		if e.Type != fstree.File || e.Size < 3 {
+			if e.Type == fstree.File {
+				e.Exec = false
+			}
+			entries = append(entries, e)
 			continue
 		}
-		interp, err := interpreter(e, open)
+		interp, viaEnv, err := interpreter(e, open)
 		if err != nil {
 			return fstree.Tree{}, nil, err
 		}
 		pkgs, ok := interpreterPackages[interp]
-		if !ok {
-			entries[i].Exec = false
-			changed = true
+		switch {
+		case interp == "":
+			e.Exec = false
+		case !ok:
 			continue
+		default:
+			e.Exec = true
+			if viaEnv && fam == platform.RPM {
+				if e, err = withoutEnv(e, interp, open, rewrite); err != nil {
+					return fstree.Tree{}, nil, err
+				}
+			}
+			if p := pkgs[fam]; p != "" && !slices.Contains(deps, p) {
+				deps = append(deps, p)
+			}
 		}
-		if p := pkgs[fam]; p != "" && !slices.Contains(deps, p) {
-			deps = append(deps, p)
-		}
+		entries = append(entries, e)
 	}
 	slices.Sort(deps)
-	if !changed {
-		return t, deps, nil
-	}
 	nt, err := fstree.New(entries)
 	return nt, deps, err
 }
 
 // interpreter names the program a script's "#!" line runs ("#!/usr/bin/env php" and
-// "#!/usr/bin/php" are both "php"), or "" when the file has no such line.
-func interpreter(e fstree.Entry, open func(src string) (io.ReadCloser, error)) (string, error) {
+// "#!/usr/bin/php" are both "php", the first via env), or "" when the file has no such line.
+func interpreter(e fstree.Entry, open func(src string) (io.ReadCloser, error)) (string, bool, error) {
 	f, err := open(e.Src)
 	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", e.Path, err)
+		return "", false, fmt.Errorf("reading %s: %w", e.Path, err)
 	}
 	defer f.Close()
 	head := make([]byte, shebangLimit)
 	n, err := io.ReadFull(f, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return "", fmt.Errorf("reading %s: %w", e.Path, err)
+		return "", false, fmt.Errorf("reading %s: %w", e.Path, err)
 	}
 	head = head[:n]
 	if !bytes.HasPrefix(head, []byte("#!")) {
-		return "", nil
+		return "", false, nil
 	}
 	line, _, _ := bytes.Cut(head[2:], []byte("\n"))
 	fields := strings.Fields(string(line))
 	if len(fields) == 0 {
-		return "", nil
+		return "", false, nil
 	}
 	prog := path.Base(fields[0])
 	if prog == "env" {
-		args := slices.DeleteFunc(fields[1:], func(a string) bool { return strings.HasPrefix(a, "-") })
+		args := slices.DeleteFunc(slices.Clone(fields[1:]), func(a string) bool { return strings.HasPrefix(a, "-") })
 		if len(args) == 0 {
-			return "", nil
+			return "", false, nil
 		}
-		prog = path.Base(args[0])
+		// "env -S prog ...": the interpreter is known, but the line is not rewritten.
+		return path.Base(args[0]), len(args) == len(fields)-1, nil
 	}
-	return prog, nil
+	return prog, false, nil
+}
+
+// interpreterPaths are where the interpreters live on an RPM-based system.
+var interpreterPaths = map[string]string{"php": "/usr/bin/php", "python3": "/usr/bin/python3", "sh": "/bin/sh", "bash": "/bin/bash"}
+
+// withoutEnv rewrites "#!/usr/bin/env prog args" to "#!/path/of/prog args".
+func withoutEnv(e fstree.Entry, interp string, open func(string) (io.ReadCloser, error), rewrite func([]byte) (string, string, int64, error)) (fstree.Entry, error) {
+	f, err := open(e.Src)
+	if err != nil {
+		return e, fmt.Errorf("reading %s: %w", e.Path, err)
+	}
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		return e, fmt.Errorf("reading %s: %w", e.Path, err)
+	}
+	line, rest, _ := bytes.Cut(b, []byte("\n"))
+	fields := strings.Fields(string(line[2:]))
+	newLine := "#!" + strings.Join(append([]string{interpreterPaths[interp]}, fields[2:]...), " ")
+	nb := append([]byte(newLine+"\n"), rest...)
+	if !bytes.Contains(b, []byte("\n")) {
+		nb = []byte(newLine)
+	}
+	src, sha, size, err := rewrite(nb)
+	if err != nil {
+		return e, fmt.Errorf("rewriting %s: %w", e.Path, err)
+	}
+	e.Src, e.Digest, e.Size = src, sha, size
+	return e, nil
 }
 
 // openStored opens a tree entry's bytes in the store.
 func (o Options) openStored(src string) (io.ReadCloser, error) {
 	return os.Open(o.store().Path(src))
+}
+
+// storeBytes adds generated bytes to the store, returning their Src, digest and size.
+func (o Options) storeBytes(b []byte) (string, string, int64, error) {
+	sha, n, err := o.store().AddBlob(bytes.NewReader(b), "")
+	if err != nil {
+		return "", "", 0, err
+	}
+	return cache.BlobRel(sha), sha, n, nil
+}
+
+// packagedPath reports whether a component's path belongs in its OS package. Left out, as
+// Debian's mediawiki package does: the component's own tests (fixtures include deliberately
+// broken archives, and MediaWiki never loads them), and .htaccess files, which the Apache
+// snippet replaces (it sets AllowOverride None and carries their rules).
+func packagedPath(e fstree.Entry) bool {
+	if e.Path == "tests" {
+		return false
+	}
+	return !(e.Type == fstree.File && path.Base(e.Path) == ".htaccess")
 }

@@ -24,8 +24,10 @@ func TestPackageScripts(t *testing.T) {
 		"src/Data.php":         "<?php class Data {}\n",
 		"README":               "plain\n",
 		"empty-but-executable": "",
+		"scripts/plain.sh":     "#!/bin/sh\necho\n",
+		"captcha.py":           "#!/usr/bin/python3\n",
 	}
-	exec := map[string]bool{"README": false}
+	exec := map[string]bool{"README": false, "scripts/plain.sh": false, "captcha.py": false}
 	var entries []fstree.Entry
 	for p, c := range files {
 		sum := sha256.Sum256([]byte(c))
@@ -36,15 +38,31 @@ func TestPackageScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func(src string) (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(files[src])), nil }
+	stored := map[string]string{}
+	open := func(src string) (io.ReadCloser, error) {
+		if c, ok := stored[src]; ok {
+			return io.NopCloser(strings.NewReader(c)), nil
+		}
+		return io.NopCloser(strings.NewReader(files[src])), nil
+	}
+	rewrite := func(b []byte) (string, string, int64, error) {
+		sum := sha256.Sum256(b)
+		sha := hex.EncodeToString(sum[:])
+		stored["blobs/"+sha] = string(b)
+		return "blobs/" + sha, sha, int64(len(b)), nil
+	}
 	for _, tc := range []struct {
-		fam      platform.Family
-		wantDeps []string
+		fam        platform.Family
+		wantDeps   []string
+		firstLines map[string]string // of the scripts whose bytes change
 	}{
-		{platform.Debian, []string{"php-cli", "python3"}},
-		{platform.RPM, []string{"php-cli", "python3"}},
+		{platform.Debian, []string{"php-cli", "python3"}, map[string]string{}},
+		// RPM tooling refuses env in "#!" lines: they name the interpreter's path instead.
+		{platform.RPM, []string{"php-cli", "python3"}, map[string]string{
+			"maintenance/run.php": "#!/usr/bin/php", "pygments/pygmentize": "#!/usr/bin/python3",
+		}},
 	} {
-		got, deps, err := packageScripts(tree, open, tc.fam)
+		got, deps, err := packageScripts(tree, open, rewrite, tc.fam)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -57,12 +75,34 @@ func TestPackageScripts(t *testing.T) {
 				execs = append(execs, e.Path)
 			}
 		}
-		want := []string{"bin/build.sh", "bin/tool.php", "maintenance/run.php", "pygments/pygmentize"}
+		// Scripts for the shells, php and python3 are executable whatever upstream said; the
+		// node and python 2 tools are left out.
+		want := []string{"bin/build.sh", "bin/tool.php", "captcha.py", "maintenance/run.php", "pygments/pygmentize", "scripts/plain.sh"}
 		if diff := cmp.Diff(want, execs); diff != "" {
 			t.Errorf("%s: executables (-want +got):\n%s", tc.fam, diff)
 		}
-		if got.Len() != tree.Len() {
-			t.Errorf("%s: %d entries, want %d", tc.fam, got.Len(), tree.Len())
+		changed := map[string]string{}
+		for _, e := range got.Entries() {
+			if orig, _ := tree.Lookup(e.Path); e.Digest != orig.Digest {
+				r, _ := open(e.Src)
+				b, _ := io.ReadAll(r)
+				first, rest, _ := strings.Cut(string(b), "\n")
+				if _, origRest, _ := strings.Cut(files[e.Path], "\n"); rest != origRest {
+					t.Errorf("%s: %s: the script's body changed", tc.fam, e.Path)
+				}
+				changed[e.Path] = first
+			}
+		}
+		if diff := cmp.Diff(tc.firstLines, changed); diff != "" {
+			t.Errorf("%s: rewritten first lines (-want +got):\n%s", tc.fam, diff)
+		}
+		for _, p := range []string{"bin/test.js", "tools/old.py"} {
+			if _, ok := got.Lookup(p); ok {
+				t.Errorf("%s: %s is packaged", tc.fam, p)
+			}
+		}
+		if got.Len() != tree.Len()-2 {
+			t.Errorf("%s: %d entries, want %d", tc.fam, got.Len(), tree.Len()-2)
 		}
 	}
 }

@@ -23,9 +23,10 @@ import (
 // 39), and its frames carry no time.
 const RPMCompression = "zstd"
 
-// RPMGroup is the Group tag: "Unspecified", what rpmbuild writes for a spec without Group
-// (Fedora dropped the tag). rpmlint 2.4 reports it as no-group-tag all the same.
-const RPMGroup = "Unspecified"
+// RPMGroup is the Group tag. Fedora dropped the tag and rpmbuild then writes "Unspecified",
+// which rpmlint 2.4 reads as no group at all (an error, no-group-tag); the traditional group
+// of web applications says what the packages are and passes every rpmlint configuration.
+const RPMGroup = "Applications/Internet"
 
 // rpmVersionTag is the RPMVERSION tag, which names the program that wrote the package: not
 // rpm, so no rpm version is claimed.

@@ -42,7 +42,7 @@ func TestRPMQuery(t *testing.T) {
 		`Vendor *: mwedition\n`,
 		`URL *: https://www\.mediawiki\.org/wiki/Extension:Example\n`,
 		`Summary *: Example extension for MediaWiki\n`,
-		`Group *: Unspecified\n`,
+		`Group *: Applications/Internet\n`,
 		`Description :\nExample shows how an extension is packaged by mwedition\.\n\nIt does nothing useful\.`,
 	} {
 		if !regexp.MustCompile(re).MatchString(info) {
