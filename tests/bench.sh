@@ -44,7 +44,7 @@ for i in $(seq "$runs"); do
   # above, then nothing to do, then the same Scribunto change again.
   measure packages "${mw[@]}" build --format deb,rpm
   measure pkgnoop "${mw[@]}" build --format deb,rpm
-  sed -i 's|"CODE_OF_CONDUCT.md"\]|"CODE_OF_CONDUCT.md", "README.md"]|' "$work/p/recipes/extensions.hcl"
+  sed -i 's|"CODE_OF_CONDUCT.md"\]|"CODE_OF_CONDUCT.md", "COPYING"]|' "$work/p/recipes/extensions.hcl"
   "${mw[@]}" lock
   measure pkgonechanged "${mw[@]}" build --format deb,rpm
 done
