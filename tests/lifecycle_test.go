@@ -343,7 +343,7 @@ func checkOnlyBumpedRebuilt(t *testing.T, dir1, dir2 string, ran []string) {
 	if diff := cmp.Diff([]string{"deb/edition/lifecycle", "deb/extension/" + probe}, ran); diff != "" {
 		t.Errorf("package actions the bump ran (-want +got):\n%s", diff)
 	}
-	before, after := debSums(t, dir1), debSums(t, dir2)
+	before, after := packages(t, dir1), packages(t, dir2)
 	if len(before) < 38 {
 		t.Fatalf("the first build made %d .deb files, want the 37 shipped ones and the test's", len(before))
 	}
@@ -365,20 +365,6 @@ func checkOnlyBumpedRebuilt(t *testing.T, dir1, dir2 string, ran []string) {
 	if diff := cmp.Diff(want, changed(after, before)); diff != "" {
 		t.Errorf(".deb files the bump added (-want +got):\n%s", diff)
 	}
-}
-
-func debSums(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
-	out := map[string]string{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = fmt.Sprintf("%x", sha256.Sum256(b))
-	}
-	return out
 }
 
 // root is an unpacked bookworm root.
@@ -552,7 +538,7 @@ func (r root) read(t *testing.T, p string) string {
 
 func (r root) sha256(t *testing.T, p string) string {
 	t.Helper()
-	return fmt.Sprintf("%x", sha256.Sum256([]byte(r.read(t, p))))
+	return sha256File(t, r.path(p))
 }
 
 func (r root) wantContent(t *testing.T, p, want string) {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func (f *signFlags) register(cmd *cobra.Command) {
 func (f *signFlags) signer(dir string) (*pack.Signer, error) {
 	if f.keyFile == "" {
 		if f.fingerprint != "" || f.passphraseFile != "" {
-			return nil, usageError{fmt.Errorf("--sign-fingerprint and --sign-passphrase-file need --sign-key")}
+			return nil, usageError{errors.New("--sign-fingerprint and --sign-passphrase-file need --sign-key")}
 		}
 		return nil, nil
 	}
