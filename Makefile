@@ -9,7 +9,8 @@ FUZZTIME     ?= 15s
 # Without a cap, the fuzzer spends a short run minimising its first finding.
 FUZZFLAGS    := -fuzztime=$(FUZZTIME) -fuzzminimizetime=20x
 # Debian packages the tests and benchmarks use.
-DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint mmdebstrap
+DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint mmdebstrap \
+                docker-registry skopeo umoci libarchive-tools python3
 
 .PHONY: all build deps corpus demo check test unit e2e fuzz vet fmt bench clean help
 
