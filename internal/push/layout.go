@@ -1,0 +1,217 @@
+package push
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Annotations of index.json that name what a descriptor is published as. The image sink
+// writes them; the pusher reads nothing else (never ref.name, whose form is a convention).
+const (
+	AnnotationEdition = "io.mwedition.edition"
+	AnnotationTag     = "io.mwedition.tag"
+)
+
+// ErrNoLayout means the directory holds no OCI image layout (no index.json).
+var ErrNoLayout = errors.New("no OCI image layout")
+
+// Ref is one (edition, tag) of the layout and the manifest or index it names.
+type Ref struct {
+	Edition, Tag string
+	Desc         v1.Descriptor
+}
+
+// Layout is what an OCI image layout asks to publish: its refs, sorted by edition then
+// tag, and every manifest and blob they reach, read and checked up front so that nothing
+// is pushed from a layout that is incomplete.
+type Layout struct {
+	Dir  string
+	Refs []Ref
+
+	manifests map[v1.Hash]manifest
+	blobs     map[v1.Hash]v1.Descriptor
+}
+
+// manifest is a manifest or index of the layout: its exact bytes (the digest is over them)
+// and what it points to.
+type manifest struct {
+	desc     v1.Descriptor
+	raw      []byte
+	children []v1.Hash // manifests an index lists
+	blobs    []v1.Hash // config and layers of an image manifest
+}
+
+// RawManifest and MediaType make a manifest a remote.Taggable: pushed byte for byte.
+func (m manifest) RawManifest() ([]byte, error)        { return m.raw, nil }
+func (m manifest) MediaType() (types.MediaType, error) { return m.desc.MediaType, nil }
+
+// ReadLayout reads the layout at dir. Descriptors of index.json without the edition and tag
+// annotations are not published; it is an error if none has them.
+func ReadLayout(dir string) (*Layout, error) {
+	p, err := layout.FromPath(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w (no index.json)", dir, ErrNoLayout)
+	} else if err != nil {
+		return nil, err
+	}
+	idx, err := p.ImageIndex()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
+	}
+	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}}
+	seen := map[[2]string]v1.Hash{}
+	for _, d := range im.Manifests {
+		ed, tag := d.Annotations[AnnotationEdition], d.Annotations[AnnotationTag]
+		if ed == "" && tag == "" {
+			continue
+		}
+		if ed == "" || tag == "" {
+			return nil, fmt.Errorf("index.json: descriptor %s has only one of the %s and %s annotations", d.Digest, AnnotationEdition, AnnotationTag)
+		}
+		k := [2]string{ed, tag}
+		if prev, ok := seen[k]; ok {
+			if prev != d.Digest {
+				return nil, fmt.Errorf("index.json: edition %q tag %q names two manifests, %s and %s", ed, tag, prev, d.Digest)
+			}
+			continue
+		}
+		seen[k] = d.Digest
+		if err := l.read(p, d, 0); err != nil {
+			return nil, fmt.Errorf("edition %q tag %q: %w", ed, tag, err)
+		}
+		l.Refs = append(l.Refs, Ref{Edition: ed, Tag: tag, Desc: d})
+	}
+	if len(l.Refs) == 0 {
+		return nil, fmt.Errorf("%s: no descriptor in index.json carries the %s and %s annotations: nothing to publish", dir, AnnotationEdition, AnnotationTag)
+	}
+	slices.SortFunc(l.Refs, func(a, b Ref) int {
+		if a.Edition != b.Edition {
+			return strings.Compare(a.Edition, b.Edition)
+		}
+		return strings.Compare(a.Tag, b.Tag)
+	})
+	return l, nil
+}
+
+// Editions lists the layout's editions, sorted.
+func (l *Layout) Editions() []string {
+	var eds []string
+	for _, r := range l.Refs {
+		if len(eds) == 0 || eds[len(eds)-1] != r.Edition {
+			eds = append(eds, r.Edition)
+		}
+	}
+	return eds
+}
+
+// read loads the manifest d names and, recursively, what it reaches.
+func (l *Layout) read(p layout.Path, d v1.Descriptor, depth int) error {
+	if _, ok := l.manifests[d.Digest]; ok {
+		return nil
+	}
+	if depth > 8 {
+		return fmt.Errorf("manifest %s: indexes nested more than 8 deep", d.Digest)
+	}
+	raw, err := p.Bytes(d.Digest)
+	if err != nil {
+		return fmt.Errorf("manifest %s is missing from the layout: %w", d.Digest, err)
+	}
+	if h, n, _ := v1.SHA256(bytes.NewReader(raw)); h != d.Digest || n != d.Size {
+		return fmt.Errorf("manifest %s: the layout's blob has digest %s and %d bytes, the descriptor says %d: the layout is corrupt", d.Digest, h, n, d.Size)
+	}
+	m := manifest{desc: d, raw: raw}
+	switch {
+	case d.MediaType.IsIndex():
+		im, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("index %s: %w", d.Digest, err)
+		}
+		for _, c := range im.Manifests {
+			if !c.MediaType.IsIndex() && !c.MediaType.IsImage() {
+				return fmt.Errorf("index %s lists %s of media type %q, neither an image nor an index", d.Digest, c.Digest, c.MediaType)
+			}
+			if err := l.read(p, c, depth+1); err != nil {
+				return err
+			}
+			m.children = append(m.children, c.Digest)
+		}
+	case d.MediaType.IsImage():
+		mf, err := v1.ParseManifest(bytes.NewReader(raw))
+		if err != nil {
+			return fmt.Errorf("manifest %s: %w", d.Digest, err)
+		}
+		for _, b := range append([]v1.Descriptor{mf.Config}, mf.Layers...) {
+			// Foreign layers (Windows base layers) are not ours to push; registries fetch them from their URLs.
+			if !b.MediaType.IsDistributable() {
+				continue
+			}
+			if err := l.checkBlob(p, b); err != nil {
+				return fmt.Errorf("manifest %s: %w", d.Digest, err)
+			}
+			m.blobs = append(m.blobs, b.Digest)
+		}
+	default:
+		return fmt.Errorf("%s has media type %q, neither an image manifest nor an index", d.Digest, d.MediaType)
+	}
+	l.manifests[d.Digest] = m
+	return nil
+}
+
+func (l *Layout) checkBlob(p layout.Path, b v1.Descriptor) error {
+	if _, ok := l.blobs[b.Digest]; ok {
+		return nil
+	}
+	fi, err := os.Stat(blobPath(string(p), b.Digest))
+	if err != nil {
+		return fmt.Errorf("blob %s (%s) is missing from the layout", b.Digest, b.MediaType)
+	}
+	if fi.Size() != b.Size {
+		return fmt.Errorf("blob %s has %d bytes in the layout, the manifest says %d: the layout is corrupt", b.Digest, fi.Size(), b.Size)
+	}
+	l.blobs[b.Digest] = b
+	return nil
+}
+
+func blobPath(dir string, h v1.Hash) string {
+	return filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
+}
+
+// reach lists, in push order, the manifests a ref reaches (children before the indexes
+// listing them) and the blobs they need.
+func (l *Layout) reach(root v1.Hash) (manifests []v1.Hash, blobs []v1.Hash) {
+	seenM, seenB := map[v1.Hash]bool{}, map[v1.Hash]bool{}
+	var walk func(h v1.Hash)
+	walk = func(h v1.Hash) {
+		if seenM[h] {
+			return
+		}
+		seenM[h] = true
+		m := l.manifests[h]
+		for _, c := range m.children {
+			walk(c)
+		}
+		for _, b := range m.blobs {
+			if !seenB[b] {
+				seenB[b] = true
+				blobs = append(blobs, b)
+			}
+		}
+		manifests = append(manifests, h)
+	}
+	walk(root)
+	return manifests, blobs
+}
