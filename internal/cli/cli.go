@@ -96,6 +96,7 @@ pins). The usual cycle is:
   mwedition lock            pin every source and record its tree (writes editions.lock)
   mwedition build           build everything the lock describes into out/
   mwedition plan            see what a build would run and what is cached
+  mwedition publish         push the editions' images to a registry (--registry HOST/PREFIX)
 
 Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
 its sha256, and 'build --offline' builds from the cache alone.
@@ -104,6 +105,7 @@ Environment:
   SOURCE_DATE_EPOCH   clamp every source time to this Unix time (reproducible builds)
   MWEDITION_CACHE     cache directory (default $XDG_CACHE_HOME/mwedition or ~/.cache/mwedition)
   HTTPS_PROXY         proxy for downloads
+  DOCKER_CONFIG       directory of the Docker config.json with registry credentials (publish)
 
 Exit codes: 0 success; 1 failure (invalid manifests, stale lock, fetch or build error);
 2 a verified artifact differs (verify); 64 wrong usage.`
@@ -141,7 +143,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g))
 	return root
 }
 

@@ -370,7 +370,8 @@ func explain(err error, t Target, r *repo) error {
 	}
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Op == "dial" {
-		return fmt.Errorf("cannot reach the registry %s (is it running, and is the address right?): %w", t.Registry, err)
+		// What was being pushed does not matter: nothing got through.
+		return fmt.Errorf("cannot reach the registry %s (is it running, and is the address right?): %w", t.Registry, oe)
 	}
 	return err
 }

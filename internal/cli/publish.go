@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/spf13/cobra"
+
+	"github.com/mwedition/mwedition/internal/push"
+)
+
+func newPublish(g *globals) *cobra.Command {
+	var registry, out string
+	var editions []string
+	var insecure bool
+	cmd := &cobra.Command{
+		Use:   "publish --registry HOST[:PORT]/PREFIX",
+		Short: "Push the editions' images to an OCI registry",
+		Long: `Publish pushes the images 'mwedition build --format image' wrote into out/oci to a
+registry: edition E goes to the repository HOST[:PORT]/PREFIX/E, under each tag of its
+image output (the edition's version, plus the output block's tags).
+
+Nothing is sent twice: a blob the repository already has is skipped, and a layer that
+several editions share is uploaded once and mounted into the other editions' repositories,
+so a second publish of the same build uploads no blob. Blobs and manifests are pushed by
+digest first and tags written last: a publish that fails writes no tag, and no tag ever
+names a half-pushed image. Server errors (5xx) and dropped connections are retried with
+backoff.
+
+Credentials come from the Docker config, as for docker push: log in once with
+'docker login HOST' (or point DOCKER_CONFIG at a directory holding a config.json). They
+never appear in any output. Plain HTTP is used only for registries on a loopback address
+(127.0.0.1, localhost), or with --insecure.
+
+Each tag is printed with its manifest digest: REPOSITORY:TAG DIGEST, one per line; with
+--json, as JSON lines ("tagged" events) for provenance records.`,
+		Example: `  mwedition build --format image
+  mwedition publish --registry registry.example.org/mediawiki
+  mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if registry == "" {
+				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX")}
+			}
+			jobs := 0 // the pusher's default suits network work better than the CPU count
+			if cmd.Flags().Changed("jobs") {
+				if g.jobs < 1 {
+					return usageError{errors.New("--jobs must be at least 1")}
+				}
+				jobs = g.jobs
+			}
+			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "oci"), editions, jobs)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&registry, "registry", "", "push images to HOST[:PORT]/PREFIX: edition E goes to HOST[:PORT]/PREFIX/E")
+	fl.StringSliceVar(&editions, "edition", nil, "publish only these editions (default: every edition in the layout)")
+	fl.StringVar(&out, "out", "", "build output directory holding oci/ (default <dir>/out)")
+	fl.BoolVar(&insecure, "insecure", false, "allow plain HTTP to a registry that is not on a loopback address")
+	return cmd
+}
+
+func (g *globals) publishImages(ctx context.Context, registry string, insecure bool, dir string, editions []string, jobs int) error {
+	target, err := push.ParseTarget(registry, insecure)
+	if err != nil {
+		return usageError{err}
+	}
+	l, err := push.ReadLayout(dir)
+	if errors.Is(err, push.ErrNoLayout) {
+		return fmt.Errorf("no image layout at %s: build the images first with `mwedition build --format image`", dir)
+	} else if err != nil {
+		return fmt.Errorf("reading the image layout: %w", err)
+	}
+	rep, err := push.Push(ctx, l, target, push.Options{
+		// The Docker config (and its credential helpers) as docker and skopeo read it.
+		Keychain:  authn.DefaultKeychain,
+		Transport: registryTransport(),
+		Jobs:      jobs,
+		Editions:  editions,
+		Observer:  g.pushEvent,
+	})
+	eds := map[string]bool{}
+	for _, p := range rep.Tags {
+		eds[p.Edition] = true
+		g.result(map[string]any{"event": "tagged", "edition": p.Edition, "repository": p.Repository, "tag": p.Tag,
+			"reference": p.Reference(), "digest": p.Digest.String(), "mediaType": string(p.MediaType)})
+		g.say("%s %s", p.Reference(), p.Digest)
+	}
+	if err != nil {
+		return err
+	}
+	g.result(map[string]any{"event": "published", "registry": target.String(), "tags": len(rep.Tags), "editions": len(eds),
+		"uploaded": rep.Uploaded, "uploadedBytes": rep.UploadedBytes, "mounted": rep.Mounted, "existed": rep.Existed, "manifests": rep.Manifests})
+	if !g.quiet {
+		fmt.Fprintf(g.stderr, "published %s of %s to %s: %s uploaded (%s), %d mounted from another edition, %d already there\n",
+			plural(len(rep.Tags), "tag"), plural(len(eds), "edition"), target, plural(rep.Uploaded, "blob"), humanBytes(rep.UploadedBytes), rep.Mounted, rep.Existed)
+	}
+	return nil
+}
+
+// pushEvent shows blobs sent or mounted (a blob already there is only counted), and
+// blobs and manifests as JSON lines with --json; tags are results, printed at the end.
+func (g *globals) pushEvent(e push.Event) {
+	if g.json {
+		ev := map[string]any{"repository": e.Repository, "digest": e.Digest.String(), "bytes": e.Size, "done": e.Done, "total": e.Total}
+		switch e.Type {
+		case push.EventBlob:
+			ev["event"], ev["outcome"] = "blob", e.Outcome.String()
+			if e.From != "" {
+				ev["from"] = e.From
+			}
+		case push.EventManifest:
+			ev["event"] = "manifest"
+		default:
+			return
+		}
+		g.result(ev)
+		return
+	}
+	if g.quiet || e.Type != push.EventBlob {
+		return
+	}
+	short := e.Digest.String()[:len("sha256:")+12]
+	switch e.Outcome {
+	case push.Uploaded:
+		fmt.Fprintf(g.stderr, "[%d/%d] uploaded %s %9s to %s\n", e.Done, e.Total, short, humanBytes(e.Size), e.Repository)
+	case push.Mounted:
+		fmt.Fprintf(g.stderr, "[%d/%d] mounted  %s %9s to %s from %s\n", e.Done, e.Total, short, humanBytes(e.Size), e.Repository, e.From)
+	}
+}
+
+// registryTransport is ggcr's, with a bound on how long a registry may sit on a request
+// before answering, so that a hung registry fails (and is retried) instead of hanging CI.
+func registryTransport() http.RoundTripper {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = 2 * time.Minute
+	return t
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
