@@ -241,19 +241,19 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 	}
 
 	// Tags last: each now names an image whose every part is in place.
-	var tags []Published
+	type tagging struct {
+		r *repo
+		p Published
+	}
+	var tags []tagging
 	for _, r := range repos {
 		for _, ref := range r.refs {
-			tags = append(tags, Published{Edition: r.edition, Repository: r.name.Name(), Tag: ref.Tag, Digest: ref.Desc.Digest, MediaType: ref.Desc.MediaType})
+			tags = append(tags, tagging{r, Published{Edition: r.edition, Repository: r.name.Name(), Tag: ref.Tag, Digest: ref.Desc.Digest, MediaType: ref.Desc.MediaType}})
 		}
-	}
-	byName := map[string]*repo{}
-	for _, r := range repos {
-		byName[r.name.Name()] = r
 	}
 	written := make([]bool, len(tags))
 	err = each(ctx, jobs, indexes(len(tags)), func(ctx context.Context, i int) error {
-		p, r := tags[i], byName[tags[i].Repository]
+		r, p := tags[i].r, tags[i].p
 		if err := r.pusher.Put(ctx, r.name.Tag(p.Tag), l.manifests[p.Digest]); err != nil {
 			return explain(fmt.Errorf("tagging %s as %s: %w", p.Digest, p.Reference(), err), t, r)
 		}
@@ -265,7 +265,7 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 	})
 	for i, ok := range written {
 		if ok {
-			rep.Tags = append(rep.Tags, tags[i])
+			rep.Tags = append(rep.Tags, tags[i].p)
 		}
 	}
 	if err != nil {
