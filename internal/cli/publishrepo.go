@@ -33,7 +33,7 @@ func (f *repoFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.codename, "codename", "", "the Release's Codename (default: the suite)")
 	fl.StringVar(&f.component, "component", apt.DefaultComponent, "apt component")
 	fl.StringVar(&f.origin, "origin", apt.DefaultOrigin, "the Release's Origin and Label")
-	fl.DurationVar(&f.validFor, "valid-for", 0, "add Valid-Until: the Release's Date plus this (e.g. 720h); apt refuses the repository after it")
+	fl.DurationVar(&f.validFor, "valid-for", 0, "add Valid-Until: the Release's Date plus this (e.g. 720h); apt refuses the repository after it. The Date is the build's epoch: to re-sign regularly, publish with SOURCE_DATE_EPOCH=$(date +%s)")
 	fl.IntVar(&f.keep, "keep", apt.DefaultKeep, "versions of each package the repository keeps")
 	fl.IntVar(&f.generations, "generations", repo.DefaultKeep, "earlier metadata generations kept reachable for clients updating during a publish")
 	f.sign.register(cmd)
