@@ -16,37 +16,57 @@ import (
 )
 
 func newPublish(g *globals) *cobra.Command {
-	var registry, out string
+	var registry string
 	var editions []string
 	var insecure bool
+	var rf repoFlags
 	cmd := &cobra.Command{
-		Use:   "publish --registry HOST[:PORT]/PREFIX",
-		Short: "Push the editions' images to an OCI registry",
-		Long: `Publish pushes the images 'mwedition build --format image' wrote into out/oci to a
-registry: edition E goes to the repository HOST[:PORT]/PREFIX/E, under each tag of its
-image output (the edition's version, plus the output block's tags).
+		Use:   "publish [--registry HOST[:PORT]/PREFIX] [--apt DIR]",
+		Short: "Push the editions' images to a registry; publish their packages as a signed apt repository",
+		Long: `Publish sends the last build (out/) where users take it from. Give one destination or
+several; each is published completely or left as it was.
 
-Nothing is sent twice: a blob the repository already has is skipped, and a layer that
-several editions share is uploaded once and mounted into the other editions' repositories,
-so a second publish of the same build uploads no blob. Blobs and manifests are pushed by
-digest first and tags written last: a publish that fails writes no tag, and no tag ever
-names a half-pushed image. Server errors (5xx) and dropped connections are retried with
-backoff.
+--registry pushes the images 'mwedition build --format image' wrote into out/oci: edition E
+goes to the repository HOST[:PORT]/PREFIX/E, under each tag of its image output (the
+edition's version, plus the output block's tags). Nothing is sent twice: a blob the
+repository already has is skipped, and a layer that several editions share is uploaded once
+and mounted into the other editions' repositories, so a second publish of the same build
+uploads no blob. Blobs and manifests are pushed by digest first and tags written last: a
+publish that fails writes no tag, and no tag ever names a half-pushed image. Server errors
+(5xx) and dropped connections are retried with backoff. Credentials come from the Docker
+config, as for docker push: log in once with 'docker login HOST' (or point DOCKER_CONFIG at
+a directory holding a config.json). They never appear in any output. Plain HTTP is used
+only for registries on a loopback address (127.0.0.1, localhost), or with --insecure. Each
+tag is printed with its manifest digest: REPOSITORY:TAG DIGEST, one per line; with --json,
+as JSON lines ("tagged" events) for provenance records.
 
-Credentials come from the Docker config, as for docker push: log in once with
-'docker login HOST' (or point DOCKER_CONFIG at a directory holding a config.json). They
-never appear in any output. Plain HTTP is used only for registries on a loopback address
-(127.0.0.1, localhost), or with --insecure.
-
-Each tag is printed with its manifest digest: REPOSITORY:TAG DIGEST, one per line; with
---json, as JSON lines ("tagged" events) for provenance records.`,
-		Example: `  mwedition build --format image
+--apt adds the packages of the last build (out/deb) to a signed apt repository: a directory
+any web server, or file://, can serve. Packages already there stay, the newest --keep
+versions of each, so older editions remain installable. The new metadata is written aside
+and served with one atomic switch, and the metadata a client may still hold from the
+previous publishes stays reachable, so clients updating during a publish see the old
+repository or the new one, never a mix. Two publishers on one repository take turns. The
+Release is signed (InRelease and Release.gpg) with the release manager's key, which
+--sign-key names; its public half is written beside the metadata for users' Signed-By. The
+Release's Date is SOURCE_DATE_EPOCH when set, else the newest package's time, and never
+older than the Date already served: publishing the same build twice gives the same bytes.`,
+		Example: `  mwedition build
   mwedition publish --registry registry.example.org/mediawiki
-  mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json`,
+  mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json
+  MWEDITION_SIGNING_PASSPHRASE=... mwedition publish --apt /srv/apt \
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...' --valid-for 720h`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if registry == "" && !rf.any() {
+				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX, --apt DIR")}
+			}
+			if rf.any() {
+				if err := publishRepos(cmd, g, rf); err != nil {
+					return err
+				}
+			}
 			if registry == "" {
-				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX")}
+				return nil
 			}
 			jobs := 0 // the pusher's default suits network work better than the CPU count
 			if cmd.Flags().Changed("jobs") {
@@ -55,14 +75,14 @@ Each tag is printed with its manifest digest: REPOSITORY:TAG DIGEST, one per lin
 				}
 				jobs = g.jobs
 			}
-			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "oci"), editions, jobs)
+			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(rf.out, filepath.Join(g.dir, "out")), "oci"), editions, jobs)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&registry, "registry", "", "push images to HOST[:PORT]/PREFIX: edition E goes to HOST[:PORT]/PREFIX/E")
-	fl.StringSliceVar(&editions, "edition", nil, "publish only these editions (default: every edition in the layout)")
-	fl.StringVar(&out, "out", "", "build output directory holding oci/ (default <dir>/out)")
+	fl.StringSliceVar(&editions, "edition", nil, "push only these editions' images (default: every edition in the layout)")
 	fl.BoolVar(&insecure, "insecure", false, "allow plain HTTP to a registry that is not on a loopback address")
+	rf.register(cmd)
 	return cmd
 }
 

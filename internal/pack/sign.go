@@ -6,18 +6,22 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
-// Signer signs RPMs with an OpenPGP private key. Signatures are SHA-256 and made as of the
-// package's MTime (or the signing key's creation, if that is later: a signature cannot
-// predate its key), without go-crypto's random salt notation, so that with an RSA or EdDSA
-// key the same package signed twice gives the same bytes. A Signer is safe for concurrent use.
+// Signer signs RPMs and repository metadata with an OpenPGP private key. Signatures are
+// SHA-256 and made as of the package's MTime (or the signing key's creation, if that is
+// later: a signature cannot predate its key), without go-crypto's random salt notation, so
+// that with an RSA or EdDSA key the same package signed twice gives the same bytes. A Signer
+// is safe for concurrent use.
 type Signer struct {
 	entity *openpgp.Entity
 }
@@ -107,16 +111,9 @@ func (s *Signer) key(t time.Time) (openpgp.Key, time.Time, error) {
 // of time t, and returns the signature header tag it goes under: DSAHEADER for DSA and
 // ECDSA keys, RSAHEADER for the others (EdDSA included), as rpmsign chooses.
 func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
-	k, at, err := s.key(t.UTC().Truncate(time.Second))
+	k, cfg, err := s.config(t)
 	if err != nil {
 		return nil, 0, err
-	}
-	noSalt := false
-	cfg := &packet.Config{
-		DefaultHash:                           crypto.SHA256,
-		Time:                                  func() time.Time { return at },
-		SigningKeyId:                          k.PublicKey.KeyId,
-		NonDeterministicSignaturesViaNotation: &noSalt,
 	}
 	var sig bytes.Buffer
 	if err := openpgp.DetachSign(&sig, s.entity, bytes.NewReader(hdr), cfg); err != nil {
@@ -127,4 +124,75 @@ func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
 		return sig.Bytes(), sigTagDSA, nil
 	}
 	return sig.Bytes(), sigTagRSA, nil
+}
+
+// config chooses the key for a signature as of t and the configuration that makes the
+// signature deterministic: SHA-256, the time fixed, no salt notation.
+func (s *Signer) config(t time.Time) (openpgp.Key, *packet.Config, error) {
+	k, at, err := s.key(t.UTC().Truncate(time.Second))
+	if err != nil {
+		return k, nil, err
+	}
+	noSalt := false
+	return k, &packet.Config{
+		DefaultHash:                           crypto.SHA256,
+		Time:                                  func() time.Time { return at },
+		SigningKeyId:                          k.PublicKey.KeyId,
+		NonDeterministicSignaturesViaNotation: &noSalt,
+	}, nil
+}
+
+// DetachArmored makes an armored detached signature of r's bytes as of t (apt's
+// Release.gpg, a tarball's .asc), deterministic as the RPM signatures are.
+func (s *Signer) DetachArmored(r io.Reader, t time.Time) ([]byte, error) {
+	_, cfg, err := s.config(t)
+	if err != nil {
+		return nil, err
+	}
+	var sig bytes.Buffer
+	if err := openpgp.ArmoredDetachSign(&sig, s.entity, r, cfg); err != nil {
+		return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	}
+	sig.WriteByte('\n')
+	return sig.Bytes(), nil
+}
+
+// Clearsign wraps b in a cleartext signature as of t (apt's InRelease), deterministic as
+// the RPM signatures are.
+func (s *Signer) Clearsign(b []byte, t time.Time) ([]byte, error) {
+	k, cfg, err := s.config(t)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	w, err := clearsign.Encode(&out, k.PrivateKey, cfg)
+	if err == nil {
+		_, err = w.Write(b)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// ArmoredPublicKey is the public half of the key, armored, for users to verify with
+// (apt's Signed-By, dnf's gpgkey).
+func (s *Signer) ArmoredPublicKey() ([]byte, error) {
+	var out bytes.Buffer
+	w, err := armor.Encode(&out, openpgp.PublicKeyType, nil)
+	if err == nil {
+		err = s.entity.Serialize(w)
+	}
+	if err == nil {
+		err = w.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("exporting key %s: %w", s.Fingerprint(), err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }

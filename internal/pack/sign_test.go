@@ -13,6 +13,7 @@ import (
 
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	rpmutils "github.com/sassoftware/go-rpmutils"
 )
@@ -221,5 +222,67 @@ func TestSignerErrors(t *testing.T) {
 	spaced := strings.ToLower(k[0].fingerprint[:4] + " " + k[0].fingerprint[4:])
 	if _, err := NewSigner(k[0].priv, nil, spaced); err != nil {
 		t.Errorf("fingerprint %q: %v", spaced, err)
+	}
+}
+
+// TestRepositorySignatures: the detached and cleartext signatures apt reads verify with the
+// exported public key, and come out the same twice.
+func TestRepositorySignatures(t *testing.T) {
+	k := signingKeys(t)
+	signer, err := NewSigner(k[0].priv, nil, k[0].fingerprint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := signer.ArmoredPublicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(pub))
+	if err != nil || len(ring) != 1 || ring[0].PrivateKey != nil {
+		t.Fatalf("exported public key: %d entities, %v", len(ring), err)
+	}
+	release := []byte("Origin: mwedition\nSuite: stable\n-dash line\n")
+	at := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
+
+	det, err := signer.DetachArmored(bytes.NewReader(release), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(det, []byte("-----BEGIN PGP SIGNATURE-----\n")) || !bytes.HasSuffix(det, []byte("-----END PGP SIGNATURE-----\n")) {
+		t.Errorf("detached signature is not armored:\n%s", det)
+	}
+	sig, err := openpgp.CheckArmoredDetachedSignature(ring, bytes.NewReader(release), bytes.NewReader(det), nil)
+	if err != nil {
+		t.Fatalf("detached signature does not verify: %v", err)
+	}
+	if !sig.PrimaryKey.CreationTime.Equal(k[0].creationTime) {
+		t.Errorf("signed by a key made %v", sig.PrimaryKey.CreationTime)
+	}
+	if _, err := openpgp.CheckArmoredDetachedSignature(ring, bytes.NewReader(append(release, 'x')), bytes.NewReader(det), nil); err == nil {
+		t.Error("detached signature verifies other bytes")
+	}
+
+	clear, err := signer.Clearsign(release, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, rest := clearsign.Decode(clear)
+	if b == nil || len(bytes.TrimSpace(rest)) != 0 {
+		t.Fatalf("cleartext signature does not decode:\n%s", clear)
+	}
+	if string(b.Plaintext) != strings.TrimSuffix(string(release), "\n") && string(b.Plaintext) != string(release) {
+		t.Errorf("clearsigned text %q, want %q", b.Plaintext, release)
+	}
+	if _, err := b.VerifySignature(ring, nil); err != nil {
+		t.Errorf("cleartext signature does not verify: %v", err)
+	}
+	if !bytes.Contains(clear, []byte("\nHash: SHA256\n")) {
+		t.Errorf("cleartext signature has no SHA256 hash header:\n%s", clear)
+	}
+
+	det2, _ := signer.DetachArmored(bytes.NewReader(release), at)
+	clear2, _ := signer.Clearsign(release, at)
+	if !bytes.Equal(det, det2) || !bytes.Equal(clear, clear2) {
+		t.Error("signing the same bytes twice gives different signatures")
 	}
 }
