@@ -142,6 +142,7 @@ func newRoot(g *globals) *cobra.Command {
 		}
 	}
 	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g))
+	root.AddCommand(newPublish(g))
 	return root
 }
 

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/repo/apt"
+)
+
+// repoFlags choose the repositories publish writes and how.
+type repoFlags struct {
+	apt                                string
+	out                                string
+	suite, codename, component, origin string
+	validFor                           time.Duration
+	keep, generations                  int
+	sign                               signFlags
+}
+
+func (f *repoFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.apt, "apt", "", "publish out/deb into the apt repository in this directory (created if needed)")
+	fl.StringVar(&f.out, "out", "", "the build's output directory to publish from (default <dir>/out)")
+	fl.StringVar(&f.suite, "suite", apt.DefaultSuite, "apt suite: the directory under dists/ and the Release's Suite")
+	fl.StringVar(&f.codename, "codename", "", "the Release's Codename (default: the suite)")
+	fl.StringVar(&f.component, "component", apt.DefaultComponent, "apt component")
+	fl.StringVar(&f.origin, "origin", apt.DefaultOrigin, "the Release's Origin and Label")
+	fl.DurationVar(&f.validFor, "valid-for", 0, "add Valid-Until: the Release's Date plus this (e.g. 720h); apt refuses the repository after it")
+	fl.IntVar(&f.keep, "keep", apt.DefaultKeep, "versions of each package the repository keeps")
+	fl.IntVar(&f.generations, "generations", repo.DefaultKeep, "earlier metadata generations kept reachable for clients updating during a publish")
+	f.sign.register(cmd)
+	fl.Lookup("sign-key").Usage = "sign the repository's metadata with this armored OpenPGP private key (required)"
+}
+
+// publishRepos publishes the last build's packages into the repositories the flags name.
+func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
+	if f.keep < 1 || f.generations < 1 {
+		return usageError{errors.New("--keep and --generations must be at least 1")}
+	}
+	out := orDefault(f.out, filepath.Join(g.dir, "out"))
+	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+		return fmt.Errorf("%s has no build to publish (%v): run mwedition build first", out, err)
+	}
+	signer, err := f.sign.signer(g.dir)
+	if err != nil {
+		return err
+	}
+	if signer == nil {
+		return usageError{errors.New("repositories are signed: give the release manager's key with --sign-key (and --sign-fingerprint to pin it)")}
+	}
+	var date time.Time
+	if s := g.env("SOURCE_DATE_EPOCH"); s != "" {
+		v, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || v < 0 {
+			return usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a Unix time", s)}
+		}
+		date = time.Unix(v, 0).UTC()
+	}
+	debs, err := filepath.Glob(filepath.Join(out, "deb", "*.deb"))
+	if err != nil {
+		return err
+	}
+	if len(debs) == 0 {
+		return fmt.Errorf("%s holds no .deb packages: build with --format deb, for editions with an output \"deb\" block", filepath.Join(out, "deb"))
+	}
+	dir, err := filepath.Abs(f.apt)
+	if err != nil {
+		return err
+	}
+	start := g.now()
+	res, err := apt.Publish(cmd.Context(), dir, debs, apt.Options{
+		Origin: f.origin, Suite: f.suite, Codename: f.codename, Component: f.component,
+		Date: date, ValidFor: f.validFor, Keep: f.keep, Generations: f.generations,
+		Signer: signer, Progress: g.publishProgress("apt"),
+	})
+	if err != nil {
+		return fmt.Errorf("apt repository %s: %w", dir, err)
+	}
+	// apt refuses a Release dated in the future, or past its Valid-Until; both come from the
+	// build's epoch, so say so now rather than on every client.
+	now := g.now()
+	if res.Date.After(now.Add(time.Minute)) {
+		g.say("warning: the Release's Date %s is in the future: apt refuses it until then (check SOURCE_DATE_EPOCH)", res.Date.Format(time.RFC3339))
+	}
+	if f.validFor > 0 && res.Date.Add(f.validFor).Before(now) {
+		g.say("warning: Valid-Until %s (the build's epoch plus --valid-for) is already past: apt refuses the repository; use a longer --valid-for", res.Date.Add(f.validFor).Format(time.RFC3339))
+	}
+	state := "published"
+	if res.Unchanged {
+		state = "unchanged"
+	}
+	keyFile := filepath.Join(dir, res.KeyFile)
+	g.result(map[string]any{"event": "published", "format": "apt", "dir": dir, "generation": res.Generation, "unchanged": res.Unchanged,
+		"date": res.Date.Format(time.RFC3339), "packages": len(res.Packages), "new": orEmpty(res.New), "dropped": orEmpty(res.Dropped),
+		"pool_added": len(res.Added), "pool_added_bytes": res.AddedBytes, "pool_removed": len(res.Removed),
+		"key": keyFile, "fingerprint": signer.Fingerprint(), "seconds": now.Sub(start).Seconds()})
+	g.say("apt repository %s %s: generation %d, %d packages (%d new, %d dropped), %d files added to the pool (%s), in %s",
+		dir, state, res.Generation, len(res.Packages), len(res.New), len(res.Dropped), len(res.Added), humanBytes(res.AddedBytes), now.Sub(start).Round(10*time.Millisecond))
+	g.say("users: copy %s to /etc/apt/keyrings/ and add to sources.list:\n  %s",
+		keyFile, apt.SourceLine("file://"+dir, "/etc/apt/keyrings/"+res.KeyFile, res.Suite, f.component))
+	return nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// publishProgress reports a publish's steps: JSON lines with --json, else a line per
+// package file copied and per generation switched.
+func (g *globals) publishProgress(format string) func(repo.Event) {
+	return func(e repo.Event) {
+		if g.json {
+			ev := map[string]any{"event": "publish", "format": format, "step": e.Step, "path": e.Path}
+			if e.Total > 0 {
+				ev["done"], ev["total"] = e.Done, e.Total
+			}
+			if e.Bytes > 0 {
+				ev["bytes"] = e.Bytes
+			}
+			json.NewEncoder(g.stdout).Encode(ev)
+			return
+		}
+		if g.quiet {
+			return
+		}
+		switch {
+		case e.Step == "wait":
+			fmt.Fprintf(g.stderr, "%s: waiting for another publisher to finish with %s\n", format, e.Path)
+		case e.Step == "pool" && e.Bytes > 0:
+			fmt.Fprintf(g.stderr, "%s: [%d/%d] added %s (%s)\n", format, e.Done, e.Total, e.Path, humanBytes(e.Bytes))
+		case e.Step == "switch":
+			fmt.Fprintf(g.stderr, "%s: serving %s\n", format, e.Path)
+		}
+	}
+}

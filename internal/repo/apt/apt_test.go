@@ -1,0 +1,326 @@
+package apt
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/ProtonMail/go-crypto/openpgp/armor"
+	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
+	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/gzip"
+	"github.com/ulikunitz/xz"
+
+	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/pack"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+var (
+	signerOnce sync.Once
+	signer     *pack.Signer
+	signerErr  error
+)
+
+// testSigner is a throwaway RSA key made once per test binary.
+func testSigner(t *testing.T) *pack.Signer {
+	t.Helper()
+	signerOnce.Do(func() {
+		created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+		e, err := openpgp.NewEntity("mwedition test", "test only", "release@mwedition.example.org",
+			&packet.Config{Algorithm: packet.PubKeyAlgoRSA, RSABits: 2048, Time: func() time.Time { return created }})
+		if err != nil {
+			signerErr = err
+			return
+		}
+		var b bytes.Buffer
+		w, _ := armor.Encode(&b, openpgp.PrivateKeyType, nil)
+		if err := e.SerializePrivate(w, nil); err != nil {
+			signerErr = err
+			return
+		}
+		w.Close()
+		signer, signerErr = pack.NewSigner(b.Bytes(), nil, "")
+	})
+	if signerErr != nil {
+		t.Fatal(signerErr)
+	}
+	return signer
+}
+
+// deb writes a small package into dir and returns its path.
+func deb(t *testing.T, dir, name, version, content string) string {
+	t.Helper()
+	p := pack.Package{
+		Name: name, Version: version, Summary: "test package " + name, Description: "A package for the apt tests.\n\nIt holds one file.",
+		License: "GPL-2.0-or-later", Maintainer: "mwedition <packages@mwedition.example.org>",
+		MTime:   time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC),
+		Depends: []string{"mediawiki-core (>= 1.39)"},
+		Extra:   []pack.File{{Path: "/usr/share/" + name + "/file", Type: fstree.File, Content: []byte(content)}},
+	}
+	if version == "2.0" {
+		p.MTime = p.MTime.Add(24 * time.Hour)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f := filepath.Join(dir, pack.DebFileName(p))
+	var b bytes.Buffer
+	if err := pack.Deb(p, nil, &b); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func options(t *testing.T) Options {
+	return Options{Signer: testSigner(t), Codename: "mwedition"}
+}
+
+// metaFiles reads every metadata file a client can reach (dists/ and the key).
+func metaFiles(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, top := range []string{"dists", DefaultKeyFile} {
+		root, err := filepath.EvalSymlinks(filepath.Join(dir, top))
+		if err != nil {
+			t.Fatal(err)
+		}
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Type().IsRegular() {
+				b, _ := os.ReadFile(p)
+				rel, _ := filepath.Rel(root, p)
+				out[filepath.ToSlash(filepath.Join(top, rel))] = string(b)
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestPublishRepository(t *testing.T) {
+	src := t.TempDir()
+	debs := []string{deb(t, src, "mediawiki-core", "1.39.17", "core"), deb(t, src, "mediawiki-extension-cite", "1.0", "cite")}
+	dir := filepath.Join(t.TempDir(), "repo")
+	res, err := Publish(context.Background(), dir, debs, options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"mediawiki-core 1.39.17-1", "mediawiki-extension-cite 1.0-1"}, res.New); diff != "" {
+		t.Errorf("new packages (-want +got):\n%s", diff)
+	}
+	if want := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC); !res.Date.Equal(want) {
+		t.Errorf("Date %v, want the newest package's time %v", res.Date, want)
+	}
+	files := metaFiles(t, dir)
+	golden(t, "Packages", []byte(files["dists/stable/main/binary-all/Packages"]))
+	golden(t, "Release", []byte(files["dists/stable/Release"]))
+
+	// Every index is listed in the Release with its size and digest, and served by hash;
+	// the compressed ones decompress to the plain one.
+	plain := files["dists/stable/main/binary-all/Packages"]
+	for _, name := range []string{"Packages", "Packages.gz", "Packages.xz"} {
+		data := files["dists/stable/main/binary-all/"+name]
+		sum := sha256Hex([]byte(data))
+		if line := " " + sum + " " + itoa(len(data)) + " main/binary-all/" + name + "\n"; !strings.Contains(files["dists/stable/Release"], line) {
+			t.Errorf("Release does not list %q", line)
+		}
+		if files["dists/stable/main/binary-all/by-hash/SHA256/"+sum] != data {
+			t.Errorf("%s is not served by hash", name)
+		}
+		var r io.Reader = strings.NewReader(data)
+		switch {
+		case strings.HasSuffix(name, ".gz"):
+			z, err := gzip.NewReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// As gzip -n: no name (flags 0), MTIME 0, best compression (2), Unix (3).
+			if hdr := []byte(data[3:10]); !bytes.Equal(hdr, []byte{0, 0, 0, 0, 0, 2, 3}) {
+				t.Errorf("Packages.gz header flags, time, extra flags and OS: %v", hdr)
+			}
+			r = z
+		case strings.HasSuffix(name, ".xz"):
+			z, err := xz.NewReader(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r = z
+		}
+		if b, err := io.ReadAll(r); err != nil || string(b) != plain {
+			t.Errorf("%s does not decompress to Packages: %v", name, err)
+		}
+	}
+
+	// The signatures verify with the exported key.
+	ring, err := openpgp.ReadArmoredKeyRing(strings.NewReader(files[DefaultKeyFile]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := files["dists/stable/Release"]
+	if _, err := openpgp.CheckArmoredDetachedSignature(ring, strings.NewReader(release), strings.NewReader(files["dists/stable/Release.gpg"]), nil); err != nil {
+		t.Errorf("Release.gpg: %v", err)
+	}
+	b, _ := clearsign.Decode([]byte(files["dists/stable/InRelease"]))
+	if b == nil {
+		t.Fatal("InRelease is not clearsigned")
+	}
+	if _, err := b.VerifySignature(ring, nil); err != nil {
+		t.Errorf("InRelease: %v", err)
+	}
+	if strings.TrimSuffix(string(b.Plaintext), "\n") != strings.TrimSuffix(release, "\n") {
+		t.Errorf("InRelease signs\n%s\nnot the Release\n%s", b.Plaintext, release)
+	}
+
+	// The same packages into another repository, or again into this one: the same bytes.
+	other := filepath.Join(t.TempDir(), "repo")
+	if _, err := Publish(context.Background(), other, debs, options(t)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(files, metaFiles(t, other)); diff != "" {
+		t.Errorf("two repositories from the same packages differ (-one +other):\n%s", diff)
+	}
+	res, err = Publish(context.Background(), dir, debs, options(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Unchanged || len(res.New) != 0 {
+		t.Errorf("publishing the same packages again: unchanged %v, new %v", res.Unchanged, res.New)
+	}
+}
+
+func TestPublishKeepsNewestVersions(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	opt := options(t)
+	opt.Keep = 2
+	var last Result
+	for i, v := range []string{"1.0", "1.1", "2.0", "1.2"} {
+		src := filepath.Join(t.TempDir(), v)
+		debs := []string{deb(t, src, "mediawiki-core", "1.39.17", "core"), deb(t, src, "mediawiki-extension-probe", v, "probe "+v)}
+		res, err := Publish(context.Background(), dir, debs, opt)
+		if err != nil {
+			t.Fatalf("publish %d: %v", i+1, err)
+		}
+		last = res
+	}
+	// 1.2 came last but is older than 2.0: the newest two are 2.0 and 1.2.
+	if diff := cmp.Diff([]string{"mediawiki-core 1.39.17-1", "mediawiki-extension-probe 1.2-1", "mediawiki-extension-probe 2.0-1"}, last.Packages); diff != "" {
+		t.Errorf("packages offered (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"mediawiki-extension-probe 1.1-1"}, last.Dropped); diff != "" {
+		t.Errorf("dropped (-want +got):\n%s", diff)
+	}
+	// The Date never goes back: 2.0's time stays though 1.2 is older.
+	if want := time.Date(2025, 12, 2, 0, 0, 0, 0, time.UTC); !last.Date.Equal(want) {
+		t.Errorf("Date %v, want %v", last.Date, want)
+	}
+	idx := metaFiles(t, dir)["dists/stable/main/binary-all/Packages"]
+	if strings.Count(idx, "Package: mediawiki-extension-probe\n") != 2 || strings.Index(idx, "Version: 1.2-1") > strings.Index(idx, "Version: 2.0-1") {
+		t.Errorf("Packages does not list probe 1.2 then 2.0:\n%s", idx)
+	}
+}
+
+func TestPublishRefusesChangedPackages(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	if _, err := Publish(context.Background(), dir, []string{deb(t, t.TempDir(), "mediawiki-core", "1.39.17", "core")}, options(t)); err != nil {
+		t.Fatal(err)
+	}
+	rebuilt := deb(t, t.TempDir(), "mediawiki-core", "1.39.17", "other bytes")
+	_, err := Publish(context.Background(), dir, []string{rebuilt}, options(t))
+	if err == nil || !strings.Contains(err.Error(), "already published with other bytes") {
+		t.Errorf("publishing other bytes as the same version: %v", err)
+	}
+	if _, err := Publish(context.Background(), dir, []string{rebuilt}, Options{}); err == nil || !strings.Contains(err.Error(), "must be signed") {
+		t.Errorf("publishing without a key: %v", err)
+	}
+	notDeb := filepath.Join(t.TempDir(), "x.deb")
+	os.WriteFile(notDeb, []byte("not a deb"), 0o644)
+	if _, err := Publish(context.Background(), dir, []string{notDeb}, options(t)); err == nil || !strings.Contains(err.Error(), "not a .deb") {
+		t.Errorf("publishing a file that is not a .deb: %v", err)
+	}
+}
+
+func TestValidUntil(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	opt := options(t)
+	opt.Date = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	opt.ValidFor = 7 * 24 * time.Hour
+	if _, err := Publish(context.Background(), dir, []string{deb(t, t.TempDir(), "mediawiki-core", "1.39.17", "core")}, opt); err != nil {
+		t.Fatal(err)
+	}
+	rel := metaFiles(t, dir)["dists/stable/Release"]
+	for _, want := range []string{"\nDate: Fri, 02 Jan 2026 03:04:05 UTC\n", "\nValid-Until: Fri, 09 Jan 2026 03:04:05 UTC\n", "\nCodename: mwedition\n"} {
+		if !strings.Contains(rel, want) {
+			t.Errorf("Release lacks %q:\n%s", want, rel)
+		}
+	}
+}
+
+func TestCompareVersions(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{
+		{"1.0", "1.0", 0},
+		{"1.0", "1.1", -1},
+		{"1.10", "1.9", 1},
+		{"1.0~rc1", "1.0", -1},
+		{"1.0~rc1", "1.0~rc2", -1},
+		{"1.0", "1.0+mw1.39.17", -1},
+		{"1.39.17-1", "1.39.17-2", -1},
+		{"1:1.0-1", "2.0-1", 1},
+		{"1.0a", "1.0", 1},
+		{"1.0a", "1.0+", -1},
+		{"1.0-1", "1.0", 1},
+		{"001.0", "1.0", 0},
+		{"1.6.0+mw1.39.17-1", "1.6.0+mw1.39.18-1", -1},
+	} {
+		if got := compareVersions(tc.a, tc.b); got != tc.want {
+			t.Errorf("compareVersions(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+		if got := compareVersions(tc.b, tc.a); got != -tc.want {
+			t.Errorf("compareVersions(%q, %q) = %d, want %d", tc.b, tc.a, got, -tc.want)
+		}
+	}
+}
+
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
