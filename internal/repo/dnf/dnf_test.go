@@ -508,7 +508,7 @@ func TestMetadataErrors(t *testing.T) {
 	}
 }
 
-func TestReadPublishedErrors(t *testing.T) {
+func TestReadServed(t *testing.T) {
 	signer, _ := testSigner(t)
 	f := writeRPM(t, t.TempDir(), plain("aa", "1", buildTime))
 	p, err := ReadPackage(f, "pool/aa.rpm")
@@ -529,12 +529,12 @@ func TestReadPublishedErrors(t *testing.T) {
 		}
 		return nil, os.ErrNotExist
 	}
-	got, err := ReadPublished(read)
-	want := []Published{{Name: "aa", Arch: "noarch", Epoch: "0", Version: "1", Release: "1", Href: "pool/aa.rpm", Checksum: p.Checksum}}
+	got, err := ReadServed(read)
+	want := Served{Revision: buildTime, Packages: []Published{{Name: "aa", Arch: "noarch", Epoch: "0", Version: "1", Release: "1", Href: "pool/aa.rpm", Checksum: p.Checksum}}}
 	if diff := cmp.Diff(want, got); diff != "" || err != nil {
-		t.Errorf("ReadPublished (%v) (-want +got):\n%s", err, diff)
+		t.Errorf("ReadServed (%v) (-want +got):\n%s", err, diff)
 	}
-	if got, err := ReadPublished(func(string) ([]byte, error) { return nil, os.ErrNotExist }); got != nil || err != nil {
+	if got, err := ReadServed(func(string) ([]byte, error) { return nil, os.ErrNotExist }); got.Packages != nil || err != nil {
 		t.Errorf("an empty repository: %v, %v", got, err)
 	}
 	for path := range served {
@@ -543,11 +543,11 @@ func TestReadPublishedErrors(t *testing.T) {
 			served[path][20] ^= 1
 		}
 	}
-	if _, err := ReadPublished(read); err == nil || !strings.Contains(err.Error(), "does not match the checksum") {
+	if _, err := ReadServed(read); err == nil || !strings.Contains(err.Error(), "does not match the checksum") {
 		t.Errorf("a changed primary: %v", err)
 	}
 	served[RepomdPath] = []byte("<repomd")
-	if _, err := ReadPublished(read); err == nil {
+	if _, err := ReadServed(read); err == nil {
 		t.Error("a broken repomd.xml reads")
 	}
 }

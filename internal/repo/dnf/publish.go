@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mwedition/mwedition/internal/repo"
 )
@@ -35,15 +36,18 @@ type PublishOptions struct {
 // Result says what a publish did.
 type Result struct {
 	repo.Result
-	Packages []string // locations the repository lists now, sorted
-	Dropped  []string // locations earlier publishes listed that retention dropped
+	Time     time.Time // repomd.xml's revision and timestamps
+	Packages []string  // locations the repository lists now, sorted
+	New      []string  // of those, the ones no earlier publish listed
+	Dropped  []string  // locations earlier publishes listed that retention dropped
 }
 
 // Publish adds the .rpm files rpms to the dnf repository at dir (created if needed): it
 // takes the repository's lock, reads what the served metadata lists, keeps the newest
 // Versions of each package name among those and the new ones, and serves metadata for
-// them as a new generation (repo.Repo.Publish). Publishing the same files again changes
-// nothing.
+// them as a new generation (repo.Repo.Publish). The repository's time is Options.Time, or
+// else the newest package's build time, and never earlier than the served revision.
+// Publishing the same files again changes nothing.
 func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions) (Result, error) {
 	var res Result
 	versions := opt.Versions
@@ -60,7 +64,8 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	}
 	defer r.Close()
 
-	published, err := ReadPublished(r.ReadFile)
+	served, err := ReadServed(r.ReadFile)
+	published := served.Packages
 	if err != nil {
 		return res, fmt.Errorf("dnf repository %s: %w", r.Dir(), err)
 	}
@@ -111,7 +116,7 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	}
 
 	kept := Keep(all, versions)
-	listed := map[string]bool{}
+	listed, before := map[string]bool{}, map[string]bool{}
 	pool := make([]repo.PoolFile, 0, len(kept))
 	for _, p := range kept {
 		listed[p.Href] = true
@@ -119,14 +124,29 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 		res.Packages = append(res.Packages, p.Href)
 	}
 	for _, pub := range published {
+		before[pub.Href] = true
 		if !listed[pub.Href] {
 			res.Dropped = append(res.Dropped, pub.Href)
 		}
 	}
+	for _, h := range res.Packages {
+		if !before[h] {
+			res.New = append(res.New, h)
+		}
+	}
 	slices.Sort(res.Packages)
+	slices.Sort(res.New)
 	slices.Sort(res.Dropped)
 
-	meta, err := Metadata(kept, opt.Options)
+	mopt := opt.Options
+	if mopt.Time.IsZero() {
+		for _, p := range kept {
+			mopt.Time = later(mopt.Time, time.Unix(p.BuildTime, 0))
+		}
+	}
+	mopt.Time = later(mopt.Time, served.Revision).UTC().Truncate(time.Second)
+	res.Time = mopt.Time
+	meta, err := Metadata(kept, mopt)
 	if err != nil {
 		return res, err
 	}

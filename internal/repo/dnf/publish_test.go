@@ -52,10 +52,11 @@ func TestPublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	listed, err := ReadPublished(r.ReadFile)
+	served, err := ReadServed(r.ReadFile)
 	r.Close()
-	if err != nil || len(listed) != 3 || listed[1].Version != "1.2" || listed[2].Version != "1.10" {
-		t.Errorf("ReadPublished: %+v, %v", listed, err)
+	listed := served.Packages
+	if err != nil || len(listed) != 3 || listed[1].Version != "1.2" || listed[2].Version != "1.10" || !served.Revision.Equal(buildTime.Add(3*time.Hour)) {
+		t.Errorf("ReadServed: %+v, %v", served, err)
 	}
 	repomd := func() []byte {
 		b, err := os.ReadFile(filepath.Join(dir, RepomdPath))
@@ -88,6 +89,15 @@ func TestPublish(t *testing.T) {
 	}
 	if !bytes.Equal(before, repomd()) {
 		t.Error("a refused publish changed repomd.xml")
+	}
+
+	// An explicit time older than the served revision does not move the revision back.
+	early := opt
+	early.Time = buildTime
+	skin := writeRPM(t, builds, plain("mediawiki-skin-old", "1", buildTime.Add(-10*time.Hour)))
+	res, err = Publish(ctx, dir, []string{skin}, early)
+	if err != nil || !res.Time.Equal(buildTime.Add(3*time.Hour)) || len(res.New) != 1 || res.New[0] != "pool/"+filepath.Base(skin) {
+		t.Errorf("publish with an earlier time: %v, time %s, new %v", err, res.Time, res.New)
 	}
 
 	// A pool file changed behind the repository's back is noticed.

@@ -8,7 +8,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strconv"
+	"time"
 )
+
+// Served is what a served repository lists.
+type Served struct {
+	Revision time.Time // repomd.xml's revision (zero if it is not a Unix time)
+	Packages []Published
+}
 
 // Published is a package a served repository lists.
 type Published struct {
@@ -18,7 +26,8 @@ type Published struct {
 }
 
 type repomdDoc struct {
-	Data []struct {
+	Revision string `xml:"revision"`
+	Data     []struct {
 		Type     string `xml:"type,attr"`
 		Checksum struct {
 			Type  string `xml:"type,attr"`
@@ -49,22 +58,31 @@ type primaryDoc struct {
 	} `xml:"package"`
 }
 
-// ReadPublished lists the packages of the repository whose metadata read returns (by
-// path relative to the root, as repo.Repo.ReadFile does). A repository with nothing
-// served yet (read fails with fs.ErrNotExist for repomd.xml) lists none. The primary file
-// must match the checksum repomd.xml gives it.
-func ReadPublished(read func(path string) ([]byte, error)) ([]Published, error) {
+// ReadServed reads what the repository whose metadata read returns (by path relative to
+// the root, as repo.Repo.ReadFile does) lists. A repository with nothing served yet (read
+// fails with fs.ErrNotExist for repomd.xml) lists nothing. The primary file must match the
+// checksum repomd.xml gives it.
+func ReadServed(read func(path string) ([]byte, error)) (Served, error) {
 	b, err := read(RepomdPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return Served{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the published %s: %w", RepomdPath, err)
+		return Served{}, fmt.Errorf("reading the published %s: %w", RepomdPath, err)
 	}
 	var md repomdDoc
 	if err := xml.Unmarshal(b, &md); err != nil {
-		return nil, fmt.Errorf("reading the published %s: %w", RepomdPath, err)
+		return Served{}, fmt.Errorf("reading the published %s: %w", RepomdPath, err)
 	}
+	var s Served
+	if n, err := strconv.ParseInt(md.Revision, 10, 64); err == nil && n > 0 {
+		s.Revision = time.Unix(n, 0).UTC()
+	}
+	s.Packages, err = readPrimary(md, read)
+	return s, err
+}
+
+func readPrimary(md repomdDoc, read func(path string) ([]byte, error)) ([]Published, error) {
 	for _, d := range md.Data {
 		if d.Type != "primary" {
 			continue
