@@ -40,7 +40,7 @@ func (f *repoFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.codename, "codename", "", "the Release's Codename (default: the suite)")
 	fl.StringVar(&f.component, "component", apt.DefaultComponent, "apt component")
 	fl.StringVar(&f.origin, "origin", apt.DefaultOrigin, "the Release's Origin and Label")
-	fl.DurationVar(&f.validFor, "valid-for", 0, "add Valid-Until: the Release's Date plus this (e.g. 720h); apt refuses the repository after it")
+	fl.DurationVar(&f.validFor, "valid-for", 0, "add Valid-Until: the Release's Date plus this (e.g. 720h); apt refuses the repository after it. The Date is the build's epoch: to re-sign regularly, publish with SOURCE_DATE_EPOCH=$(date +%s)")
 	fl.IntVar(&f.keep, "keep", apt.DefaultKeep, "versions of each package the repository keeps")
 	fl.IntVar(&f.generations, "generations", repo.DefaultKeep, "earlier metadata generations kept reachable for clients updating during a publish")
 	f.sign.register(cmd)
@@ -94,20 +94,12 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 	res, err := apt.Publish(cmd.Context(), dir, debs, apt.Options{
 		Origin: f.origin, Suite: f.suite, Codename: f.codename, Component: f.component,
 		Date: date, ValidFor: f.validFor, Keep: f.keep, Generations: f.generations,
-		Signer: signer, Progress: g.publishProgress("apt"),
+		Signer: signer, Progress: g.publishProgress("apt"), Now: start,
 	})
 	if err != nil {
 		return fmt.Errorf("apt repository %s: %w", dir, err)
 	}
-	// apt refuses a Release dated in the future, or past its Valid-Until; both come from the
-	// build's epoch, so say so now rather than on every client.
 	now := g.now()
-	if res.Date.After(now.Add(time.Minute)) {
-		g.say("warning: the Release's Date %s is in the future: apt refuses it until then (check SOURCE_DATE_EPOCH)", res.Date.Format(time.RFC3339))
-	}
-	if f.validFor > 0 && res.Date.Add(f.validFor).Before(now) {
-		g.say("warning: Valid-Until %s (the build's epoch plus --valid-for) is already past: apt refuses the repository; use a longer --valid-for", res.Date.Add(f.validFor).Format(time.RFC3339))
-	}
 	state := "published"
 	if res.Unchanged {
 		state = "unchanged"

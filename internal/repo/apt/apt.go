@@ -60,6 +60,10 @@ type Options struct {
 	// ValidFor, if not zero, adds Valid-Until: Date+ValidFor; apt refuses the repository
 	// after that, which stops an attacker replaying old metadata.
 	ValidFor time.Duration
+	// Now, if set, is the time the caller's clock says: a Release dated after it, or whose
+	// Valid-Until is not after it, is refused before anything is written, since apt would
+	// refuse it.
+	Now time.Time
 	// Keep is how many versions of each package the repository keeps; default DefaultKeep.
 	Keep int
 	// Generations is how many superseded metadata generations stay reachable
@@ -201,6 +205,14 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 		}
 	}
 	res.Date = date.UTC().Truncate(time.Second)
+	if !opt.Now.IsZero() {
+		if res.Date.After(opt.Now.Add(time.Minute)) {
+			return res, fmt.Errorf("the Release's Date %s (the build's epoch) is in the future, and apt refuses a Release dated after its clock", res.Date.Format(time.RFC3339))
+		}
+		if until := res.Date.Add(opt.ValidFor); opt.ValidFor > 0 && !until.After(opt.Now) {
+			return res, fmt.Errorf("Valid-Until %s (the Release's Date %s, the build's epoch, plus %s) is already past, and apt refuses an expired Release: give a longer valid-for", until.Format(time.RFC3339), res.Date.Format(time.RFC3339), opt.ValidFor)
+		}
+	}
 
 	meta, err := metadata(entries, opt, res.Date)
 	if err != nil {

@@ -324,3 +324,28 @@ func sha256Hex(b []byte) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestPublishRefusesReleasesAptWouldRefuse(t *testing.T) {
+	debs := []string{deb(t, t.TempDir(), "mediawiki-core", "1.39.17", "core")} // dated 2025-12-01
+	for _, tc := range []struct {
+		name     string
+		now      time.Time
+		validFor time.Duration
+		want     string
+	}{
+		{"future", time.Date(2025, 11, 30, 0, 0, 0, 0, time.UTC), 0, "in the future"},
+		{"expired", time.Date(2025, 12, 9, 0, 0, 0, 0, time.UTC), 7 * 24 * time.Hour, "already past"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo")
+			opt := options(t)
+			opt.Now, opt.ValidFor = tc.now, tc.validFor
+			if _, err := Publish(context.Background(), dir, debs, opt); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Publish: %v, want an error saying %q", err, tc.want)
+			}
+			if _, err := os.Lstat(filepath.Join(dir, "dists")); err == nil {
+				t.Error("the refused Release was published")
+			}
+		})
+	}
+}
