@@ -3,12 +3,14 @@
 package tests
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path"
@@ -16,7 +18,9 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -31,7 +35,8 @@ import (
 // the binary, are published with `mwedition publish --dnf`; createrepo_c describes the same
 // packages the same way; dnf, with gpgcheck=1 and repo_gpgcheck=1, installs the edition into
 // an empty root from it (PHP and a shell come from a test-only repository of stand-ins);
-// a tampered, unsigned or corrupted repository is refused; publishing again changes nothing.
+// a tampered, unsigned or corrupted repository is refused; publishing again changes nothing;
+// a publisher killed at any moment leaves a repository dnf accepts.
 //
 // It needs root (rpm runs scriptlets chrooted into dnf's install root) and createrepo_c,
 // dnf, rpm, gpg and busybox-static (`make deps`).
@@ -228,7 +233,136 @@ func TestDNFRepository(t *testing.T) {
 			})
 		}
 	})
+	t.Logf("%s: tampered repositories refused", time.Since(start).Round(time.Second))
+
+	dnfKillPublisher(t, proj, cacheDir, out, repoDir, priv, fpr)
 	t.Logf("%s: done", time.Since(start).Round(time.Second))
+}
+
+// dnfKillPublisher SIGKILLs publishes at random moments, at least 20 times; after each kill,
+// the served repomd.xml must be the one from before the publish or the one it was writing,
+// and dnf makecache must accept the repository. Each publish is dated one second later
+// (SOURCE_DATE_EPOCH), so each makes a new generation.
+func dnfKillPublisher(t *testing.T, proj, cacheDir, out, repoDir, priv, fpr string) {
+	reposd := t.TempDir()
+	copyFile(t, filepath.Join(repoDir, "mwedition.repo"), filepath.Join(reposd, "mwedition.repo"))
+	revisionRE := regexp.MustCompile(`<revision>(\d+)</revision>`)
+	revision := func() int64 {
+		b, err := os.ReadFile(filepath.Join(repoDir, dnf.RepomdPath))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := revisionRE.FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("the served repomd.xml has no revision:\n%s", b)
+		}
+		n, _ := strconv.ParseInt(string(m[1]), 10, 64)
+		return n
+	}
+	base := revision() + 1
+	// start starts a publish; the channels are closed when it holds the lock (its first
+	// report on a pool file) and when it is about to switch to the new generation.
+	start := func(i int64) (cmd *exec.Cmd, locked, switching <-chan struct{}) {
+		cmd = exec.Command(bin(t), "-C", proj, "--cache", cacheDir, "--json", "publish", "--dnf", repoDir, "--out", out,
+			"--sign-key", priv, "--sign-fingerprint", fpr)
+		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(base+i, 10))
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		l, sw := make(chan struct{}), make(chan struct{})
+		go func() {
+			seen := map[string]bool{}
+			mark := func(step string, c chan struct{}) {
+				if !seen[step] {
+					seen[step] = true
+					close(c)
+				}
+			}
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), `"step":"pool"`) {
+					mark("pool", l)
+				}
+				if strings.Contains(sc.Text(), `"step":"switch"`) {
+					mark("switch", sw)
+				}
+			}
+			mark("pool", l)
+			mark("switch", sw)
+		}()
+		return cmd, l, sw
+	}
+	// A third of the kills come at a random moment of a whole publish, a third of its part
+	// under the lock, a third from the switch on.
+	begin := time.Now()
+	cmd, locked, switching := start(0)
+	<-locked
+	lockedAt := time.Since(begin)
+	<-switching
+	switchAt := time.Since(begin)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("publish: %v", err)
+	}
+	full := time.Since(begin)
+	underLock, fromSwitch := full-lockedAt, max(full-switchAt, time.Millisecond)
+	kills, old, new := 0, 0, 0
+	for i := int64(1); kills < 21 || old == 0 || new == 0; i++ {
+		if i > 80 {
+			t.Fatalf("after %d publishes, %d were killed (%d leaving the old repomd.xml, %d the new): the publish is too quick to kill", i, kills, old, new)
+		}
+		prev := revision()
+		cmd, locked, switching := start(i)
+		switch i % 3 {
+		case 0:
+			time.Sleep(time.Duration(rand.Int64N(int64(full))))
+		case 1:
+			<-locked
+			time.Sleep(time.Duration(rand.Int64N(int64(underLock))))
+		case 2:
+			<-switching
+			time.Sleep(time.Duration(rand.Int64N(int64(fromSwitch))))
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+			if err != nil {
+				t.Fatalf("publish %d failed before it was killed: %v", i, err)
+			}
+			continue // it finished first
+		}
+		kills++
+		switch now := revision(); now {
+		case prev:
+			old++
+		case base + i:
+			new++
+		default:
+			t.Fatalf("after publish %d (revision %d) was killed, the served revision is %d; before, %d", i, base+i, now, prev)
+		}
+		if out, err := dnfCommand(t.TempDir(), reposd, "makecache").CombinedOutput(); err != nil {
+			t.Fatalf("after publish %d was killed, dnf makecache: %v\n%s", i, err, out)
+		}
+	}
+	t.Logf("killed %d publishes (a whole one takes %s, %s of it under the lock, %s from the switch on): %d left the old repomd.xml, %d the new; dnf makecache accepted the repository after each",
+		kills, full.Round(time.Millisecond), underLock.Round(time.Millisecond), fromSwitch.Round(time.Microsecond), old, new)
+	// The next publish tidies up what the killed ones left.
+	cmd, _, _ = start(1000)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("publish after the kills: %v", err)
+	}
+	filepath.WalkDir(repoDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.Contains(d.Name(), ".tmp-publish") {
+			t.Errorf("left behind after a complete publish: %s", p)
+		}
+		return nil
+	})
+	if out, err := dnfCommand(t.TempDir(), reposd, "makecache").CombinedOutput(); err != nil {
+		t.Fatalf("after the kills and a complete publish, dnf makecache: %v\n%s", err, out)
+	}
 }
 
 // dnfProject is the shipped project with one small edition in place of the shipped ones:
