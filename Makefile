@@ -11,6 +11,9 @@ FUZZFLAGS    := -fuzztime=$(FUZZTIME) -fuzzminimizetime=20x
 # Debian packages the tests and benchmarks use.
 DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint mmdebstrap \
                 docker-registry skopeo umoci libarchive-tools python3
+# The dnf repository test: createrepo_c to compare metadata with, dnf to install from it, a
+# static shell for scriptlets in dnf's empty install root.
+DEPS         += createrepo-c dnf busybox-static
 
 .PHONY: all build deps corpus demo check test unit e2e fuzz vet fmt bench clean help
 

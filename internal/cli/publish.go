@@ -21,8 +21,8 @@ func newPublish(g *globals) *cobra.Command {
 	var insecure bool
 	var rf repoFlags
 	cmd := &cobra.Command{
-		Use:   "publish [--registry HOST[:PORT]/PREFIX] [--apt DIR]",
-		Short: "Push the editions' images to a registry; publish their packages as a signed apt repository",
+		Use:   "publish [--registry HOST[:PORT]/PREFIX] [--apt DIR] [--dnf DIR]",
+		Short: "Push the editions' images to a registry; publish their packages as signed apt and dnf repositories",
 		Long: `Publish sends the last build (out/) where users take it from. Give one destination or
 several; each is published completely or left as it was.
 
@@ -49,16 +49,23 @@ repository or the new one, never a mix. Two publishers on one repository take tu
 Release is signed (InRelease and Release.gpg) with the release manager's key, which
 --sign-key names; its public half is written beside the metadata for users' Signed-By. The
 Release's Date is SOURCE_DATE_EPOCH when set, else the newest package's time, and never
-older than the Date already served: publishing the same build twice gives the same bytes.`,
+older than the Date already served: publishing the same build twice gives the same bytes.
+
+--dnf publishes the .rpm packages (out/rpm) into a dnf repository the same way: repodata/
+with primary, filelists and other under checksum-prefixed names, repomd.xml signed
+(repomd.xml.asc), the public key as RPM-GPG-KEY-<id>, and <id>.repo for users, with
+gpgcheck=1 and repo_gpgcheck=1 and the baseurl --dnf-url gives. repomd.xml is dated as the
+Release is.`,
 		Example: `  mwedition build
   mwedition publish --registry registry.example.org/mediawiki
   mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json
   MWEDITION_SIGNING_PASSPHRASE=... mwedition publish --apt /srv/apt \
-      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...' --valid-for 720h`,
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...' --valid-for 720h
+  mwedition publish --dnf /srv/dnf --dnf-url https://packages.example.org/dnf --sign-key key.asc`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if registry == "" && !rf.any() {
-				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX, --apt DIR")}
+				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX, --apt DIR, --dnf DIR")}
 			}
 			if rf.any() {
 				if err := publishRepos(cmd, g, rf); err != nil {

@@ -7,17 +7,21 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
 	"github.com/mwedition/mwedition/internal/repo/apt"
+	"github.com/mwedition/mwedition/internal/repo/dnf"
 )
 
 // repoFlags choose the repositories publish writes and how.
 type repoFlags struct {
 	apt                                string
+	dnf, dnfURL, dnfID                 string
 	out                                string
 	suite, codename, component, origin string
 	validFor                           time.Duration
@@ -26,11 +30,14 @@ type repoFlags struct {
 }
 
 // any says whether some repository is to be published.
-func (f *repoFlags) any() bool { return f.apt != "" }
+func (f *repoFlags) any() bool { return f.apt != "" || f.dnf != "" }
 
 func (f *repoFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.apt, "apt", "", "publish out/deb into the apt repository in this directory (created if needed)")
+	fl.StringVar(&f.dnf, "dnf", "", "publish out/rpm into the dnf repository in this directory (created if needed)")
+	fl.StringVar(&f.dnfURL, "dnf-url", "", "where users reach the dnf repository: the baseurl of its .repo file (default file://DIR)")
+	fl.StringVar(&f.dnfID, "dnf-id", dnf.DefaultID, "the dnf repository's id: [ID] in ID.repo, and the key file RPM-GPG-KEY-ID")
 	fl.StringVar(&f.out, "out", "", "the build's output directory to publish from (default <dir>/out)")
 	fl.StringVar(&f.suite, "suite", apt.DefaultSuite, "apt suite: the directory under dists/ and the Release's Suite")
 	fl.StringVar(&f.codename, "codename", "", "the Release's Codename (default: the suite)")
@@ -67,6 +74,14 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 		}
 		date = time.Unix(v, 0).UTC()
 	}
+	if f.dnf != "" {
+		if err := publishDNF(cmd, g, f, out, signer, date); err != nil {
+			return err
+		}
+	}
+	if f.apt == "" {
+		return nil
+	}
 	debs, err := filepath.Glob(filepath.Join(out, "deb", "*.deb"))
 	if err != nil {
 		return err
@@ -101,6 +116,52 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 		dir, state, res.Generation, len(res.Packages), len(res.New), len(res.Dropped), len(res.Added), humanBytes(res.AddedBytes), now.Sub(start).Round(10*time.Millisecond))
 	g.say("users: copy %s to /etc/apt/keyrings/ and add to sources.list:\n  %s",
 		keyFile, apt.SourceLine("file://"+dir, "/etc/apt/keyrings/"+res.KeyFile, res.Suite, f.component))
+	return nil
+}
+
+// publishDNF publishes out/rpm into the dnf repository --dnf names.
+func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *pack.Signer, date time.Time) error {
+	rpms, err := filepath.Glob(filepath.Join(out, "rpm", "*.rpm"))
+	if err != nil {
+		return err
+	}
+	if len(rpms) == 0 {
+		return fmt.Errorf("%s holds no .rpm packages: build with --format rpm, for editions with an output \"rpm\" block", filepath.Join(out, "rpm"))
+	}
+	dir, err := filepath.Abs(f.dnf)
+	if err != nil {
+		return err
+	}
+	if f.apt != "" {
+		// Each repository serves its own generation of metadata: one directory cannot hold both.
+		if a, err := filepath.Abs(f.apt); err == nil && a == dir {
+			return usageError{errors.New("--apt and --dnf name the same directory; give each repository its own")}
+		}
+	}
+	url := orDefault(f.dnfURL, "file://"+dir)
+	start := g.now()
+	res, err := dnf.Publish(cmd.Context(), dir, rpms, dnf.PublishOptions{
+		Options:  dnf.Options{Time: date, Signer: signer, ID: f.dnfID, BaseURL: url},
+		Versions: f.keep, Generations: f.generations, Progress: g.publishProgress("dnf"),
+	})
+	if err != nil {
+		return fmt.Errorf("dnf repository %s: %w", dir, err)
+	}
+	elapsed := g.now().Sub(start)
+	state := "published"
+	if res.Unchanged {
+		state = "unchanged"
+	}
+	repoFile := filepath.Join(dir, dnf.RepoFilePath(f.dnfID))
+	g.result(map[string]any{"event": "published", "format": "dnf", "dir": dir, "generation": res.Generation, "unchanged": res.Unchanged,
+		"time": res.Time.Format(time.RFC3339), "packages": len(res.Packages), "new": orEmpty(res.New), "dropped": orEmpty(res.Dropped),
+		"pool_added": len(res.Added), "pool_added_bytes": res.AddedBytes, "pool_removed": len(res.Removed),
+		"repo_file": repoFile, "key": filepath.Join(dir, dnf.KeyPath(f.dnfID)), "baseurl": url,
+		"fingerprint": signer.Fingerprint(), "seconds": elapsed.Seconds()})
+	g.say("dnf repository %s %s: generation %d, %d packages (%d new, %d dropped), %d files added to the pool (%s), in %s",
+		dir, state, res.Generation, len(res.Packages), len(res.New), len(res.Dropped), len(res.Added), humanBytes(res.AddedBytes), elapsed.Round(10*time.Millisecond))
+	g.say("users: put %s (baseurl %s) into /etc/yum.repos.d/; dnf checks repomd.xml and every package against %s",
+		repoFile, url, strings.TrimRight(url, "/")+"/"+dnf.KeyPath(f.dnfID))
 	return nil
 }
 
