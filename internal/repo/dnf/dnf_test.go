@@ -442,7 +442,7 @@ func TestMetadata(t *testing.T) {
 	if diff := cmp.Diff(wantPaths, paths[:2]); diff != "" || len(paths) != 7 {
 		t.Errorf("paths %v", paths)
 	}
-	wantRepo := "[mw-test]\nname=MediaWiki editions (mw-test)\nbaseurl=https://example.org/dnf\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=https://example.org/dnf/RPM-GPG-KEY-mw-test\n"
+	wantRepo := "[mw-test]\nname=MediaWiki editions (mw-test)\nbaseurl=https://example.org/dnf\nenabled=1\ngpgcheck=1\nrepo_gpgcheck=1\nskip_if_unavailable=False\ngpgkey=https://example.org/dnf/RPM-GPG-KEY-mw-test\n"
 	if diff := cmp.Diff(wantRepo, string(byPath["mw-test.repo"])); diff != "" {
 		t.Errorf(".repo file (-want +got):\n%s", diff)
 	}

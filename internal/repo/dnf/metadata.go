@@ -137,12 +137,15 @@ func Metadata(pkgs []Package, opt Options) ([]repo.File, error) {
 		return nil, err
 	}
 	base := strings.TrimRight(opt.BaseURL, "/")
+	// skip_if_unavailable=False: a repository that fails verification must stop the
+	// transaction, not be skipped quietly (some dnf builds default to skipping it).
 	repoFile := fmt.Sprintf(`[%s]
 name=%s
 baseurl=%s
 enabled=1
 gpgcheck=1
 repo_gpgcheck=1
+skip_if_unavailable=False
 gpgkey=%s/%s
 `, opt.ID, opt.Name, base, base, KeyPath(opt.ID))
 	files = append(files,
