@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"time"
@@ -14,10 +15,11 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
-// Signer signs RPMs with an OpenPGP private key. Signatures are SHA-256 and made as of the
-// package's MTime (or the signing key's creation, if that is later: a signature cannot
-// predate its key), without go-crypto's random salt notation, so that with an RSA or EdDSA
-// key the same package signed twice gives the same bytes. A Signer is safe for concurrent use.
+// Signer signs RPMs, and other files with detached signatures, with an OpenPGP private key.
+// Signatures are SHA-256 and made as of the package's (file's) time, or the signing key's
+// creation if that is later (a signature cannot predate its key), without go-crypto's random
+// salt notation, so that with an RSA or EdDSA key the same bytes signed twice give the same
+// signature. A Signer is safe for concurrent use.
 type Signer struct {
 	entity *openpgp.Entity
 }
@@ -103,20 +105,29 @@ func (s *Signer) key(t time.Time) (openpgp.Key, time.Time, error) {
 	return openpgp.Key{}, time.Time{}, fmt.Errorf("signing key %s has no usable signing key (expired, revoked, or no private signing key)", s.Fingerprint())
 }
 
-// signHeader makes the binary detached OpenPGP signature of an RPM header for a package
-// of time t, and returns the signature header tag it goes under: DSAHEADER for DSA and
-// ECDSA keys, RSAHEADER for the others (EdDSA included), as rpmsign chooses.
-func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
+// config is how every signature is made: SHA-256, as of time t (see key), by the key
+// usable then, without go-crypto's random salt notation.
+func (s *Signer) config(t time.Time) (*packet.Config, openpgp.Key, error) {
 	k, at, err := s.key(t.UTC().Truncate(time.Second))
 	if err != nil {
-		return nil, 0, err
+		return nil, k, err
 	}
 	noSalt := false
-	cfg := &packet.Config{
+	return &packet.Config{
 		DefaultHash:                           crypto.SHA256,
 		Time:                                  func() time.Time { return at },
 		SigningKeyId:                          k.PublicKey.KeyId,
 		NonDeterministicSignaturesViaNotation: &noSalt,
+	}, k, nil
+}
+
+// signHeader makes the binary detached OpenPGP signature of an RPM header for a package
+// of time t, and returns the signature header tag it goes under: DSAHEADER for DSA and
+// ECDSA keys, RSAHEADER for the others (EdDSA included), as rpmsign chooses.
+func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
+	cfg, k, err := s.config(t)
+	if err != nil {
+		return nil, 0, err
 	}
 	var sig bytes.Buffer
 	if err := openpgp.DetachSign(&sig, s.entity, bytes.NewReader(hdr), cfg); err != nil {
@@ -127,4 +138,18 @@ func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
 		return sig.Bytes(), sigTagDSA, nil
 	}
 	return sig.Bytes(), sigTagRSA, nil
+}
+
+// ArmoredDetachSign writes the ASCII-armored detached OpenPGP signature of what r holds
+// (gpg --verify FILE.asc FILE checks it), made as of time t like a package's. With an RSA
+// or EdDSA key the same bytes signed as of the same time give the same signature.
+func (s *Signer) ArmoredDetachSign(w io.Writer, r io.Reader, t time.Time) error {
+	cfg, _, err := s.config(t)
+	if err != nil {
+		return err
+	}
+	if err := openpgp.ArmoredDetachSign(w, s.entity, r, cfg); err != nil {
+		return fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	}
+	return nil
 }
