@@ -37,12 +37,13 @@ type Options struct {
 	Out      string // output directory; default <Root>/out
 	// SourceDateEpoch, when set, clamps every source time (SOURCE_DATE_EPOCH semantics).
 	SourceDateEpoch *int64
-	// Formats are the package formats to build (FormatDeb, FormatRPM) for editions whose
-	// output blocks ask for them; none means trees only.
+	// Formats are the formats to build (FormatDeb, FormatRPM, FormatTarball) for editions
+	// whose output blocks ask for them; none means trees only.
 	Formats []string
-	// RPMSigner, when set, signs every .rpm (rpm -K verifies it once the public key is
-	// imported); nil leaves them unsigned.
-	RPMSigner *pack.Signer
+	// Signer, when set, signs every .rpm (rpm -K verifies it once the public key is
+	// imported), and every tarball and out/tarballs/SHA256SUMS with a detached armored
+	// signature (gpg --verify); nil leaves them unsigned.
+	Signer *pack.Signer
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }
@@ -69,6 +70,8 @@ func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
 	case kindDeb, kindRPM:
 		sha, _, ok := strings.Cut(out.Output, " ")
 		return ok && o.store().HasBlob(sha)
+	case kindTarSeg, kindTarball:
+		return o.tarballsThere(a.Kind, out.Output)
 	case kindTree, kindEdition:
 		digest, _, err := parseTreeOutput(out.Output)
 		return err == nil && o.store().HasTree(digest)

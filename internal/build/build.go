@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"time"
 
@@ -267,6 +268,13 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		}
 		acts = append(acts, pa...)
 	}
+	if slices.Contains(o.Formats, FormatTarball) {
+		ta, err := o.tarballActions(g)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, ta...)
+	}
 	sort.Slice(acts, func(i, j int) bool { return acts[i].ID < acts[j].ID })
 	return acts, nil
 }
@@ -325,8 +333,20 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	if err != nil {
 		return Result{Report: rep}, diags, err
 	}
+	tarballs := slices.Contains(o.Formats, FormatTarball)
+	var tarFiles map[string]string
+	if tarballs {
+		if tarFiles, err = o.tarballFiles(g, rep); err != nil {
+			return Result{Report: rep}, diags, err
+		}
+	}
 	if len(o.Formats) > 0 {
 		if err := o.publish(rep); err != nil {
+			return Result{Report: rep}, diags, err
+		}
+	}
+	if tarballs {
+		if err := o.publishDir(filepath.Join(o.out(), TarballDir), tarFiles); err != nil {
 			return Result{Report: rep}, diags, err
 		}
 	}

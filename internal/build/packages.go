@@ -78,7 +78,7 @@ type packageSet struct {
 func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Action, error) {
 	want := map[string]bool{}
 	for _, f := range formats {
-		want[f] = true
+		want[f] = f == FormatDeb || f == FormatRPM
 	}
 	ps := packageSet{g: g, byID: map[string]resolve.Component{}, core: map[string]resolve.Component{}, inUse: map[string]map[string]bool{},
 		family: map[string]platform.Family{FormatDeb: platform.Debian, FormatRPM: platform.RPM}}
@@ -162,8 +162,8 @@ func (o Options) packAction(format, id string, p pack.Package, treeDigest string
 		kind = kindRPM
 	}
 	params := packParams{Layout: packLayout, Package: p, TreeDigest: treeDigest}
-	if format == FormatRPM && o.RPMSigner != nil {
-		params.Signer = o.RPMSigner.Fingerprint()
+	if format == FormatRPM && o.Signer != nil {
+		params.Signer = o.Signer.Fingerprint()
 	}
 	return engine.Action{
 		ID: packActionID(format, id), Kind: kind, Key: key(kind, params), Deps: deps, Where: where, Label: format + " " + p.Name,
@@ -194,7 +194,7 @@ func (o Options) writePackage(format string, p pack.Package) (engine.Outcome, er
 	go func() {
 		var err error
 		if format == FormatRPM {
-			err = pack.RPM(p, o.store(), pw, o.RPMSigner)
+			err = pack.RPM(p, o.store(), pw, o.Signer)
 		} else {
 			err = pack.Deb(p, o.store(), pw)
 		}

@@ -179,7 +179,11 @@ func newBuild(g *globals) *cobra.Command {
 component's normalised tree is made once and shared by every edition holding it, and each
 edition's tree is assembled from those, and from the trees the packages each edition's
 output blocks ask for: one .deb and one .rpm per component (shared by every edition), and a
-meta-package per edition, published into out/deb and out/rpm. Work whose inputs did not
+meta-package per edition, published into out/deb and out/rpm; and release tarballs
+(mediawiki-<edition>-<version>.tar.gz, .tar.xz), laid out like MediaWiki's own, with
+SHA256SUMS, into out/tarballs (each component compressed once, shared by every edition's
+tarball). --sign-key signs the .rpm files, and every tarball and SHA256SUMS with a detached
+armored signature (.asc). Work whose inputs did not
 change is never redone: a second build runs nothing. out/manifest.json then lists every
 edition and component with its tree digest.
 
@@ -189,6 +193,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
   SOURCE_DATE_EPOCH=1700000000 mwedition build
   mwedition build --format tree           # the trees only, no packages
   mwedition build --format deb
+  mwedition build --format tarball        # out/tarballs only
   MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
       --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`,
 		Args: noArgs,
@@ -200,22 +205,22 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 			o.Out = out
 			switch {
 			case len(formats) == 0:
-				o.Formats = []string{build.FormatDeb, build.FormatRPM}
+				o.Formats = []string{build.FormatDeb, build.FormatRPM, build.FormatTarball}
 			case len(formats) == 1 && formats[0] == "tree":
 				o.Formats = nil
 			default:
 				for _, f := range formats {
-					if f != build.FormatDeb && f != build.FormatRPM {
-						return usageError{fmt.Errorf("--format %q: use deb and/or rpm, or tree alone for the trees only", f)}
+					if f != build.FormatDeb && f != build.FormatRPM && f != build.FormatTarball {
+						return usageError{fmt.Errorf("--format %q: use deb, rpm and/or tarball, or tree alone for the trees only", f)}
 					}
 				}
 				o.Formats = formats
 			}
-			if o.RPMSigner, err = sign.signer(g.dir); err != nil {
+			if o.Signer, err = sign.signer(g.dir); err != nil {
 				return err
 			}
-			if o.RPMSigner != nil && !slices.Contains(o.Formats, build.FormatRPM) {
-				return usageError{errors.New("--sign-key signs .rpm packages: add --format rpm")}
+			if o.Signer != nil && !slices.Contains(o.Formats, build.FormatRPM) && !slices.Contains(o.Formats, build.FormatTarball) {
+				return usageError{errors.New("--sign-key signs .rpm packages and tarballs: add --format rpm or tarball")}
 			}
 			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
 			obs.finish()
@@ -238,7 +243,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
-	cmd.Flags().StringSliceVar(&formats, "format", nil, "package formats to build for editions whose output blocks ask for them (deb, rpm), into out/deb and out/rpm; \"tree\" alone builds the trees only (default deb,rpm)")
+	cmd.Flags().StringSliceVar(&formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs); \"tree\" alone builds the trees only (default deb,rpm,tarball)")
 	sign.register(cmd)
 	return cmd
 }

@@ -16,14 +16,14 @@ import (
 // (ps, shell history, CI logs).
 const passphraseEnv = "MWEDITION_SIGNING_PASSPHRASE"
 
-// signFlags choose the release manager's OpenPGP key for signing packages.
+// signFlags choose the release manager's OpenPGP key for signing packages and tarballs.
 type signFlags struct {
 	keyFile, fingerprint, passphraseFile string
 }
 
 func (f *signFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&f.keyFile, "sign-key", "", "sign .rpm packages with this armored OpenPGP private key (gpg --export-secret-keys --armor KEYID)")
+	fl.StringVar(&f.keyFile, "sign-key", "", "sign .rpm packages, and tarballs and SHA256SUMS (detached .asc), with this armored OpenPGP private key (gpg --export-secret-keys --armor KEYID)")
 	fl.StringVar(&f.fingerprint, "sign-fingerprint", "", "refuse the key unless it has this fingerprint (spaces allowed)")
 	fl.StringVar(&f.passphraseFile, "sign-passphrase-file", "", "read the key's passphrase from this file (default: $"+passphraseEnv+")")
 }

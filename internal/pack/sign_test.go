@@ -286,3 +286,55 @@ func TestRepositorySignatures(t *testing.T) {
 		t.Error("signing the same bytes twice gives different signatures")
 	}
 }
+
+// TestDetachArmoredGPG: the same bytes give the same armored signature; it verifies
+// against the public key (go-crypto, and gpg --verify) and fails on other bytes.
+func TestDetachArmoredGPG(t *testing.T) {
+	k := signingKeys(t)
+	signer, err := NewSigner(k[0].priv, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("mediawiki-core-1.39.17.1.tar.gz, say\n")
+	sign := func() []byte {
+		b, err := signer.DetachArmored(bytes.NewReader(data), mtime)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	sig := sign()
+	if again := sign(); !bytes.Equal(sig, again) {
+		t.Errorf("two signatures of the same bytes differ:\n%s\n%s", sig, again)
+	}
+	if !bytes.HasPrefix(sig, []byte("-----BEGIN PGP SIGNATURE-----\n")) {
+		t.Errorf("not an armored signature:\n%s", sig)
+	}
+	pub, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(k[0].pub))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := openpgp.CheckArmoredDetachedSignature(pub, bytes.NewReader(data), bytes.NewReader(sig), nil); err != nil {
+		t.Errorf("the signature does not verify: %v", err)
+	}
+	if _, err := openpgp.CheckArmoredDetachedSignature(pub, bytes.NewReader(append(data, '!')), bytes.NewReader(sig), nil); err == nil {
+		t.Error("the signature verifies other bytes")
+	}
+
+	need(t, "gpg")
+	dir := t.TempDir()
+	for name, b := range map[string][]byte{"release.asc": k[0].pub, "file": data, "file.asc": sig} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gpg := func(args ...string) ([]byte, error) {
+		return command("gpg", append([]string{"--homedir", dir, "--batch"}, args...)...).CombinedOutput()
+	}
+	if out, err := gpg("--import", filepath.Join(dir, "release.asc")); err != nil {
+		t.Fatalf("gpg --import: %v\n%s", err, out)
+	}
+	if out, err := gpg("--verify", filepath.Join(dir, "file.asc"), filepath.Join(dir, "file")); err != nil {
+		t.Errorf("gpg --verify: %v\n%s", err, out)
+	}
+}
