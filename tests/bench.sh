@@ -47,7 +47,16 @@ for i in $(seq "$runs"); do
   sed -i 's|"CODE_OF_CONDUCT.md"\]|"CODE_OF_CONDUCT.md", "COPYING"]|' "$work/p/recipes/extensions.hcl"
   "${mw[@]}" lock
   measure pkgonechanged "${mw[@]}" build --format deb,rpm
+  # Release tarballs (.tar.gz and .tar.xz of the three editions, from shared per-component
+  # segments) and OCI images (one layer per component, no base), next to GNU tar gzipping
+  # the unpacked release once, in the same loop.
+  measure targz bash -c "tar -czf '$work/release.tar.gz' -C '$work/x' ."
+  measure tarballs "${mw[@]}" build --format tarball
+  measure images "${mw[@]}" build --format image
+  measure artnoop "${mw[@]}" build --format tarball,image
 done
+tars=$(du -cb "$work/p/out/tarballs/"*.tar.* | tail -n 1 | cut -f1)
+oci=$(du -sb "$work/p/out/oci" | cut -f1)
 debs=$(du -cb "$work/p/out/deb/"*.deb | tail -n 1 | cut -f1)
 rpms=$(du -cb "$work/p/out/rpm/"*.rpm | tail -n 1 | cut -f1)
 
@@ -55,7 +64,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
 base=$(col baseline 1)
 printf '\n%-34s %10s %12s %14s\n' scenario "wall (s)" "vs baseline" "peak RSS (MB)"
-for s in baseline cold noop onechanged packages pkgnoop pkgonechanged; do
+for s in baseline cold noop onechanged packages pkgnoop pkgonechanged targz tarballs images artnoop; do
   w=$(col $s 1); m=$(col $s 2)
   case $s in
     baseline) label="baseline: tar -xzf + sha256sum" ;;
@@ -65,8 +74,13 @@ for s in baseline cold noop onechanged packages pkgnoop pkgonechanged; do
     packages) label="37 .deb + 37 .rpm (trees built)" ;;
     pkgnoop) label="packages, nothing changed" ;;
     pkgonechanged) label="packages, one component changed" ;;
+    targz) label="tar -czf of the release" ;;
+    tarballs) label="6 tarballs (3 editions, gz+xz)" ;;
+    images) label="3 OCI images (out/oci)" ;;
+    artnoop) label="tarballs + images, nothing changed" ;;
   esac
   printf '%-34s %10s %12s %14s\n' "$label" "$w" "$(awk -v w="$w" -v b="$base" 'BEGIN{printf "%.2fx", w/b}')" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')"
 done
 echo "(median of $runs runs; $(nproc) cores)"
 printf 'package output: %s MB of .deb, %s MB of .rpm\n' "$(awk -v b="$debs" 'BEGIN{printf "%.1f", b/1e6}')" "$(awk -v b="$rpms" 'BEGIN{printf "%.1f", b/1e6}')"
+printf 'tarballs: %s MB in 6 files; out/oci: %s MB for 3 editions\n' "$(awk -v b="$tars" 'BEGIN{printf "%.1f", b/1e6}')" "$(awk -v b="$oci" 'BEGIN{printf "%.1f", b/1e6}')"
