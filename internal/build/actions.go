@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
@@ -43,6 +45,10 @@ type Options struct {
 	// RPMSigner, when set, signs every .rpm (rpm -K verifies it once the public key is
 	// imported); nil leaves them unsigned.
 	RPMSigner *pack.Signer
+	// ImageBase, when set, replaces the base of every image output (build --image-base).
+	ImageBase string
+	// Keychain supplies credentials for registry bases; nil means anonymous access.
+	Keychain authn.Keychain
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }
@@ -72,6 +78,12 @@ func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
 	case kindTree, kindEdition:
 		digest, _, err := parseTreeOutput(out.Output)
 		return err == nil && o.store().HasTree(digest)
+	case kindLayer:
+		l, err := parseLayer(out.Output)
+		return err == nil && o.store().HasBlob(l.Digest.Hex)
+	case kindImage, kindBase:
+		d, rest, err := parseDescriptor(out.Output)
+		return err == nil && o.store().HasBlob(d.Digest.Hex) && (len(rest) == 0 || o.store().HasBlob(rest[0]))
 	}
 	return false
 }
