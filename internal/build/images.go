@@ -2,6 +2,8 @@ package build
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -110,6 +112,7 @@ type layerParams struct {
 // configuration says.
 type imageParams struct {
 	Layout      string
+	Generated   string // the generated configuration files' digest, so that editing them rebuilds
 	Edition     string
 	Version     string
 	Time        int64
@@ -130,6 +133,8 @@ type imageMember struct {
 func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 	var acts []engine.Action
 	seen := map[string]bool{}
+	// A file base's fingerprint reads the whole file: once per build, however many editions.
+	fingerprints := map[oci.BaseRef]string{}
 	for _, e := range g.Editions {
 		out, ok := imageOutput(e)
 		if !ok {
@@ -147,12 +152,15 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 			return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
 		}
 		b = b.In(o.Root)
-		ip := imageParams{Layout: imageLayout, Edition: e.Name, Version: e.Version, Time: o.clamp(e.Time)}
+		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.clamp(e.Time)}
 		var deps []string
 		if b.Kind != oci.ScratchBase {
-			fp, err := b.Fingerprint()
-			if err != nil {
-				return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
+			fp, ok := fingerprints[b]
+			if !ok {
+				if fp, err = b.Fingerprint(); err != nil {
+					return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
+				}
+				fingerprints[b] = fp
 			}
 			ba := o.baseAction(ref, b, fp, where)
 			ip.Base, deps = ba.Key, append(deps, ba.ID)
@@ -617,13 +625,17 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 }
 
 // apacheImageConf makes Apache in a container serve the wiki at its root (and at
-// /mediawiki, through core's snippet), logging to the container's output.
+// /mediawiki, through core's snippet), logging to the container's output. The logs go
+// through cat: a server that is not root cannot open /dev/stdout or /dev/stderr when they
+// are pipes the runtime made as root, but a logger it starts inherits them.
 const apacheImageConf = `# MediaWiki in a container image, from mwedition: the wiki at the root of the server
-# (and at /mediawiki, through mediawiki-core.conf), logs on standard output and error.
+# (and at /mediawiki, through mediawiki-core.conf). Errors and requests are logged on
+# standard output, through cat: Apache runs as the web user, which may not reopen the
+# container's /dev/stdout.
 ServerName localhost
 DocumentRoot /usr/share/mediawiki
-ErrorLog /dev/stderr
-CustomLog /dev/stdout combined
+ErrorLog "|/bin/cat"
+CustomLog "|/bin/cat" combined
 `
 
 // apachePorts replaces Debian's ports.conf: one port a server that is not root may bind.
@@ -639,6 +651,12 @@ upload_max_filesize = 100M
 post_max_size = 100M
 expose_php = Off
 `
+
+// generatedDigest identifies the configuration files edition layers are made of.
+var generatedDigest = func() string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{apacheConf, apacheImageConf, apachePorts, phpIni}, "\x00")))
+	return hex.EncodeToString(sum[:])
+}()
 
 // defaultPath is the search path an image gets when its base sets none (a root file system).
 const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
