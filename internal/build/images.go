@@ -48,7 +48,7 @@ func imageActionID(name string) string { return "image/" + name }
 // hold (what a component's layer leaves out, the edition layer, the configuration, the
 // compressor): change it whenever an image's bytes change for the same inputs, so that
 // cached layers and images are rebuilt rather than served.
-const imageLayout = "mwedition-image-v1"
+const imageLayout = "mwedition-image-v2"
 
 // Where things are in an image, as in the packages.
 const (
