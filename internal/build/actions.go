@@ -25,6 +25,7 @@ import (
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
@@ -83,7 +84,7 @@ func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
 		return err == nil && o.store().HasBlob(l.Digest.Hex)
 	case kindImage, kindBase:
 		d, rest, err := parseDescriptor(out.Output)
-		return err == nil && o.store().HasBlob(d.Digest.Hex) && (len(rest) == 0 || o.store().HasBlob(rest[0]))
+		return err == nil && oci.Complete(o.store(), d) && (len(rest) == 0 || o.store().HasBlob(rest[0]))
 	}
 	return false
 }

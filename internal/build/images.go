@@ -74,13 +74,16 @@ func imageOutput(e resolve.Edition) (spec.Output, bool) {
 	return spec.Output{}, false
 }
 
-// tagRE is what a registry accepts as a tag.
-var tagRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+// tagRE is what a registry accepts as a tag; notInTag what it does not.
+var (
+	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	notInTag = regexp.MustCompile(`[^A-Za-z0-9_.-]`)
+)
 
 // imageTags are an edition's tags: its version (with characters a tag cannot hold, such
 // as '+', as '_'), then the output block's, sorted and without repeats.
 func imageTags(e resolve.Edition, out spec.Output) ([]string, error) {
-	v := regexp.MustCompile(`[^A-Za-z0-9_.-]`).ReplaceAllString(e.Version, "_")
+	v := notInTag.ReplaceAllString(e.Version, "_")
 	tags := []string{v}
 	for _, t := range out.Tags {
 		if !tagRE.MatchString(t) {

@@ -233,6 +233,16 @@ func TestImagesFromTheGraph(t *testing.T) {
 	if ran := executed(res2.Report); len(ran) != 0 {
 		t.Errorf("a second build ran %v", ran)
 	}
+	// A pruned cache: the lost layer is made again (the same bytes), and the images that
+	// hold it are complete again.
+	must(t, os.Remove(filepath.Join(f.cacheDir, "blobs/sha256", strings.TrimPrefix(bl[1], "sha256:"))))
+	res3, err := f.buildImages(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"layer/extension/Alpha"}, executed(res3.Report)); diff != "" {
+		t.Errorf("after a layer was pruned, the build ran (-want +got):\n%s", diff)
+	}
 	out2 := filepath.Join(t.TempDir(), "out")
 	if _, err := f.buildImages(out2, func(o *build.Options) {
 		st, err := cache.Open(filepath.Join(t.TempDir(), "cold"))

@@ -101,8 +101,9 @@ func isPlatformImage(d v1.Descriptor) bool {
 	return d.Platform == nil || (d.Platform.OS != "unknown" && d.Platform.Architecture != "unknown")
 }
 
-// complete reports whether d and every blob it names are in the store.
-func complete(st Store, d v1.Descriptor) bool {
+// Complete reports whether d, a stored manifest or index, and every blob it reaches are in
+// the store: a cache that was pruned may have lost some.
+func Complete(st Store, d v1.Descriptor) bool {
 	if !hasBlob(st, d.Digest) {
 		return false
 	}
@@ -144,7 +145,7 @@ func (im Importer) registry(ctx context.Context, b BaseRef) (v1.Descriptor, erro
 			return v1.Descriptor{}, err
 		}
 		d := v1.Descriptor{MediaType: mediaTypeOf(raw), Digest: h, Size: int64(len(raw))}
-		if complete(im.Store, d) {
+		if Complete(im.Store, d) {
 			return d, nil
 		}
 	}
