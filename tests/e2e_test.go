@@ -80,8 +80,31 @@ func project(t *testing.T) string {
 func seededCache(t *testing.T) string {
 	t.Helper()
 	c := filepath.Join(t.TempDir(), "cache")
-	copyTree(t, filepath.Join(corpusCache(t), "blobs"), filepath.Join(c, "blobs"))
-	copyTree(t, filepath.Join(corpusCache(t), "urls"), filepath.Join(c, "urls"))
+	src := corpusCache(t)
+	copyTree(t, filepath.Join(src, "urls"), filepath.Join(c, "urls"))
+	// Only the release and what the recorded URLs give (its signature): the corpus cache
+	// also holds every package, layer and image base earlier builds made.
+	blobs := []string{mediawikiSHA}
+	urls, _ := filepath.Glob(filepath.Join(src, "urls", "*"))
+	for _, u := range urls {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, strings.TrimSpace(string(b)))
+	}
+	if err := os.MkdirAll(filepath.Join(c, "blobs/sha256"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sha := range blobs {
+		b, err := os.ReadFile(filepath.Join(src, "blobs/sha256", sha))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(c, "blobs/sha256", sha), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return c
 }
 

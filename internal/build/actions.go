@@ -18,11 +18,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/authn"
+
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
@@ -37,13 +40,17 @@ type Options struct {
 	Out      string // output directory; default <Root>/out
 	// SourceDateEpoch, when set, clamps every source time (SOURCE_DATE_EPOCH semantics).
 	SourceDateEpoch *int64
-	// Formats are the formats to build (FormatDeb, FormatRPM, FormatTarball) for editions
+	// Formats are the formats to build (FormatDeb, FormatRPM, FormatTarball, FormatImage) for editions
 	// whose output blocks ask for them; none means trees only.
 	Formats []string
 	// Signer, when set, signs every .rpm (rpm -K verifies it once the public key is
 	// imported), and every tarball and out/tarballs/SHA256SUMS with a detached armored
 	// signature (gpg --verify); nil leaves them unsigned.
 	Signer *pack.Signer
+	// ImageBase, when set, replaces the base of every image output (build --image-base).
+	ImageBase string
+	// Keychain supplies credentials for registry bases; nil means anonymous access.
+	Keychain authn.Keychain
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }
@@ -75,6 +82,12 @@ func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
 	case kindTree, kindEdition:
 		digest, _, err := parseTreeOutput(out.Output)
 		return err == nil && o.store().HasTree(digest)
+	case kindLayer:
+		l, err := parseLayer(out.Output)
+		return err == nil && o.store().HasBlob(l.Digest.Hex)
+	case kindImage, kindBase:
+		d, rest, err := parseDescriptor(out.Output)
+		return err == nil && oci.Complete(o.store(), d) && (len(rest) == 0 || o.store().HasBlob(rest[0]))
 	}
 	return false
 }

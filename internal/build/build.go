@@ -261,8 +261,8 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		}
 		acts = append(acts, a)
 	}
-	if len(o.Formats) > 0 {
-		pa, err := o.packageActions(g, o.Formats)
+	if pf := packageFormats(o.Formats); len(pf) > 0 {
+		pa, err := o.packageActions(g, pf)
 		if err != nil {
 			return nil, err
 		}
@@ -274,6 +274,13 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 			return nil, err
 		}
 		acts = append(acts, ta...)
+	}
+	if slices.Contains(o.Formats, FormatImage) {
+		ia, err := o.imageActions(g)
+		if err != nil {
+			return nil, err
+		}
+		acts = append(acts, ia...)
 	}
 	sort.Slice(acts, func(i, j int) bool { return acts[i].ID < acts[j].ID })
 	return acts, nil
@@ -312,6 +319,7 @@ func Prepare(ctx context.Context, o Options, set spec.Set, lk lock.File) (resolv
 type Result struct {
 	Report   engine.Report
 	Manifest Manifest
+	Images   []ImageRef // what out/oci holds, by edition then tag
 }
 
 // Build runs the graph and writes out/manifest.json. Nothing under out/ changes unless
@@ -340,7 +348,13 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 			return Result{Report: rep}, diags, err
 		}
 	}
-	if len(o.Formats) > 0 {
+	var images []ImageRef
+	if slices.Contains(o.Formats, FormatImage) {
+		if images, err = o.images(g, rep); err != nil {
+			return Result{Report: rep}, diags, err
+		}
+	}
+	if len(packageFormats(o.Formats)) > 0 {
 		if err := o.publish(rep); err != nil {
 			return Result{Report: rep}, diags, err
 		}
@@ -350,10 +364,15 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 			return Result{Report: rep}, diags, err
 		}
 	}
+	if slices.Contains(o.Formats, FormatImage) {
+		if err := o.publishImages(images); err != nil {
+			return Result{Report: rep}, diags, err
+		}
+	}
 	if err := m.write(o.out()); err != nil {
 		return Result{Report: rep}, diags, err
 	}
-	return Result{Report: rep, Manifest: m}, diags, nil
+	return Result{Report: rep, Manifest: m, Images: images}, diags, nil
 }
 
 func (o Options) out() string {

@@ -137,6 +137,17 @@ func (o Options) packageActions(g resolve.Graph, formats []string) ([]engine.Act
 	return acts, nil
 }
 
+// packageFormats keeps the OS package formats of a build's formats.
+func packageFormats(formats []string) []string {
+	var out []string
+	for _, f := range formats {
+		if f == FormatDeb || f == FormatRPM {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds

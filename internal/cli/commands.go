@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
@@ -169,7 +170,7 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 }
 
 func newBuild(g *globals) *cobra.Command {
-	var out string
+	var out, imageBase string
 	var formats []string
 	var sign signFlags
 	cmd := &cobra.Command{
@@ -179,11 +180,13 @@ func newBuild(g *globals) *cobra.Command {
 component's normalised tree is made once and shared by every edition holding it, and each
 edition's tree is assembled from those, and from the trees the packages each edition's
 output blocks ask for: one .deb and one .rpm per component (shared by every edition), and a
-meta-package per edition, published into out/deb and out/rpm; and release tarballs
+meta-package per edition, published into out/deb and out/rpm; release tarballs
 (mediawiki-<edition>-<version>.tar.gz, .tar.xz), laid out like MediaWiki's own, with
 SHA256SUMS, into out/tarballs (each component compressed once, shared by every edition's
-tarball). --sign-key signs the .rpm files, and every tarball and SHA256SUMS with a detached
-armored signature (.asc). Work whose inputs did not
+tarball); and an OCI image per edition (one layer per component, shared by every image; a
+small edition layer), all in the one OCI image layout out/oci, tagged "<edition>-<tag>".
+--sign-key signs the .rpm files, and every tarball and SHA256SUMS with a detached armored
+signature (.asc). Work whose inputs did not
 change is never redone: a second build runs nothing. out/manifest.json then lists every
 edition and component with its tree digest.
 
@@ -194,6 +197,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
   mwedition build --format tree           # the trees only, no packages
   mwedition build --format deb
   mwedition build --format tarball        # out/tarballs only
+  mwedition build --format image --image-base rootfs:bookworm.tar
   MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
       --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`,
 		Args: noArgs,
@@ -203,18 +207,24 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 				return err
 			}
 			o.Out = out
+			o.ImageBase = imageBase
+			// Registry credentials for image bases, from the usual Docker configuration.
+			o.Keychain = authn.DefaultKeychain
 			switch {
 			case len(formats) == 0:
-				o.Formats = []string{build.FormatDeb, build.FormatRPM, build.FormatTarball}
+				o.Formats = []string{build.FormatDeb, build.FormatRPM, build.FormatTarball, build.FormatImage}
 			case len(formats) == 1 && formats[0] == "tree":
 				o.Formats = nil
 			default:
 				for _, f := range formats {
-					if f != build.FormatDeb && f != build.FormatRPM && f != build.FormatTarball {
-						return usageError{fmt.Errorf("--format %q: use deb, rpm and/or tarball, or tree alone for the trees only", f)}
+					if f != build.FormatDeb && f != build.FormatRPM && f != build.FormatTarball && f != build.FormatImage {
+						return usageError{fmt.Errorf("--format %q: use deb, rpm, tarball and/or image, or tree alone for the trees only", f)}
 					}
 				}
 				o.Formats = formats
+			}
+			if imageBase != "" && !slices.Contains(o.Formats, build.FormatImage) {
+				return usageError{errors.New("--image-base is the base of images: add --format image")}
 			}
 			if o.Signer, err = sign.signer(g.dir); err != nil {
 				return err
@@ -237,13 +247,19 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "tree": e.Tree, "entries": e.Entries, "bytes": e.Bytes})
 				g.say("edition %-16s %-12s %s  %d entries, %s", e.Name, e.Version, e.Tree, e.Entries, humanBytes(e.Bytes))
 			}
-			g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds})
+			imgs := []map[string]any{}
+			for _, im := range res.Images {
+				imgs = append(imgs, map[string]any{"edition": im.Edition, "tag": im.Tag, "digest": im.Descriptor.Digest.String(), "mediaType": im.Descriptor.MediaType})
+				g.say("image   %-16s %-12s %s", im.Edition, im.Tag, im.Descriptor.Digest)
+			}
+			g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds, "images": imgs})
 			g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
-	cmd.Flags().StringSliceVar(&formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs); \"tree\" alone builds the trees only (default deb,rpm,tarball)")
+	cmd.Flags().StringSliceVar(&formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs), image (into the OCI layout out/oci); \"tree\" alone builds the trees only (default deb,rpm,tarball,image)")
+	cmd.Flags().StringVar(&imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz] or scratch")
 	sign.register(cmd)
 	return cmd
 }
