@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
@@ -592,10 +591,10 @@ func joinDir(base, rel string) string {
 	return base + "/" + rel
 }
 
-// publish links every built package from the store into out/<format>/, each under a temp
-// name then renamed, and removes packages a previous build left there.
+// publish links every built package from the store into out/<format>/ (publishDir) and
+// removes packages a previous build left there.
 func (o Options) publish(rep engine.Report) error {
-	keep := map[string]bool{}
+	files := map[string]map[string]string{FormatDeb: {}, FormatRPM: {}}
 	for _, r := range rep.Results {
 		format, _, ok := strings.Cut(r.ID, "/")
 		if !ok || (format != FormatDeb && format != FormatRPM) {
@@ -605,29 +604,15 @@ func (o Options) publish(rep engine.Report) error {
 		if !ok {
 			return fmt.Errorf("%s: malformed outcome %q", r.ID, r.Outcome.Output)
 		}
-		dir := filepath.Join(o.out(), format)
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-		dst := filepath.Join(dir, name)
-		keep[dst] = true
-		tmp := filepath.Join(dir, "."+name+".tmp")
-		os.Remove(tmp)
-		if err := os.Link(o.store().Path(cache.BlobRel(sha)), tmp); err != nil {
-			if err := copyPath(o.store().Path(cache.BlobRel(sha)), tmp); err != nil {
-				return err
-			}
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return err
-		}
+		files[format][name] = sha
 	}
 	for _, format := range []string{FormatDeb, FormatRPM} {
-		old, _ := filepath.Glob(filepath.Join(o.out(), format, "*"))
-		for _, f := range old {
-			if !keep[f] {
-				os.Remove(f)
-			}
+		dir := filepath.Join(o.out(), format)
+		if _, err := os.Stat(dir); len(files[format]) == 0 && err != nil {
+			continue // nothing to publish, nothing to clear
+		}
+		if err := o.publishDir(dir, files[format]); err != nil {
+			return err
 		}
 	}
 	return nil
