@@ -186,34 +186,7 @@ func killPublisher(t *testing.T, r root, proj, cacheDir, out, priv, fpr string) 
 	start := func(i int) (cmd *exec.Cmd, locked, switching <-chan struct{}) {
 		cmd = exec.Command(bin(t), "-C", proj, "--cache", cacheDir, "--json", "publish", "--apt", repo, "--out", out,
 			"--sign-key", priv, "--sign-fingerprint", fpr, "--valid-for", fmt.Sprintf("%dh", hours+i))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		l, sw := make(chan struct{}), make(chan struct{})
-		go func() {
-			seen := map[string]bool{}
-			mark := func(step string, c chan struct{}) {
-				if !seen[step] {
-					seen[step] = true
-					close(c)
-				}
-			}
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), `"step":"pool"`) {
-					mark("pool", l)
-				}
-				if strings.Contains(sc.Text(), `"step":"switch"`) {
-					mark("switch", sw)
-				}
-			}
-			mark("pool", l)
-			mark("switch", sw)
-		}()
+		l, sw := startWatched(t, cmd)
 		return cmd, l, sw
 	}
 	// How long a whole publish takes, and its parts under the lock and from the switch on,
@@ -395,4 +368,40 @@ func removeServed(t *testing.T, dir string, rel ...string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// startWatched starts a `publish --json` and reports when it takes the lock (its first
+// report on a pool file) and when it is about to switch to the new generation; both close
+// when it ends, whatever it reported.
+func startWatched(t *testing.T, cmd *exec.Cmd) (locked, switching <-chan struct{}) {
+	t.Helper()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	l, sw := make(chan struct{}), make(chan struct{})
+	go func() {
+		seen := map[string]bool{}
+		mark := func(step string, c chan struct{}) {
+			if !seen[step] {
+				seen[step] = true
+				close(c)
+			}
+		}
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), `"step":"pool"`) {
+				mark("pool", l)
+			}
+			if strings.Contains(sc.Text(), `"step":"switch"`) {
+				mark("switch", sw)
+			}
+		}
+		mark("pool", l)
+		mark("switch", sw)
+	}()
+	return l, sw
 }

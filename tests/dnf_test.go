@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
@@ -266,34 +265,7 @@ func dnfKillPublisher(t *testing.T, proj, cacheDir, out, repoDir, priv, fpr stri
 		cmd = exec.Command(bin(t), "-C", proj, "--cache", cacheDir, "--json", "publish", "--dnf", repoDir, "--out", out,
 			"--sign-key", priv, "--sign-fingerprint", fpr)
 		cmd.Env = append(os.Environ(), "SOURCE_DATE_EPOCH="+strconv.FormatInt(base+i, 10))
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		l, sw := make(chan struct{}), make(chan struct{})
-		go func() {
-			seen := map[string]bool{}
-			mark := func(step string, c chan struct{}) {
-				if !seen[step] {
-					seen[step] = true
-					close(c)
-				}
-			}
-			sc := bufio.NewScanner(stdout)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), `"step":"pool"`) {
-					mark("pool", l)
-				}
-				if strings.Contains(sc.Text(), `"step":"switch"`) {
-					mark("switch", sw)
-				}
-			}
-			mark("pool", l)
-			mark("switch", sw)
-		}()
+		l, sw := startWatched(t, cmd)
 		return cmd, l, sw
 	}
 	// A third of the kills come at a random moment of a whole publish, a third of its part
