@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# make bench: the build graph on the real MediaWiki 1.39.17 tree (three editions, 34
-# components, 319 MB). Each scenario runs 3 times; the table gives the median wall time and
-# the median peak RSS (GNU time), next to a baseline run in the same loop: GNU tar unpacking
-# the same release and sha256sum hashing every file, which is the least any tool must do to
-# know a source tree's contents.
+# make bench: mwedition against the fat-package pipeline a release manager would script today
+# (tests/baseline.sh: hard-linked staging, nfpm, tar | gzip -n, crane append), on the real
+# MediaWiki 1.39.17 release, three editions, one run after the other in the same loop so that
+# the machine's noise hits both. Each scenario runs BENCH_RUNS times (default 3); the tables give
+# medians of wall time and of peak RSS (GNU time).
+#
+# The editions are built as the baseline builds them: .deb, .rpm, .tar.gz and one OCI image
+# each (the shipped editions also make .tar.xz; that is measured on its own below).
 set -euo pipefail
 bin=$(realpath "${1:?usage: $0 path/to/mwedition}")
 runs=${BENCH_RUNS:-3}
@@ -12,6 +15,15 @@ sha=2c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$(dirname "$0")/.."
+root=$PWD
+
+# The baseline's tools, at the versions the issue names, built once into the Go bin cache.
+tools=$root/.cache/bench-tools
+if [ ! -x "$tools/nfpm" ] || [ ! -x "$tools/crane" ]; then
+  echo "installing nfpm v2.45.2 and crane into $tools" >&2
+  GOBIN=$tools go install github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
+  GOBIN=$tools go install "github.com/google/go-containerregistry/cmd/crane@$(awk '$1=="github.com/google/go-containerregistry"{print $2}' go.mod)"
+fi
 
 measure() { # name, command...: appends "wall rss" to $work/<name>
   local name=$1; shift
@@ -19,68 +31,105 @@ measure() { # name, command...: appends "wall rss" to $work/<name>
   tail -n 1 "$work/t" >> "$work/$name"
 }
 
-project() { # a copy of the shipped project
-  rm -rf "$work/p" && mkdir -p "$work/p" && cp -r recipes editions editions.lock "$work/p/"
+project() { # dir: a copy of the shipped project whose tarballs are .tar.gz only, as the baseline's
+  rm -rf "$1" && mkdir -p "$1" && cp -r recipes editions editions.lock "$1/"
+  sed -i 's/compression = \["gz", "xz"\]/compression = ["gz"]/' "$1"/editions/*.hcl
 }
 
-seed() { # a cache holding only the release and its signature
-  rm -rf "$work/c" && mkdir -p "$work/c" && cp -r "$src/blobs" "$src/urls" "$work/c/"
+seed() { # dir: a warm source cache (release fetched and unpacked), with no build actions
+  rm -rf "$1" && mkdir -p "$1" && cp -r "$src/blobs" "$src/urls" "$1/"
+  "$bin" -C "$work/p" --cache "$1" --offline --quiet fetch
 }
+
+# A project twice the size: the core edition also holds "Bulk", a dir-source extension
+# carrying a second copy of the release's files (each file's bytes changed, so nothing is
+# shared with the first copy).
+double() {
+  project "$work/d"
+  mkdir -p "$work/d/bulk"
+  cp -r "$work/x/mediawiki-1.39.17/." "$work/d/bulk/"
+  find "$work/d/bulk" -type f -size -2M -exec sh -c 'for f; do printf "\n" >> "$f"; done' sh {} +
+  printf '{"name": "Bulk", "version": "1.0.0", "license-name": "GPL-2.0-or-later", "manifest_version": 2}\n' > "$work/d/bulk/extension.json"
+  cat >> "$work/d/recipes/extensions.hcl" <<'EOF'
+
+extension "Bulk" {
+  source "dir" { path = "../bulk" }
+}
+EOF
+  sed -i 's/"AbuseFilter", "CategoryTree"/"AbuseFilter", "Bulk", "CategoryTree"/' "$work/d/editions/core.hcl"
+  "$bin" -C "$work/d" --cache "$work/cd" --offline --quiet lock
+}
+
+mkdir -p "$work/x"
+tar -xzf "$src/blobs/sha256/$sha" -C "$work/x"
+project "$work/p"; seed "$work/c"
+"$bin" -C "$work/p" --cache "$work/c" --offline --quiet build --format tree
+cp "$work/p/out/manifest.json" "$work/editions.json"
 
 for i in $(seq "$runs"); do
   echo "run $i/$runs" >&2
-  rm -rf "$work/x" && mkdir "$work/x"
-  measure baseline bash -c "tar -xzf '$src/blobs/sha256/$sha' -C '$work/x' && find '$work/x' -type f -print0 | xargs -0 -n 500 sha256sum > /dev/null"
-  project; seed
+  rm -rf "$work/b"
+  measure baseline "$root/tests/baseline.sh" "$tools/nfpm" "$tools/crane" "$work/x/mediawiki-1.39.17" "$work/editions.json" "$work/b"
+  project "$work/p"; seed "$work/c"
   mw=("$bin" -C "$work/p" --cache "$work/c" --offline --quiet)
-  measure cold "${mw[@]}" build --format tree
-  measure noop "${mw[@]}" build --format tree
-  # One component changed: Scribunto's recipe drops one more file, so its tree (and every
-  # edition holding it) changes while the other 33 components stay as they were.
+  measure cold "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  measure noop "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  # One extension bumped: Scribunto's recipe drops one more file, so its tree, packages, layer
+  # and every edition holding it change while the other 33 components stay as they were.
   sed -i 's|exclude = \["includes/engines/LuaStandalone/binaries"\]|exclude = ["includes/engines/LuaStandalone/binaries", "CODE_OF_CONDUCT.md"]|' "$work/p/recipes/extensions.hcl"
   "${mw[@]}" lock
-  measure onechanged "${mw[@]}" build --format tree
-  # Packages: every .deb and .rpm of the three editions (37 of each) from the trees built
-  # above, then nothing to do, then the same Scribunto change again.
-  measure packages "${mw[@]}" build --format deb,rpm
-  measure pkgnoop "${mw[@]}" build --format deb,rpm
-  sed -i 's|"CODE_OF_CONDUCT.md"\]|"CODE_OF_CONDUCT.md", "COPYING"]|' "$work/p/recipes/extensions.hcl"
-  "${mw[@]}" lock
-  measure pkgonechanged "${mw[@]}" build --format deb,rpm
-  # Release tarballs (.tar.gz and .tar.xz of the three editions, from shared per-component
-  # segments) and OCI images (one layer per component, no base), next to GNU tar gzipping
-  # the unpacked release once, in the same loop.
-  measure targz bash -c "tar -czf '$work/release.tar.gz' -C '$work/x' ."
-  measure tarballs "${mw[@]}" build --format tarball
-  measure images "${mw[@]}" build --format image
-  measure artnoop "${mw[@]}" build --format tarball,image
+  measure onechanged "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  # Each format on its own from built trees, next to its compressor alone on the same bytes.
+  project "$work/q"; seed "$work/cq"
+  mq=("$bin" -C "$work/q" --cache "$work/cq" --offline --quiet)
+  measure trees "${mq[@]}" build --format tree
+  measure deb "${mq[@]}" build --format deb
+  measure rpm "${mq[@]}" build --format rpm
+  measure targz "${mq[@]}" build --format tarball
+  measure image "${mq[@]}" build --format image --image-base scratch
+  sed -i 's/compression = \["gz"\]/compression = ["xz"]/' "$work/q"/editions/*.hcl
+  measure tarxz "${mq[@]}" build --format tarball
+  measure gzip6 bash -c "tar -cf - -C '$work/x' . | gzip -n -6 > '$work/release.tar.gz'"
+  # Twice the tree: memory must not grow with it.
+  rm -rf "$work/cd"; mkdir -p "$work/cd"; cp -r "$src/blobs" "$src/urls" "$work/cd/"
+  double
+  "$bin" -C "$work/d" --cache "$work/cd" --offline --quiet fetch
+  measure double "$bin" -C "$work/d" --cache "$work/cd" --offline --quiet build --format deb,rpm,tarball,image --image-base scratch
 done
-tars=$(du -cb "$work/p/out/tarballs/"*.tar.* | tail -n 1 | cut -f1)
-oci=$(du -sb "$work/p/out/oci" | cut -f1)
-debs=$(du -cb "$work/p/out/deb/"*.deb | tail -n 1 | cut -f1)
-rpms=$(du -cb "$work/p/out/rpm/"*.rpm | tail -n 1 | cut -f1)
+
+# A CPU profile of one more cold build, for the closing note.
+project "$work/p"; seed "$work/c"
+"$bin" -C "$work/p" --cache "$work/c" --offline --quiet --cpuprofile "$work/cpu.pprof" build --format deb,rpm,tarball,image --image-base scratch
+mkdir -p out/bench
+go tool pprof -top -nodecount=25 "$bin" "$work/cpu.pprof" > out/bench/cpu-top.txt 2>/dev/null || true
+cp "$work/cpu.pprof" out/bench/cpu.pprof
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
-base=$(col baseline 1)
-printf '\n%-34s %10s %12s %14s\n' scenario "wall (s)" "vs baseline" "peak RSS (MB)"
-for s in baseline cold noop onechanged packages pkgnoop pkgonechanged targz tarballs images artnoop; do
-  w=$(col $s 1); m=$(col $s 2)
-  case $s in
-    baseline) label="baseline: tar -xzf + sha256sum" ;;
-    cold) label="cold build (warm source cache)" ;;
-    noop) label="no-op build" ;;
-    onechanged) label="one component changed" ;;
-    packages) label="37 .deb + 37 .rpm (trees built)" ;;
-    pkgnoop) label="packages, nothing changed" ;;
-    pkgonechanged) label="packages, one component changed" ;;
-    targz) label="tar -czf of the release" ;;
-    tarballs) label="6 tarballs (3 editions, gz+xz)" ;;
-    images) label="3 OCI images (out/oci)" ;;
-    artnoop) label="tarballs + images, nothing changed" ;;
-  esac
-  printf '%-34s %10s %12s %14s\n' "$label" "$w" "$(awk -v w="$w" -v b="$base" 'BEGIN{printf "%.2fx", w/b}')" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')"
-done
-echo "(median of $runs runs; $(nproc) cores)"
-printf 'package output: %s MB of .deb, %s MB of .rpm\n' "$(awk -v b="$debs" 'BEGIN{printf "%.1f", b/1e6}')" "$(awk -v b="$rpms" 'BEGIN{printf "%.1f", b/1e6}')"
-printf 'tarballs: %s MB in 6 files; out/oci: %s MB for 3 editions\n' "$(awk -v b="$tars" 'BEGIN{printf "%.1f", b/1e6}')" "$(awk -v b="$oci" 'BEGIN{printf "%.1f", b/1e6}')"
+mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1e6}'; }
+size() { du -cb "$@" 2>/dev/null | tail -n 1 | cut -f1; }
+base=$(col baseline 1); cold=$(col cold 1)
+row() { # scenario label reference
+  local w m; w=$(col "$1" 1); m=$(col "$1" 2)
+  printf '%-46s %9s %14s %10s\n' "$2" "$w" "$(awk -v w="$w" -v b="$3" 'BEGIN{printf "%.3fx", w/b}')" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')"
+}
+printf '\n%-46s %9s %14s %10s\n' "three editions, deb+rpm+tar.gz+OCI" "wall (s)" "ratio" "RSS (MB)"
+row baseline "baseline (tests/baseline.sh)" "$base"
+row cold "cold build (warm source cache) vs baseline" "$base"
+row noop "no-op rebuild vs cold" "$cold"
+row onechanged "one extension bumped vs cold" "$cold"
+row double "twice the tree, cold (RSS must not grow)" "$cold"
+gz=$(col gzip6 1)
+printf '\n%-46s %9s %14s %10s\n' "one format at a time (trees built first)" "wall (s)" "vs gzip -6" "RSS (MB)"
+row gzip6 "tar | gzip -n -6 of the release, once" "$gz"
+for s in trees deb rpm targz tarxz image; do row "$s" "build --format $s" "$gz"; done
+echo "(median of $runs runs; $(nproc) cores; CPU profile: out/bench/cpu-top.txt)"
+
+echo
+printf '%-26s %12s %12s\n' "output (3 editions)" "mwedition MB" "baseline MB"
+printf '%-26s %12s %12s\n' ".deb" "$(mb "$(size "$work/p/out/deb/"*.deb)")" "$(mb "$(size "$work/b/"*.deb)")"
+printf '%-26s %12s %12s\n' ".rpm" "$(mb "$(size "$work/p/out/rpm/"*.rpm)")" "$(mb "$(size "$work/b/"*.rpm)")"
+printf '%-26s %12s %12s\n' ".tar.gz" "$(mb "$(size "$work/p/out/tarballs/"*.tar.gz)")" "$(mb "$(size "$work/b/"*.tar.gz)")"
+printf '%-26s %12s %12s\n' "OCI (layout vs 3 images)" "$(mb "$(size "$work/p/out/oci")")" "$(mb "$(size "$work/b/"image-*.tar)")"
+largest=$(ls -S "$work/b/"image-*.tar | head -n 1)
+printf 'OCI layout / largest single baseline image: %s\n' "$(awk -v a="$(size "$work/p/out/oci")" -v b="$(size "$largest")" 'BEGIN{printf "%.2f", a/b}')"
