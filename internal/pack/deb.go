@@ -206,34 +206,35 @@ func writeDebData(out io.Writer, es []entry, mtime time.Time) (debData, error) {
 	return d, nil
 }
 
+// debMember is a file of the control member.
+type debMember struct {
+	name string
+	mode int64
+	body []byte
+}
+
 // debControlTar is control.tar.gz: control, md5sums, conffiles when there are any, then
 // the maintainer scripts, in name order.
 func (p Package) debControlTar(es []entry, data debData, mtime time.Time) ([]byte, error) {
-	var conffiles strings.Builder
-	for _, e := range es {
-		if e.conf {
-			conffiles.WriteString(e.path + "\n")
-		}
-	}
-	members := []struct {
-		name string
-		mode int64
-		body []byte
-	}{
+	members := []debMember{
 		{"control", 0o644, p.debControl(data.installed / 1024)},
 		{"md5sums", 0o644, data.md5sums},
-		{"conffiles", 0o644, []byte(conffiles.String())},
+	}
+	var conffiles []byte
+	for _, e := range es {
+		if e.conf {
+			conffiles = append(conffiles, e.path+"\n"...)
+		}
+	}
+	if len(conffiles) > 0 {
+		members = append(members, debMember{"conffiles", 0o644, conffiles})
 	}
 	for _, sc := range []struct{ name, body string }{
 		{"postinst", p.Scripts.PostInstall}, {"postrm", p.Scripts.PostRemove},
 		{"preinst", p.Scripts.PreInstall}, {"prerm", p.Scripts.PreRemove},
 	} {
 		if strings.TrimSpace(sc.body) != "" {
-			members = append(members, struct {
-				name string
-				mode int64
-				body []byte
-			}{sc.name, 0o755, []byte(debScript(sc.body))})
+			members = append(members, debMember{sc.name, 0o755, []byte(debScript(sc.body))})
 		}
 	}
 	var buf bytes.Buffer
@@ -243,9 +244,6 @@ func (p Package) debControlTar(es []entry, data debData, mtime time.Time) ([]byt
 	}
 	tw := tar.NewWriter(zw)
 	for _, m := range members {
-		if m.name == "conffiles" && len(m.body) == 0 {
-			continue
-		}
 		h := &tar.Header{Name: "./" + m.name, Size: int64(len(m.body)), Mode: m.mode, ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatGNU}
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
