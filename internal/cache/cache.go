@@ -57,6 +57,10 @@ func (s *Store) Path(rel string) string { return filepath.Join(s.root, filepath.
 // ActionsDir is where the build graph keeps its records.
 func (s *Store) ActionsDir() string { return filepath.Join(s.root, "actions") }
 
+// TempDir is where work in progress goes: on the store's file system, so a finished file
+// is renamed into place, and not in memory as a tmpfs /tmp would hold it.
+func (s *Store) TempDir() string { return filepath.Join(s.root, "tmp") }
+
 // GitDir is the bare mirror for a remote URL.
 func (s *Store) GitDir(url string) string {
 	return filepath.Join(s.root, "git", hashString(url)[:24]+".git")

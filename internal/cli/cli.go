@@ -106,6 +106,7 @@ Environment:
   MWEDITION_CACHE     cache directory (default $XDG_CACHE_HOME/mwedition or ~/.cache/mwedition)
   HTTPS_PROXY         proxy for downloads
   DOCKER_CONFIG       directory of the Docker config.json with registry credentials (publish)
+  GOMEMLIMIT          Go's soft memory limit (default 64 MiB plus 48 MiB per job)
 
 Exit codes: 0 success; 1 failure (invalid manifests, stale lock, fetch or build error);
 2 a verified artifact differs (verify); 64 wrong usage.`
@@ -207,6 +208,7 @@ func (g *globals) options(obs *observer) (build.Options, error) {
 	if g.jobs < 1 {
 		return build.Options{}, usageError{fmt.Errorf("--jobs must be at least 1")}
 	}
+	g.limitMemory()
 	st, err := cache.Open(g.cacheDir())
 	if err != nil {
 		return build.Options{}, err

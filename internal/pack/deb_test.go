@@ -1,11 +1,15 @@
 package pack
 
 import (
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -228,5 +232,127 @@ func TestLintian(t *testing.T) {
 	out, err = command("lintian", "--fail-on", "error,warning", "--suppress-tags-from-file", filepath.Join("testdata", "lintian-allow"), deb).CombinedOutput()
 	if err != nil || regexp.MustCompile(`(?m)^[EW]: `).Match(out) {
 		t.Fatalf("lintian found errors or warnings outside testdata/lintian-allow (%v):\n%s", err, out)
+	}
+}
+
+// TestDebLayout reads the ar container the way dpkg does: the magic, then debian-binary,
+// control.tar.gz and data.tar.gz in that order, each with owner 0:0, mode 100644 and the
+// package's time, at even offsets; both tar members are gzip streams without a name or a
+// time, and the whole file is exactly the members.
+func TestDebLayout(t *testing.T) {
+	st, tree := makeStore(t)
+	b, _ := build(t, st, fixture(tree, debFamily), debFamily, nil)
+	if string(b[:8]) != "!<arch>\n" {
+		t.Fatalf("magic %q", b[:8])
+	}
+	var names []string
+	off := 8
+	for off < len(b) {
+		if off%2 != 0 || off+60 > len(b) {
+			t.Fatalf("member header at odd or truncated offset %d of %d", off, len(b))
+		}
+		h := string(b[off : off+60])
+		name := strings.TrimSpace(h[0:16])
+		size, err := strconv.Atoi(strings.TrimSpace(h[48:58]))
+		if err != nil {
+			t.Fatalf("%s: size %q", name, h[48:58])
+		}
+		if got, want := h[16:58], fmt.Sprintf("%-12d%-6d%-6d%-8s", mtime.Unix(), 0, 0, "100644"); !strings.HasPrefix(got, want) || h[58:] != "`\n" {
+			t.Errorf("%s: header %q, want time, owner and mode %q", name, h, want)
+		}
+		body := b[off+60 : off+60+size]
+		if strings.HasSuffix(name, ".gz") {
+			// ID1 ID2 CM FLG MTIME(4) XFL OS: deflate, no flags (no name), time 0.
+			if body[0] != 0x1f || body[1] != 0x8b || body[2] != 8 || body[3] != 0 || string(body[4:8]) != "\x00\x00\x00\x00" {
+				t.Errorf("%s: gzip header % x", name, body[:10])
+			}
+		}
+		names = append(names, name)
+		off += 60 + size + size%2
+	}
+	if off != len(b) {
+		t.Errorf("members end at %d, the file at %d", off, len(b))
+	}
+	if diff := cmp.Diff([]string{"debian-binary", "control.tar.gz", "data.tar.gz"}, names); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+}
+
+// tempStore is a Store with a TempDir, as internal/cache.Store has.
+type tempStore struct {
+	dirStore
+	tmp string
+}
+
+func (s tempStore) TempDir() string { return s.tmp }
+
+// TestTempDir: both writers put their payload in the Store's TempDir and leave it empty.
+func TestTempDir(t *testing.T) {
+	st, tree := makeStore(t)
+	for _, fam := range []family{debFamily, rpmFamily} {
+		ts := tempStore{st, filepath.Join(t.TempDir(), "missing")}
+		var err error
+		if fam == debFamily {
+			err = Deb(fixture(tree, fam), ts, &bytes.Buffer{})
+		} else {
+			err = RPM(fixture(tree, fam), ts, &bytes.Buffer{}, nil)
+		}
+		if err == nil || !strings.Contains(err.Error(), "temporary file") || !strings.Contains(err.Error(), ts.tmp) {
+			t.Errorf("%s with a missing TempDir: got %v, want an error naming it", fam, err)
+		}
+		ts.tmp = t.TempDir()
+		want, _ := build(t, st, fixture(tree, fam), fam, nil)
+		got, _ := build(t, ts, fixture(tree, fam), fam, nil)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: the package depends on where its temporary file was", fam)
+		}
+		if left, _ := os.ReadDir(ts.tmp); len(left) != 0 {
+			t.Errorf("%s left %d files in its TempDir", fam, len(left))
+		}
+	}
+}
+
+// TestDebMemory packs 8 and 64 MiB of incompressible files and checks what Deb allocates
+// in all: the same few MiB for both (the compressor's state, fixed buffers), because file
+// contents and the data member stream through and are never held whole.
+func TestDebMemory(t *testing.T) {
+	const size = 1 << 20
+	allocs := map[int]uint64{}
+	for _, files := range []int{8, 64} {
+		st, tree := bigTree(t, files, size)
+		p := fixture(tree, debFamily)
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		n := &countWriter{}
+		if err := Deb(p, st, n); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		allocs[files] = after.TotalAlloc - before.TotalAlloc
+		t.Logf("%d MiB packed into %d bytes with %.1f MiB allocated", files*size>>20, n.n, float64(allocs[files])/(1<<20))
+		if n.n < files*size {
+			t.Errorf("the package is %d bytes, smaller than its incompressible files", n.n)
+		}
+	}
+	if a := allocs[64]; a > 8<<20 {
+		t.Errorf("Deb allocated %.1f MiB for a 64 MiB tree; want under 8 MiB", float64(a)/(1<<20))
+	}
+	if growth := int64(allocs[64]) - int64(allocs[8]); growth > 1<<20 {
+		t.Errorf("Deb allocated %.1f MiB more for 56 more MiB of files; want under 1 MiB", float64(growth)/(1<<20))
+	}
+}
+
+// BenchmarkDeb packs 64 MiB of incompressible files, reporting throughput and allocations.
+func BenchmarkDeb(b *testing.B) {
+	const files, size = 64, 1 << 20
+	st, tree := bigTree(b, files, size)
+	p := fixture(tree, debFamily)
+	b.SetBytes(files * size)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Deb(p, st, io.Discard); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // TestOddNames: file names with glob and shell characters reach both formats verbatim
-// (nfpm's globbing is off for .deb; the rpm writer never globs).
+// (neither writer globs).
 func TestOddNames(t *testing.T) {
 	need(t, "dpkg-deb", "rpm")
 	names := []string{"[z].js", "a*b.js", "q?.js", "{x,y}.js", `back\slash.js`, "space d.js", "ünïcode.js"}

@@ -6,18 +6,18 @@
 // constant; gzip headers carry no name and no time. Nothing here reads the clock, the host
 // name or the environment, and nothing prints.
 //
-// A .rpm is written by this package's own streaming writer (rpm.go, rpmheader.go,
-// rpmpayload.go): the payload is compressed into a temporary file while it is hashed, so
-// memory holds the header's file lists but never file contents or the payload, whatever the
-// tree's size. A .deb is written by github.com/goreleaser/nfpm/v2, which reads file contents
-// from disk by path: tree files are read where the Store keeps them, and generated content
-// (Package.Extra, maintainer scripts) is staged in a temporary directory that is removed
-// before Deb returns.
+// Both formats are written by this package's own streaming writers (deb.go; rpm.go,
+// rpmheader.go, rpmpayload.go): the payload (a .deb's data member, an .rpm's cpio archive)
+// is compressed into a temporary file while every file is hashed, then the metadata that
+// precedes it and records those sums and sizes is written, and the payload copied after
+// it. Memory holds the file lists but never file contents or the payload, whatever the
+// tree's size.
 package pack
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -36,6 +36,35 @@ const BuildHost = "mwedition"
 // Store resolves a tree entry's Src to a path on this host. internal/cache.Store satisfies it.
 type Store interface {
 	Path(src string) string
+}
+
+// tempDirStore is a Store that says where temporary files go: internal/cache.Store's tmp
+// directory, on the file system that holds its blobs. The payload of a package being
+// written goes there rather than to the system's temporary directory, which may be a tmpfs
+// and so hold it in memory.
+type tempDirStore interface {
+	TempDir() string
+}
+
+// tempDir is where a package's temporary files go: the Store's TempDir, or the system's
+// when it has none.
+func tempDir(st Store) string {
+	if t, ok := st.(tempDirStore); ok {
+		return t.TempDir()
+	}
+	return ""
+}
+
+// countingWriter counts what it passes on.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
 }
 
 // File is a generated entry: a conffile under /etc, a document under /usr/share/doc, a
@@ -258,7 +287,7 @@ func (p Package) entries(st Store) ([]entry, error) {
 		out = append(out, e)
 	}
 	// Sorted bytewise for reproducible output, and because rpm looks paths up in the header's
-	// file list by binary search; nfpm sorts again, the same way.
+	// file list by binary search (a .deb sorts its own way: debEntries).
 	slices.SortFunc(out, func(a, b entry) int { return strings.Compare(a.path, b.path) })
 	return out, nil
 }

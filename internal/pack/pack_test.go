@@ -331,28 +331,36 @@ func TestStoreMismatch(t *testing.T) {
 	if err := os.WriteFile(st.Path("src/example/README.md"), []byte("changed behind the tree's back\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	err := Deb(fixture(tree, debFamily), st, &bytes.Buffer{})
-	if err == nil || !strings.Contains(err.Error(), "README.md") {
-		t.Fatalf("got %v, want an error naming README.md", err)
-	}
 	var buf bytes.Buffer
+	err := Deb(fixture(tree, debFamily), st, &buf)
+	if err == nil || !strings.Contains(err.Error(), "README.md") || buf.Len() != 0 {
+		t.Fatalf("deb: got %v and %d bytes, want an error naming README.md and nothing written", err, buf.Len())
+	}
+	buf.Reset()
 	err = RPM(fixture(tree, rpmFamily), st, &buf, nil)
 	if err == nil || !strings.Contains(err.Error(), "README.md") || buf.Len() != 0 {
 		t.Fatalf("rpm: got %v and %d bytes, want an error naming README.md and nothing written", err, buf.Len())
 	}
 }
 
-// TestStoreCorrupt: a store file of the right size but other bytes is caught by the rpm
-// writer, which hashes every file it copies.
+// TestStoreCorrupt: a store file of the right size but other bytes is caught by both
+// writers, which hash every file they copy.
 func TestStoreCorrupt(t *testing.T) {
 	st, tree := makeStore(t)
 	e, _ := tree.Lookup("README.md")
 	if err := os.WriteFile(st.Path(e.Src), bytes.Repeat([]byte("x"), int(e.Size)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	err := RPM(fixture(tree, rpmFamily), st, &buf, nil)
-	if err == nil || !strings.Contains(err.Error(), "README.md") || !strings.Contains(err.Error(), e.Digest) || buf.Len() != 0 {
-		t.Fatalf("got %v and %d bytes, want an error naming README.md and its digest, and nothing written", err, buf.Len())
+	for _, fam := range []family{debFamily, rpmFamily} {
+		var buf bytes.Buffer
+		var err error
+		if fam == debFamily {
+			err = Deb(fixture(tree, fam), st, &buf)
+		} else {
+			err = RPM(fixture(tree, fam), st, &buf, nil)
+		}
+		if err == nil || !strings.Contains(err.Error(), "README.md") || !strings.Contains(err.Error(), e.Digest) || buf.Len() != 0 {
+			t.Errorf("%s: got %v and %d bytes, want an error naming README.md and its digest, and nothing written", fam, err, buf.Len())
+		}
 	}
 }

@@ -147,8 +147,8 @@ const maxUint32 = 1<<32 - 1
 // written to w until the payload and headers are complete, so a refused package or an
 // unreadable file leaves w untouched; if writing to w fails, w may hold part of a package.
 //
-// The payload is written first, compressed into a temporary file (removed before RPM
-// returns) while every file and the archive are hashed, so that the header, which precedes
+// The payload is written first, compressed into a temporary file (in the Store's TempDir
+// when it has one; removed before RPM returns) while every file and the archive are hashed, so that the header, which precedes
 // the payload and records those digests and sizes, can then be written and the payload
 // copied after it. Memory holds the header's file lists, never file contents or the payload.
 func RPM(p Package, st Store, w io.Writer, signer *Signer) error {
@@ -171,7 +171,7 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 		return err
 	}
 	// The file's location never reaches the package.
-	tmp, err := os.CreateTemp("", "mwedition-rpm-*.cpio.zst")
+	tmp, err := os.CreateTemp(tempDir(st), "mwedition-rpm-*.cpio.zst")
 	if err != nil {
 		return fmt.Errorf("creating the payload's temporary file: %w", err)
 	}

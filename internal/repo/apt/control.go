@@ -87,7 +87,7 @@ func (s stanza) write(b *bytes.Buffer) {
 }
 
 // debInfo is what the index needs of one .deb: its control stanza, size, digest, and the
-// time dpkg-deb (here nfpm) recorded in its ar headers.
+// time dpkg-deb (here pack.Deb) recorded in its ar headers.
 type debInfo struct {
 	control stanza
 	size    int64
