@@ -246,6 +246,12 @@ func (g *globals) verify(ctx context.Context, v verifyFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
+	if !sameSet(formats, rec.Formats) {
+		sel.Formats = map[string]bool{}
+		for _, f := range formats {
+			sel.Formats[f] = true
+		}
+	}
 	var results []repro.Result
 	if v.sums != "" {
 		results, err = repro.CompareSums(sums, out, sel)
@@ -449,4 +455,11 @@ func (g *globals) verifyReport(results []repro.Result, sel repro.Selection, c re
 		return exitError{ExitMismatch}
 	}
 	return nil
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

@@ -25,6 +25,28 @@ type Selection struct {
 	All      bool
 	Editions map[string]string // name -> version
 	Packages map[string]bool   // OS package names of their components and meta-packages
+	// Formats, when set, are the only formats rebuilt (deb, rpm, tarball, image): the other
+	// formats' artifacts, and out/SHA256SUMS, which lists every format's, are not compared.
+	Formats map[string]bool
+}
+
+// format says whether an artifact is of a rebuilt format.
+func (s Selection) format(rel string) bool {
+	if s.Formats == nil {
+		return true
+	}
+	dir, _, _ := strings.Cut(rel, "/")
+	switch dir {
+	case build.FormatDeb, build.FormatRPM:
+		return s.Formats[dir]
+	case build.TarballDir:
+		return s.Formats[build.FormatTarball]
+	case "oci":
+		return s.Formats[build.FormatImage]
+	case "SHA256SUMS":
+		return false
+	}
+	return true
 }
 
 // Select reads which artifacts belong to the named editions from a build's manifest; no
@@ -66,6 +88,9 @@ func Select(m build.Manifest, names []string) (Selection, error) {
 // Keeps says whether an artifact (a path relative to out/, outside oci/) is one of the
 // selected editions'.
 func (s Selection) Keeps(rel string) bool {
+	if !s.format(rel) {
+		return false
+	}
 	if s.All {
 		return true
 	}
@@ -150,7 +175,7 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 	}
 	var results []Result
 	for _, rel := range mergeSorted(oa, ra) {
-		if !sel.All && !sel.Keeps(rel) {
+		if !sel.Keeps(rel) {
 			continue
 		}
 		op, rp := filepath.Join(orig, rel), filepath.Join(rebuilt, rel)
@@ -179,6 +204,7 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		}
 	}
 	switch ho, hr := hasLayout(orig), hasLayout(rebuilt); {
+	case !sel.format("oci/"):
 	case ho && hr:
 		keep := sel.KeepsEdition
 		if sel.All {
@@ -302,7 +328,7 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 	}
 	var results []Result
 	for _, s := range sums {
-		keep := sel.All || sel.Keeps(s.Path) || blobs[s.Path]
+		keep := sel.Keeps(s.Path) || (blobs[s.Path] && sel.format(s.Path))
 		if !keep {
 			continue
 		}

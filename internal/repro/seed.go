@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mwedition/mwedition/internal/cache"
@@ -27,7 +29,13 @@ func CopyProject(src, dst string, set spec.Set) error {
 			paths = append(paths, c.Source.Path)
 		}
 	}
+	var done []string
 	for _, p := range paths {
+		p = path.Clean(p)
+		if slices.ContainsFunc(done, func(d string) bool { return p == d || strings.HasPrefix(p, d+"/") }) {
+			continue // copied with a directory above it
+		}
+		done = append(done, p)
 		from := filepath.Join(src, filepath.FromSlash(p))
 		if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) && p != lock.FileName && p != "recipes" && p != "editions" {
 			continue // the build reports what is missing, as it would in the original project

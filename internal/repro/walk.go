@@ -358,6 +358,9 @@ func (w *walker) deb(r *bufio.Reader) error {
 			vals[i] = v
 		}
 		e := Entry{Kind: KindAr, Name: name, MTime: time.Unix(vals[0], 0).UTC(), UID: int(vals[1]), GID: int(vals[2]), Mode: vals[3], Size: vals[4]}
+		// The member comes before what it holds; its digest is known once it is read.
+		slot := len(w.out)
+		w.add(e)
 		body := io.LimitReader(r, e.Size)
 		h := sha256.New()
 		tee := io.TeeReader(body, h)
@@ -374,8 +377,7 @@ func (w *walker) deb(r *bufio.Reader) error {
 		if _, err := io.Copy(io.Discard, tee); err != nil {
 			return fmt.Errorf("ar member %s: %w", name, err)
 		}
-		e.Digest = hex.EncodeToString(h.Sum(nil))
-		w.add(e)
+		w.out[slot].Digest = hex.EncodeToString(h.Sum(nil))
 		if e.Size%2 == 1 {
 			if _, err := r.ReadByte(); err != nil {
 				return fmt.Errorf("ar member %s: padding: %w", name, err)
