@@ -512,3 +512,29 @@ func TestSelection(t *testing.T) {
 		t.Errorf("an unknown edition: %v", err)
 	}
 }
+
+func TestCompareSums(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "deb/mediawiki-core_1.39.17-1_all.deb", []byte("core"))
+	writeFile(t, dir, "tarballs/mediawiki-core-1.39.17.1.tar.gz", []byte("changed"))
+	sums := []Sum{
+		{sha("core"), "deb/mediawiki-core_1.39.17-1_all.deb"},
+		{sha("tarball"), "tarballs/mediawiki-core-1.39.17.1.tar.gz"},
+		{sha("gone"), "deb/mediawiki-extension-cite_1.39.17-1_all.deb"},
+	}
+	all, _ := Select(build.Manifest{}, nil)
+	got, err := CompareSums(sums, dir, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Result{
+		{Artifact: sums[0].Path, Status: Identical, Original: sha("core"), Rebuilt: sha("core")},
+		{Artifact: sums[1].Path, Status: Differs, Original: sha("tarball"), Rebuilt: sha("changed"),
+			Note:        "only digests were published: compare with the artifact itself (--against DIR) for the entries that differ",
+			Differences: []Difference{{Entry: sums[1].Path, Field: "sha256", Original: sha("tarball"), Rebuilt: sha("changed")}}},
+		{Artifact: sums[2].Path, Status: Missing, Original: sha("gone"), Note: "the rebuild did not make it"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
