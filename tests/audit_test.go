@@ -82,6 +82,15 @@ func TestMetadataAuditRealTree(t *testing.T) {
 		}
 	}
 	if len(a.violations) > 0 {
+		kinds := map[string]int{}
+		for _, v := range a.violations {
+			k := v[strings.LastIndex(v, ": ")+2:]
+			if i := strings.IndexAny(k, "0123456789\""); i > 0 {
+				k = k[:i]
+			}
+			kinds[k]++
+		}
+		t.Errorf("violations by kind: %v", kinds)
 		sort.Strings(a.violations)
 		n := len(a.violations)
 		if n > 40 {
@@ -119,7 +128,11 @@ func (a *audit) content(rel string) repro.Content {
 			a.bytes += int64(len(b))
 			a.scan(where, bytes.NewReader(b))
 			if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
-				a.gzipHeader("files", where, zr.Header.ModTime, zr.Header.Name, zr.Header.Comment, int(zr.Header.OS))
+				// The documents packages generate; a .gz MediaWiki ships (benchmark data)
+				// is upstream's bytes, kept as they are.
+				if strings.Contains(e.Name, "/usr/share/doc/") {
+					a.gzipHeader("files", where, zr.Header.ModTime, zr.Header.Name, zr.Header.Comment, int(zr.Header.OS))
+				}
 				a.scan(where+" (decompressed)", zr)
 			}
 			return nil

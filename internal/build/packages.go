@@ -151,9 +151,10 @@ func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds
 // (core's state directories, what is left out, Debian's documents, the scripts rule) and the writers' formats
-// (our own .rpm writer replaced nfpm's at v4): change it whenever a package's bytes change
-// for the same inputs, so that cached packages are rebuilt rather than served.
-const packLayout = "mwedition-pack-v6"
+// (our own .rpm writer replaced nfpm's at v4; control.tar entries carry root:root names
+// since v7): change it whenever a package's bytes change for the same inputs, so that cached
+// packages are rebuilt rather than served.
+const packLayout = "mwedition-pack-v7"
 
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {

@@ -59,7 +59,11 @@ func Deb(p Package, st Store, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := deb.Default.Package(info, w); err != nil {
+	co := &controlOwners{w: w}
+	if err := deb.Default.Package(info, co); err != nil {
+		return fmt.Errorf("deb %s: %w", p.Name, err)
+	}
+	if err := co.Close(); err != nil {
 		return fmt.Errorf("deb %s: %w", p.Name, err)
 	}
 	return nil
