@@ -432,8 +432,20 @@ func ReadLock(root string) (lock.File, error) {
 // time: the same lock gives the same bytes.
 type Manifest struct {
 	Format     string              `json:"format"`
+	Build      *BuildInfo          `json:"build,omitempty"`
 	Editions   []ManifestEdition   `json:"editions"`
 	Components []ManifestComponent `json:"components"`
+}
+
+// BuildInfo records what a build was asked for, so that `mwedition verify` rebuilds the
+// same (formats, image base, SOURCE_DATE_EPOCH) and varies what must not matter.
+type BuildInfo struct {
+	Formats []string `json:"formats"` // as resolved: the defaults filled in; empty for trees only
+	// ImageBase is --image-base as given ("" when each output block's base was used); a
+	// relative path is the project directory's.
+	ImageBase string `json:"imageBase,omitempty"`
+	// SourceDateEpoch is SOURCE_DATE_EPOCH, when it was set.
+	SourceDateEpoch *int64 `json:"sourceDateEpoch,omitempty"`
 }
 
 // ManifestEdition is one edition in the manifest.
@@ -473,7 +485,8 @@ type ManifestComponent struct {
 }
 
 func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) {
-	m := Manifest{Format: "mwedition-manifest-v1"}
+	m := Manifest{Format: "mwedition-manifest-v1",
+		Build: &BuildInfo{Formats: nonNil(o.Formats), ImageBase: o.ImageBase, SourceDateEpoch: o.SourceDateEpoch}}
 	for _, c := range g.Components {
 		mc := ManifestComponent{ID: c.ID, Version: c.Version, Time: utc(o.clamp(c.Time)), Tree: c.Tree, Files: c.Files, Bytes: c.Bytes,
 			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates}

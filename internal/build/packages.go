@@ -151,9 +151,10 @@ func packActionID(format, id string) string { return format + "/" + id }
 
 // packLayout names the rules that turn a tree into a package beyond what Package holds
 // (core's state directories, what is left out, Debian's documents, the scripts rule) and the writers' formats
-// (our own .rpm writer replaced nfpm's at v4, our own .deb writer at v7): change it whenever a package's bytes change
-// for the same inputs, so that cached packages are rebuilt rather than served.
-const packLayout = "mwedition-pack-v7"
+// (our own .rpm writer replaced nfpm's at v4, our own .deb writer at v7; control.tar entries
+// carry root:root names since v8): change it whenever a package's bytes change for the same
+// inputs, so that cached packages are rebuilt rather than served.
+const packLayout = "mwedition-pack-v8"
 
 // packParams identifies a package: all its metadata, and its tree by digest.
 type packParams struct {

@@ -31,7 +31,7 @@ import (
 const (
 	ExitOK       = 0
 	ExitFailure  = 1  // a build, fetch or lock failed, or the manifests are invalid
-	ExitMismatch = 2  // reserved for verify: a rebuilt artifact differs
+	ExitMismatch = 2  // verify: a rebuilt artifact differs, is missing, or is new
 	ExitUsage    = 64 // wrong flags or arguments
 )
 
@@ -96,6 +96,7 @@ pins). The usual cycle is:
   mwedition lock            pin every source and record its tree (writes editions.lock)
   mwedition build           build everything the lock describes into out/
   mwedition plan            see what a build would run and what is cached
+  mwedition verify          rebuild under other conditions and compare with out/ (exit 2 on a difference)
   mwedition publish         push the editions' images to a registry (--registry HOST/PREFIX)
 
 Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
@@ -144,7 +145,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g))
 	return root
 }
 

@@ -245,7 +245,8 @@ func (p Package) debControlTar(es []entry, data debData, mtime time.Time) ([]byt
 	}
 	tw := tar.NewWriter(zw)
 	for _, m := range members {
-		h := &tar.Header{Name: "./" + m.name, Size: int64(len(m.body)), Mode: m.mode, ModTime: mtime, Typeflag: tar.TypeReg, Format: tar.FormatGNU}
+		h := &tar.Header{Name: "./" + m.name, Size: int64(len(m.body)), Mode: m.mode, ModTime: mtime, Typeflag: tar.TypeReg,
+			Uname: "root", Gname: "root", Format: tar.FormatGNU} // named owners, as in data.tar
 		if err := tw.WriteHeader(h); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,398 @@
+package repro
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// ociDesc is the part of an OCI descriptor a comparison needs.
+type ociDesc struct {
+	MediaType   string            `json:"mediaType"`
+	Digest      string            `json:"digest"`
+	Size        int64             `json:"size"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Platform    *struct {
+		OS           string `json:"os"`
+		Architecture string `json:"architecture"`
+		Variant      string `json:"variant,omitempty"`
+	} `json:"platform,omitempty"`
+}
+
+type ociIndex struct {
+	Manifests []ociDesc `json:"manifests"`
+}
+
+type ociManifest struct {
+	MediaType string    `json:"mediaType"`
+	Config    ociDesc   `json:"config"`
+	Layers    []ociDesc `json:"layers"`
+	Manifests []ociDesc `json:"manifests"` // when it is an index
+}
+
+type ociConfig struct {
+	History []struct {
+		CreatedBy  string `json:"created_by"`
+		EmptyLayer bool   `json:"empty_layer"`
+	} `json:"history"`
+}
+
+// Layout is an OCI image layout directory.
+type Layout string
+
+func (l Layout) blobPath(digest string) string {
+	alg, hex, _ := strings.Cut(digest, ":")
+	return filepath.Join(string(l), "blobs", alg, hex)
+}
+
+func (l Layout) read(digest string) ([]byte, error) {
+	if !validDigest(digest) {
+		return nil, fmt.Errorf("%q is not a sha256 digest", digest)
+	}
+	return os.ReadFile(l.blobPath(digest))
+}
+
+func validDigest(d string) bool {
+	h, ok := strings.CutPrefix(d, "sha256:")
+	return ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
+}
+
+func (l Layout) index() (ociIndex, error) {
+	var idx ociIndex
+	b, err := os.ReadFile(filepath.Join(string(l), "index.json"))
+	if err != nil {
+		return idx, err
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		return idx, fmt.Errorf("%s/index.json: %w", l, err)
+	}
+	return idx, nil
+}
+
+// Closure lists the blobs an index entry reaches (itself, child manifests, configs, layers).
+func (l Layout) Closure(d string) ([]string, error) {
+	seen := map[string]bool{}
+	var walk func(d string) error
+	walk = func(d string) error {
+		if seen[d] {
+			return nil
+		}
+		seen[d] = true
+		b, err := l.read(d)
+		if err != nil {
+			return err
+		}
+		var m ociManifest
+		if err := json.Unmarshal(b, &m); err != nil {
+			return fmt.Errorf("blob %s: %w", d, err)
+		}
+		for _, c := range m.Manifests {
+			if err := walk(c.Digest); err != nil {
+				return err
+			}
+		}
+		if m.Config.Digest != "" {
+			seen[m.Config.Digest] = true
+		}
+		for _, ly := range m.Layers {
+			seen[ly.Digest] = true
+		}
+		return nil
+	}
+	if err := walk(d); err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// CompareLayouts compares the images of two OCI image layouts: for each edition
+// (io.mwedition.edition) that keep says to (nil: every edition, and then index.json and
+// oci-layout as files too), one result naming its tags. Every blob the original's images
+// reach must hash to its name; the images must have the same digests under the same
+// names; where they do not, manifests and configurations are compared field by field and
+// layers entry by entry.
+func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Result, error) {
+	lo, lr := Layout(orig), Layout(rebuilt)
+	oi, err := lo.index()
+	if err != nil {
+		return nil, fmt.Errorf("the original layout: %w", err)
+	}
+	ri, err := lr.index()
+	if err != nil {
+		return nil, fmt.Errorf("the rebuilt layout: %w", err)
+	}
+	var results []Result
+	if keep == nil {
+		for _, f := range []string{"index.json", "oci-layout"} {
+			r, err := CompareFiles("oci/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
+			if err != nil {
+				return nil, err
+			}
+			results = append(results, r)
+		}
+	}
+	rebuiltByName := map[string]ociDesc{}
+	for _, d := range ri.Manifests {
+		rebuiltByName[d.Annotations["org.opencontainers.image.ref.name"]] = d
+	}
+	byEdition := map[string][]ociDesc{}
+	for _, d := range oi.Manifests {
+		e := d.Annotations["io.mwedition.edition"]
+		if keep == nil || keep(e) {
+			byEdition[e] = append(byEdition[e], d)
+		}
+	}
+	// Editions only the rebuild has.
+	for _, d := range ri.Manifests {
+		e := d.Annotations["io.mwedition.edition"]
+		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
+			results = append(results, Result{Artifact: "oci/" + e, Status: Extra, Rebuilt: d.Digest,
+				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
+		}
+	}
+	editions := make([]string, 0, len(byEdition))
+	for e := range byEdition {
+		editions = append(editions, e)
+	}
+	sort.Strings(editions)
+	c := &ociComparer{orig: lo, rebuilt: lr, done: map[[2]string][]Difference{}, hashed: map[string]string{}}
+	for _, e := range editions {
+		res := Result{Artifact: "oci/" + e, Status: Identical}
+		var names []string
+		var ds []Difference
+		for _, d := range byEdition[e] {
+			name := d.Annotations["org.opencontainers.image.ref.name"]
+			names = append(names, name)
+			res.Original = d.Digest
+			r, ok := rebuiltByName[name]
+			if !ok {
+				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "missing"})
+				continue
+			}
+			res.Rebuilt = r.Digest
+			if r.Digest != d.Digest {
+				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest, Rebuilt: r.Digest})
+				more, err := c.image("", d.Digest, r.Digest)
+				if err != nil {
+					return nil, err
+				}
+				ds = append(ds, more...)
+			}
+			bad, err := c.integrity(d.Digest)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, bad...)
+		}
+		res.Note = "tags " + strings.Join(names, ", ")
+		ds = dedupeDiffs(ds)
+		if len(ds) > 0 {
+			res.Status = Differs
+			res.setDifferences(ds)
+		}
+		results = append(results, res)
+	}
+	return results, nil
+}
+
+type ociComparer struct {
+	orig, rebuilt Layout
+	done          map[[2]string][]Difference
+	hashed        map[string]string // original blob -> its actual sha256
+}
+
+func dedupeDiffs(ds []Difference) []Difference {
+	seen := map[Difference]bool{}
+	var out []Difference
+	for _, d := range ds {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// integrity checks that every blob the original image reaches hashes to its name: a blob
+// rewritten in place keeps its name. A layer that does not is compared, entry by entry,
+// with the rebuilt blob of that name.
+func (c *ociComparer) integrity(d string) ([]Difference, error) {
+	blobs, err := c.orig.Closure(d)
+	if err != nil {
+		return []Difference{{Entry: "blob " + d, Field: "readable", Original: err.Error()}}, nil
+	}
+	var out []Difference
+	for _, b := range blobs {
+		got, ok := c.hashed[b]
+		if !ok {
+			if got, err = FileSHA256(c.orig.blobPath(b)); err != nil {
+				got = "unreadable: " + err.Error()
+			} else {
+				got = "sha256:" + got
+			}
+			c.hashed[b] = got
+		}
+		if got == b {
+			continue
+		}
+		out = append(out, Difference{Entry: "blob " + b, Field: "sha256", Original: got, Rebuilt: b})
+		if _, err := os.Stat(c.rebuilt.blobPath(b)); err == nil {
+			more, err := c.blob("blob "+short(b), b, b, "")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, more...)
+		}
+	}
+	return out, nil
+}
+
+func short(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
+}
+
+// image compares two manifests or indexes by digest.
+func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
+	key := [2]string{od, rd}
+	if ds, ok := c.done[key]; ok {
+		return ds, nil
+	}
+	ob, err := c.orig.read(od)
+	if err != nil {
+		return []Difference{{Entry: where + "manifest " + od, Field: "readable", Original: err.Error()}}, nil
+	}
+	rb, err := c.rebuilt.read(rd)
+	if err != nil {
+		return nil, fmt.Errorf("the rebuilt layout: %w", err)
+	}
+	var om, rm ociManifest
+	if err := json.Unmarshal(ob, &om); err != nil {
+		return []Difference{{Entry: where + "manifest " + od, Field: "json", Original: err.Error()}}, nil
+	}
+	if err := json.Unmarshal(rb, &rm); err != nil {
+		return nil, fmt.Errorf("the rebuilt manifest %s: %w", rd, err)
+	}
+	kind := "manifest"
+	if len(om.Manifests) > 0 || len(rm.Manifests) > 0 {
+		kind = "index"
+	}
+	ds, err := DiffJSON(where+kind, ob, rb)
+	if err != nil {
+		return nil, err
+	}
+	// Children of an index, by position.
+	for i := range min(len(om.Manifests), len(rm.Manifests)) {
+		if om.Manifests[i].Digest != rm.Manifests[i].Digest {
+			p := "image " + strconv.Itoa(i)
+			if pl := om.Manifests[i].Platform; pl != nil {
+				p = pl.OS + "/" + pl.Architecture
+			}
+			more, err := c.image(where+p+": ", om.Manifests[i].Digest, rm.Manifests[i].Digest)
+			if err != nil {
+				return nil, err
+			}
+			ds = append(ds, more...)
+		}
+	}
+	if om.Config.Digest != "" && om.Config.Digest != rm.Config.Digest {
+		more, err := c.blob(where+"config", om.Config.Digest, rm.Config.Digest, "json")
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
+	}
+	var history []string
+	if cb, err := c.rebuilt.read(rm.Config.Digest); err == nil {
+		var cfg ociConfig
+		if json.Unmarshal(cb, &cfg) == nil {
+			for _, h := range cfg.History {
+				if !h.EmptyLayer {
+					history = append(history, h.CreatedBy)
+				}
+			}
+		}
+	}
+	for i := range min(len(om.Layers), len(rm.Layers)) {
+		if om.Layers[i].Digest == rm.Layers[i].Digest {
+			continue
+		}
+		name := "layer " + strconv.Itoa(i)
+		if i < len(history) && history[i] != "" {
+			name += " (" + strings.TrimPrefix(history[i], "mwedition: ") + ")"
+		}
+		more, err := c.blob(where+name, om.Layers[i].Digest, rm.Layers[i].Digest, "layer")
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
+	}
+	c.done[key] = ds
+	return ds, nil
+}
+
+// blob compares two blobs: as JSON, as layers, or (kind "") as whatever their bytes parse as.
+func (c *ociComparer) blob(where, od, rd, kind string) ([]Difference, error) {
+	key := [2]string{od, rd}
+	if ds, ok := c.done[key]; ok && od != rd {
+		return ds, nil
+	}
+	op, rp := c.orig.blobPath(od), c.rebuilt.blobPath(rd)
+	if kind == "" {
+		b, err := os.ReadFile(op)
+		if err == nil && len(b) > 0 && b[0] == '{' {
+			kind = "json"
+		} else {
+			kind = "layer"
+		}
+	}
+	var ds []Difference
+	if kind == "json" {
+		ob, err := os.ReadFile(op)
+		if err != nil {
+			return []Difference{{Entry: where, Field: "readable", Original: err.Error()}}, nil
+		}
+		rb, err := os.ReadFile(rp)
+		if err != nil {
+			return nil, fmt.Errorf("the rebuilt layout: %w", err)
+		}
+		if ds, err = DiffJSON(where, ob, rb); err != nil {
+			return []Difference{{Entry: where, Field: "json", Original: err.Error()}}, nil
+		}
+	} else {
+		o, err := walkLayerFile(where, op)
+		if err != nil {
+			return []Difference{{Entry: where, Field: "readable", Original: err.Error()}}, nil
+		}
+		r, err := walkLayerFile(where, rp)
+		if err != nil {
+			return nil, fmt.Errorf("the rebuilt layout: %w", err)
+		}
+		ds = DiffEntries(o, r)
+		if len(ds) == 0 {
+			ds = []Difference{{Entry: where, Field: "bytes", Original: od, Rebuilt: rd}}
+		}
+	}
+	c.done[key] = ds
+	return ds, nil
+}
+
+func walkLayerFile(where, p string) ([]Entry, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return WalkLayer(where, f, nil)
+}
