@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -17,6 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -54,9 +56,13 @@ func (o Options) documents(g resolve.Graph, lk lock.File, rep engine.Report, ima
 		return docs, err
 	}
 	lockSum := sha256.Sum256(lockBytes)
+	dc, err := engine.NewDirCache(o.store().ActionsDir())
+	if err != nil {
+		return docs, err
+	}
 	libs := map[string][]sbom.Library{}
 	for _, c := range g.Components {
-		l, err := o.libraries(c)
+		l, err := o.libraries(dc, c)
 		if err != nil {
 			return docs, err
 		}
@@ -123,9 +129,49 @@ func (o Options) addDocument(docs *editionDocs, e resolve.Edition, image *ImageR
 	return nil
 }
 
-// libraries reads the composer libraries a component's tree ships, from the tree's
+// librariesLayout names how a tree's libraries are read and recorded: change it whenever
+// sbom.Library or its parser does, so that recorded lists are read again.
+const librariesLayout = "mwedition-sbom-libraries-v1"
+
+// libraries returns the composer libraries a component's tree ships. They are read once
+// per tree and recorded in the action cache (a blob of their JSON, or "-" for none): a
+// no-op build would otherwise spend most of its time decoding trees to look for them.
+func (o Options) libraries(dc *engine.DirCache, c resolve.Component) ([]sbom.Library, error) {
+	k := key("sbom.libraries", struct{ Layout, Tree string }{librariesLayout, c.Tree})
+	if out, ok, err := dc.Lookup(k); err == nil && ok {
+		if out.Output == "-" {
+			return nil, nil
+		}
+		if b, err := os.ReadFile(o.store().Path(cache.BlobRel(out.Output))); err == nil {
+			var libs []sbom.Library
+			if json.Unmarshal(b, &libs) == nil {
+				return libs, nil
+			}
+		}
+	}
+	libs, err := o.readLibraries(c)
+	if err != nil {
+		return nil, err
+	}
+	rec := "-"
+	if len(libs) > 0 {
+		b, err := json.Marshal(libs)
+		if err != nil {
+			return nil, err
+		}
+		if rec, err = o.store().PutBytes(b); err != nil {
+			return nil, err
+		}
+	}
+	if err := dc.Store(k, engine.Outcome{Output: rec}); err != nil {
+		return nil, err
+	}
+	return libs, nil
+}
+
+// readLibraries reads the composer libraries a component's tree ships, from the tree's
 // vendor/composer/installed.json in the cache, checked against the tree's digest of it.
-func (o Options) libraries(c resolve.Component) ([]sbom.Library, error) {
+func (o Options) readLibraries(c resolve.Component) ([]sbom.Library, error) {
 	t, err := o.store().Tree(c.Tree)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.ID, err)
