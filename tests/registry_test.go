@@ -27,10 +27,12 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/crypto/bcrypt"
@@ -175,7 +177,7 @@ func syntheticLayout(t *testing.T) string {
 }
 
 // layoutRefs reads what out/oci asks to publish: "edition:tag" -> manifest digest, and the
-// number of distinct blobs (configs and layers) its editions hold.
+// number of distinct blobs (configs and layers) its editions and their referrers hold.
 func layoutRefs(t *testing.T, out string) (map[string]string, int) {
 	t.Helper()
 	dir := filepath.Join(out, "oci")
@@ -203,6 +205,9 @@ func layoutRefs(t *testing.T, out string) (map[string]string, int) {
 	for _, d := range idx.Manifests {
 		ed, tag := d.Annotations["io.mwedition.edition"], d.Annotations["io.mwedition.tag"]
 		if ed == "" {
+			if d.ArtifactType != "" {
+				walk(d) // an SBOM or provenance: its blobs are pushed with its image
+			}
 			continue
 		}
 		refs[ed+":"+tag] = d.Digest.String()
@@ -465,7 +470,13 @@ func checkEdition(t *testing.T, rootfs, edition string) {
 	}
 }
 
-// tagsIn lists every tag each edition's repository holds, straight from the registry.
+// fallbackTag is the referrers tag schema's tag: sha256-<hex of the subject's digest>,
+// naming the index of the manifests that refer to it, where a registry (Debian's
+// docker-registry) has no referrers API.
+var fallbackTag = regexp.MustCompile(`^sha256-[0-9a-f]{64}$`)
+
+// tagsIn lists every tag each edition's repository holds, straight from the registry,
+// but the referrers' fallback tags.
 func tagsIn(t *testing.T, reg *testRegistry, editions []string) map[string]string {
 	t.Helper()
 	got := map[string]string{}
@@ -484,6 +495,9 @@ func tagsIn(t *testing.T, reg *testRegistry, editions []string) map[string]strin
 		var l struct{ Tags []string }
 		json.Unmarshal(b, &l)
 		for _, tag := range l.Tags {
+			if fallbackTag.MatchString(tag) {
+				continue // the referrers of an image: checkPushedReferrers reads them
+			}
 			got[ed+":"+tag] = remoteDigest(t, reg.host+"/mediawiki/"+ed+":"+tag)
 		}
 	}
@@ -532,6 +546,7 @@ func TestPublishToRegistry(t *testing.T) {
 	}
 	for _, ed := range editionsOf(want) {
 		checkEdition(t, unpackEdition(t, reg.host+"/mediawiki/"+ed+":1.39.17.1"), ed)
+		checkPushedReferrers(t, reg, out, ed, want[ed+":1.39.17.1"])
 	}
 
 	// A second publish sends no blob, and prints REFERENCE DIGEST per tag.
@@ -561,6 +576,64 @@ func TestPublishToRegistry(t *testing.T) {
 	r = publish(t, out, "-q", "--registry", reg2.host+"/mw", "--edition", "knowledge-base")
 	if r.code != 0 || strings.Count(r.stdout, "\n") != 3 || !strings.Contains(r.stdout, reg2.host+"/mw/knowledge-base:1.39.17.1 sha256:") || r.stderr != "" {
 		t.Errorf("--edition knowledge-base -q: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// checkPushedReferrers reads an edition's SBOM and provenance back from the registry: the
+// fallback tag sha256-<hex> of its image names an index of both (skopeo reads it), and
+// go-containerregistry's remote.Referrers finds them there; the SBOM's bytes are
+// out/sbom's.
+func checkPushedReferrers(t *testing.T, reg *testRegistry, out, edition, image string) {
+	t.Helper()
+	h, err := v1.NewHash(image)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := reg.host + "/mediawiki/" + edition
+	raw := command(t, "skopeo", append(append([]string{"inspect", "--raw"}, skopeoArgs()...), "docker://"+ref+":sha256-"+h.Hex)...)
+	var fallback v1.IndexManifest
+	if err := json.Unmarshal([]byte(raw), &fallback); err != nil || len(fallback.Manifests) != 2 {
+		t.Fatalf("%s:sha256-%s is not an index of two referrers: %v\n%s", ref, h.Hex, err, raw)
+	}
+	repo, err := name.NewRepository(ref, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := remote.Referrers(repo.Digest(image))
+	if err != nil {
+		t.Fatalf("remote.Referrers(%s@%s): %v", ref, image, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]bool{}
+	for _, d := range im.Manifests {
+		kinds[d.ArtifactType] = true
+		if d.ArtifactType != "application/spdx+json" {
+			continue
+		}
+		img, err := remote.Image(repo.Digest(d.Digest.String()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := img.Layers()
+		if err != nil || len(ls) != 1 {
+			t.Fatalf("the SBOM manifest %s: %v, %d layers", d.Digest, err, len(ls))
+		}
+		rc, err := ls[0].Compressed()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(rc)
+		rc.Close()
+		wantDoc, _ := os.ReadFile(filepath.Join(out, "sbom", edition+".spdx.json"))
+		if err != nil || len(wantDoc) == 0 || !bytes.Equal(got, wantDoc) {
+			t.Errorf("%s: the pushed SBOM is not out/sbom/%s.spdx.json (%v)", edition, edition, err)
+		}
+	}
+	if diff := cmp.Diff(map[string]bool{"application/spdx+json": true, "application/vnd.in-toto+json": true}, kinds); diff != "" {
+		t.Errorf("%s: referrers in the registry (-want +got):\n%s", edition, diff)
 	}
 }
 

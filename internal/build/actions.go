@@ -27,6 +27,7 @@ import (
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/sbom"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -51,6 +52,9 @@ type Options struct {
 	ImageBase string
 	// Keychain supplies credentials for registry bases; nil means anonymous access.
 	Keychain authn.Keychain
+	// Builder is mwedition's version and Go toolchain, as the SBOMs and provenance name
+	// the program that made the artifacts.
+	Builder sbom.Builder
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }

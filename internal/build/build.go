@@ -322,8 +322,9 @@ type Result struct {
 	Images   []ImageRef // what out/oci holds, by edition then tag
 }
 
-// Build runs the graph and writes out/manifest.json. Nothing under out/ changes unless
-// every action succeeded.
+// Build runs the graph, publishes what it made, each edition's SBOM and provenance
+// (out/sbom), and writes out/manifest.json and, last, out/SHA256SUMS. Nothing under out/
+// changes unless every action succeeded.
 func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, hcl.Diagnostics, error) {
 	g, acts, diags, err := Prepare(ctx, o, set, lk)
 	if err != nil || diags.HasErrors() {
@@ -354,22 +355,47 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 			return Result{Report: rep}, diags, err
 		}
 	}
+	// The SBOMs and provenance describe the artifacts above, and are attached to the images.
+	docs, err := o.documents(g, lk, rep, images)
+	if err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	known := map[string]string{} // published path -> sha256, for manifest.json and SHA256SUMS
 	if len(packageFormats(o.Formats)) > 0 {
-		if err := o.publish(rep); err != nil {
+		pkgs, err := packageFiles(rep)
+		if err != nil {
 			return Result{Report: rep}, diags, err
+		}
+		if err := o.publish(pkgs); err != nil {
+			return Result{Report: rep}, diags, err
+		}
+		for format, files := range pkgs {
+			addKnown(known, format, files)
 		}
 	}
 	if tarballs {
 		if err := o.publishDir(filepath.Join(o.out(), TarballDir), tarFiles); err != nil {
 			return Result{Report: rep}, diags, err
 		}
+		addKnown(known, TarballDir, tarFiles)
 	}
 	if slices.Contains(o.Formats, FormatImage) {
-		if err := o.publishImages(images); err != nil {
+		if err := o.publishImages(images, docs.referrers); err != nil {
 			return Result{Report: rep}, diags, err
 		}
 	}
-	if err := m.write(o.out()); err != nil {
+	if err := o.publishDir(filepath.Join(o.out(), SBOMDir), docs.files); err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	addKnown(known, SBOMDir, docs.files)
+	if m.Artifacts, err = o.publishedFiles(known); err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	mb, err := m.write(o.out())
+	if err != nil {
+		return Result{Report: rep}, diags, err
+	}
+	if err := o.writeSums(m.Artifacts, mb); err != nil {
 		return Result{Report: rep}, diags, err
 	}
 	return Result{Report: rep, Manifest: m, Images: images}, diags, nil
@@ -435,6 +461,8 @@ type Manifest struct {
 	Build      *BuildInfo          `json:"build,omitempty"`
 	Editions   []ManifestEdition   `json:"editions"`
 	Components []ManifestComponent `json:"components"`
+	// Artifacts are the files the build published (out/SHA256SUMS lists them too), by path.
+	Artifacts []ManifestArtifact `json:"artifacts"`
 }
 
 // BuildInfo records what a build was asked for, so that `mwedition verify` rebuilds the
@@ -524,30 +552,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func (m Manifest) write(dir string) error {
+func (m Manifest) write(dir string) ([]byte, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b = append(b, '\n')
-	tmp, err := os.CreateTemp(dir, ".manifest.json.tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), filepath.Join(dir, "manifest.json"))
+	return b, writeFileAtomic(filepath.Join(dir, "manifest.json"), b)
 }

@@ -779,8 +779,9 @@ func (o Options) images(g resolve.Graph, rep engine.Report) ([]ImageRef, error) 
 // publishImages writes out/oci: one OCI image layout holding every edition's image, each
 // blob once, with one index.json entry per edition and tag, annotated with
 // org.opencontainers.image.ref.name "<edition>-<tag>" and io.mwedition.edition and
-// io.mwedition.tag, which is what `mwedition publish` reads. A build without images removes it.
-func (o Options) publishImages(refs []ImageRef) error {
+// io.mwedition.tag, which is what `mwedition publish` reads; then the referrers (SBOMs and
+// provenance attached to the images), untagged. A build without images removes it.
+func (o Options) publishImages(refs []ImageRef, referrers []v1.Descriptor) error {
 	dir := filepath.Join(o.out(), "oci")
 	if len(refs) == 0 {
 		return os.RemoveAll(dir)
@@ -795,5 +796,5 @@ func (o Options) publishImages(refs []ImageRef) error {
 		}
 		descs = append(descs, d)
 	}
-	return oci.WriteLayout(dir, o.store(), descs)
+	return oci.WriteLayout(dir, o.store(), append(descs, referrers...))
 }

@@ -592,21 +592,9 @@ func joinDir(base, rel string) string {
 	return base + "/" + rel
 }
 
-// publish links every built package from the store into out/<format>/ (publishDir) and
-// removes packages a previous build left there.
-func (o Options) publish(rep engine.Report) error {
-	files := map[string]map[string]string{FormatDeb: {}, FormatRPM: {}}
-	for _, r := range rep.Results {
-		format, _, ok := strings.Cut(r.ID, "/")
-		if !ok || (format != FormatDeb && format != FormatRPM) {
-			continue
-		}
-		sha, name, ok := strings.Cut(r.Outcome.Output, " ")
-		if !ok {
-			return fmt.Errorf("%s: malformed outcome %q", r.ID, r.Outcome.Output)
-		}
-		files[format][name] = sha
-	}
+// publish links every built package (packageFiles) from the store into out/<format>/
+// (publishDir) and removes packages a previous build left there.
+func (o Options) publish(files map[string]map[string]string) error {
 	for _, format := range []string{FormatDeb, FormatRPM} {
 		dir := filepath.Join(o.out(), format)
 		if _, err := os.Stat(dir); len(files[format]) == 0 && err != nil {
@@ -617,6 +605,23 @@ func (o Options) publish(rep engine.Report) error {
 		}
 	}
 	return nil
+}
+
+// packageFiles lists the packages a build made, by format: file name -> blob.
+func packageFiles(rep engine.Report) (map[string]map[string]string, error) {
+	files := map[string]map[string]string{FormatDeb: {}, FormatRPM: {}}
+	for _, r := range rep.Results {
+		format, _, ok := strings.Cut(r.ID, "/")
+		if !ok || (format != FormatDeb && format != FormatRPM) {
+			continue
+		}
+		sha, name, ok := strings.Cut(r.Outcome.Output, " ")
+		if !ok {
+			return nil, fmt.Errorf("%s: malformed outcome %q", r.ID, r.Outcome.Output)
+		}
+		files[format][name] = sha
+	}
+	return files, nil
 }
 
 func copyPath(from, to string) error {

@@ -222,6 +222,7 @@ func (g *globals) options(obs *observer) (build.Options, error) {
 		Root: root, Jobs: g.jobs,
 		Fetcher: &source.Fetcher{Store: st, Root: root, Offline: g.offline, Now: g.now, GitEnv: os.Environ(),
 			Client: httpClient()},
+		Builder: builder(),
 	}
 	if obs != nil {
 		o.Observer = obs.event

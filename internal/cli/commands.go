@@ -188,7 +188,15 @@ small edition layer), all in the one OCI image layout out/oci, tagged "<edition>
 --sign-key signs the .rpm files, and every tarball and SHA256SUMS with a detached armored
 signature (.asc). Work whose inputs did not
 change is never redone: a second build runs nothing. out/manifest.json then lists every
-edition and component with its tree digest.
+edition and component with its tree digest, and every file published.
+
+Each edition also gets an SBOM, out/sbom/<edition>.spdx.json (SPDX 2.3: its components with
+versions, sources and SPDX licences, the composer libraries of their vendor/ directories as
+pkg:composer purls, the artifacts with their SHA-256), and a provenance,
+out/sbom/<edition>.provenance.json (in-toto statement, SLSA provenance v1: the locked
+sources with their digests, the builder, the artifacts). Both are attached to the edition's
+image in out/oci as OCI referrers, and carry no clock time. Last comes out/SHA256SUMS, for
+"cd out && sha256sum -c SHA256SUMS".
 
 Build refuses a missing or stale editions.lock and says which command fixes it.`,
 		Example: `  mwedition build

@@ -2,6 +2,7 @@ package push
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -33,13 +34,16 @@ type Ref struct {
 
 // Layout is what an OCI image layout asks to publish: its refs, sorted by edition then
 // tag, and every manifest and blob they reach, read and checked up front so that nothing
-// is pushed from a layout that is incomplete.
+// is pushed from a layout that is incomplete. What reaches an image also includes its
+// referrers: the manifests index.json lists without a tag whose subject is the image (or
+// one of an index's images), such as the SBOM and provenance the image sink attaches.
 type Layout struct {
 	Dir  string
 	Refs []Ref
 
 	manifests map[v1.Hash]manifest
 	blobs     map[v1.Hash]v1.Descriptor
+	referrers map[v1.Hash][]v1.Hash // subject -> manifests referring to it, by digest
 }
 
 // manifest is a manifest or index of the layout: its exact bytes (the digest is over them)
@@ -56,7 +60,8 @@ func (m manifest) RawManifest() ([]byte, error)        { return m.raw, nil }
 func (m manifest) MediaType() (types.MediaType, error) { return m.desc.MediaType, nil }
 
 // ReadLayout reads the layout at dir. Descriptors of index.json without the edition and tag
-// annotations are not published; it is an error if none has them.
+// annotations are published only as referrers of an image that is; it is an error if
+// none has them.
 func ReadLayout(dir string) (*Layout, error) {
 	p, err := layout.FromPath(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -72,11 +77,14 @@ func ReadLayout(dir string) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
 	}
-	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}}
+	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
 	seen := map[[2]string]v1.Hash{}
 	for _, d := range im.Manifests {
 		ed, tag := d.Annotations[AnnotationEdition], d.Annotations[AnnotationTag]
 		if ed == "" && tag == "" {
+			if err := l.readReferrer(p, d); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		if ed == "" || tag == "" {
@@ -106,6 +114,41 @@ func ReadLayout(dir string) (*Layout, error) {
 	})
 	return l, nil
 }
+
+// readReferrer reads an untagged descriptor of index.json: an image manifest with a
+// subject is a referrer (read and checked like any manifest); anything else is not
+// published, and not read.
+func (l *Layout) readReferrer(p layout.Path, d v1.Descriptor) error {
+	if !d.MediaType.IsImage() {
+		return nil
+	}
+	raw, err := p.Bytes(d.Digest)
+	if err != nil {
+		return fmt.Errorf("index.json lists %s, which is missing from the layout: %w", d.Digest, err)
+	}
+	var m struct {
+		Subject *v1.Descriptor `json:"subject"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return fmt.Errorf("manifest %s: %w", d.Digest, err)
+	}
+	if m.Subject == nil {
+		return nil
+	}
+	if err := l.read(p, d, 0); err != nil {
+		return fmt.Errorf("referrer of %s: %w", m.Subject.Digest, err)
+	}
+	refs := l.referrers[m.Subject.Digest]
+	if !slices.Contains(refs, d.Digest) {
+		refs = append(refs, d.Digest)
+		slices.SortFunc(refs, func(a, b v1.Hash) int { return strings.Compare(a.String(), b.String()) })
+		l.referrers[m.Subject.Digest] = refs
+	}
+	return nil
+}
+
+// Referrers lists the manifests of the layout that refer to subject, by digest.
+func (l *Layout) Referrers(subject v1.Hash) []v1.Hash { return l.referrers[subject] }
 
 // Editions lists the layout's editions, sorted.
 func (l *Layout) Editions() []string {
@@ -191,7 +234,7 @@ func blobPath(dir string, h v1.Hash) string {
 }
 
 // reach lists, in push order, the manifests a ref reaches (children before the indexes
-// listing them) and the blobs they need.
+// listing them, referrers after their subject) and the blobs they need.
 func (l *Layout) reach(root v1.Hash) (manifests []v1.Hash, blobs []v1.Hash) {
 	seenM, seenB := map[v1.Hash]bool{}, map[v1.Hash]bool{}
 	var walk func(h v1.Hash)
@@ -211,6 +254,9 @@ func (l *Layout) reach(root v1.Hash) (manifests []v1.Hash, blobs []v1.Hash) {
 			}
 		}
 		manifests = append(manifests, h)
+		for _, r := range l.referrers[h] {
+			walk(r)
+		}
 	}
 	walk(root)
 	return manifests, blobs

@@ -130,3 +130,38 @@ func WriteIndex(st Store, images []v1.Descriptor, annotations map[string]string)
 
 // Time is t as an image configuration carries it: whole seconds, UTC.
 func Time(t time.Time) v1.Time { return v1.Time{Time: time.Unix(t.Unix(), 0).UTC()} }
+
+// emptyJSON is the OCI empty descriptor's content: the configuration of an artifact
+// manifest, which has none of its own (image-spec 1.1, "Guidance for an empty descriptor").
+var emptyJSON = []byte("{}")
+
+// WriteReferrer stores an artifact manifest that attaches doc, of media type artifactType,
+// to subject (an image manifest or index): OCI 1.1's referrers, which registries list under
+// the subject's digest. The manifest has the empty configuration, doc as its one layer
+// (titled title), and annotations. The returned descriptor carries artifactType, as an
+// index listing it should.
+func WriteReferrer(st Store, subject v1.Descriptor, artifactType types.MediaType, doc []byte, title string, annotations map[string]string) (v1.Descriptor, error) {
+	cfg, err := putBytes(st, types.OCIEmptyJSON, emptyJSON)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	cfg.Data = emptyJSON
+	layer, err := putBytes(st, artifactType, doc)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	layer.Annotations = map[string]string{"org.opencontainers.image.title": title}
+	m := v1.Manifest{SchemaVersion: 2, MediaType: types.OCIManifestSchema1, ArtifactType: string(artifactType),
+		Config: cfg, Layers: []v1.Descriptor{layer},
+		// Only what identifies the subject: its platform and annotations are its own business.
+		Subject: &v1.Descriptor{MediaType: subject.MediaType, Digest: subject.Digest, Size: subject.Size}}
+	if len(annotations) > 0 {
+		m.Annotations = annotations
+	}
+	d, err := putJSON(st, types.OCIManifestSchema1, m)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	d.ArtifactType = string(artifactType)
+	return d, nil
+}
