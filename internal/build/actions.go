@@ -353,4 +353,14 @@ func (o Options) clamp(t int64) int64 {
 	return t
 }
 
+// clamping is SourceDateEpoch when it clamps a time up to newest, else nil: an epoch later
+// than every source time changes no byte, so the records of a build (manifest.json's build
+// field, provenance) leave it out too, and a build with it is identical to one without.
+func (o Options) clamping(newest int64) *int64 {
+	if o.SourceDateEpoch != nil && *o.SourceDateEpoch < newest {
+		return o.SourceDateEpoch
+	}
+	return nil
+}
+
 func utc(t int64) string { return time.Unix(t, 0).UTC().Format(time.RFC3339) }

@@ -472,7 +472,7 @@ type BuildInfo struct {
 	// ImageBase is --image-base as given ("" when each output block's base was used); a
 	// relative path is the project directory's.
 	ImageBase string `json:"imageBase,omitempty"`
-	// SourceDateEpoch is SOURCE_DATE_EPOCH, when it was set.
+	// SourceDateEpoch is SOURCE_DATE_EPOCH, when it was set and clamped some source time.
 	SourceDateEpoch *int64 `json:"sourceDateEpoch,omitempty"`
 }
 
@@ -513,8 +513,12 @@ type ManifestComponent struct {
 }
 
 func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) {
+	var newest int64
+	for _, c := range g.Components {
+		newest = max(newest, c.Time)
+	}
 	m := Manifest{Format: "mwedition-manifest-v1",
-		Build: &BuildInfo{Formats: nonNil(o.Formats), ImageBase: o.ImageBase, SourceDateEpoch: o.SourceDateEpoch}}
+		Build: &BuildInfo{Formats: nonNil(o.Formats), ImageBase: o.ImageBase, SourceDateEpoch: o.clamping(newest)}}
 	for _, c := range g.Components {
 		mc := ManifestComponent{ID: c.ID, Version: c.Version, Time: utc(o.clamp(c.Time)), Tree: c.Tree, Files: c.Files, Bytes: c.Bytes,
 			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates}

@@ -293,8 +293,8 @@ func (o Options) provenanceParameters(e resolve.Edition) map[string]any {
 	}
 	sort.Strings(formats)
 	p := map[string]any{"formats": nonNil(formats)}
-	if o.SourceDateEpoch != nil {
-		p["sourceDateEpoch"] = *o.SourceDateEpoch
+	if sde := o.clamping(e.Time); sde != nil {
+		p["sourceDateEpoch"] = *sde
 	}
 	if o.Signer != nil {
 		p["signingKey"] = o.Signer.Fingerprint()
