@@ -97,6 +97,7 @@ pins). The usual cycle is:
   mwedition build           build everything the lock describes into out/
   mwedition plan            see what a build would run and what is cached
   mwedition publish         push the editions' images to a registry (--registry HOST/PREFIX)
+  mwedition diff OLD NEW    what changed since the last release, as Markdown for its notes
 
 Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
 its sha256, and 'build --offline' builds from the cache alone.
@@ -143,7 +144,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newDiff(g))
 	return root
 }
 
