@@ -141,15 +141,24 @@ func TestDiffRealLock(t *testing.T) {
 		t.Errorf("diff --json (-want +got):\n%s\nidentical %v, added %v, removed %v", diff, rep.Identical, rep.Added, rep.Removed)
 	}
 
-	// Per edition: the project directories' manifests say who is in which; enterprise
-	// removes Math, so gmp is no news to it.
+	// Per edition: the project directories' manifests (or git's) say who is in which;
+	// enterprise and core leave Math out, so gmp is no news to them.
 	for _, tc := range []struct {
-		edition string
-		gmp     bool
-	}{{"knowledge-base", true}, {"enterprise", false}} {
-		rep := diffJSON(t, cache, "--edition", tc.edition, "..", proj)
-		if has := len(rep.PHPExtensions) == 1 && rep.PHPExtensions[0].Name == "gmp"; has != tc.gmp {
-			t.Errorf("--edition %s: PHP extensions %+v, want gmp: %v", tc.edition, rep.PHPExtensions, tc.gmp)
+		edition, old string
+		bumped       []string
+	}{
+		{"knowledge-base", "..", []string{"extension/AbuseFilter", "extension/Math", "skin/Timeless"}},
+		{"enterprise", "..", []string{"extension/AbuseFilter", "skin/Timeless"}},
+		{"core", "git:HEAD", []string{"extension/AbuseFilter", "skin/Timeless"}},
+	} {
+		rep := diffJSON(t, cache, "--edition", tc.edition, tc.old, proj)
+		var bumped []string
+		for _, b := range rep.Bumped {
+			bumped = append(bumped, b.ID)
+		}
+		hasGMP := len(rep.PHPExtensions) == 1 && rep.PHPExtensions[0].Name == "gmp"
+		if diff := cmp.Diff(tc.bumped, bumped); diff != "" || hasGMP != (tc.edition == "knowledge-base") {
+			t.Errorf("--edition %s %s: bumped (-want +got):\n%s\nPHP extensions %+v", tc.edition, tc.old, diff, rep.PHPExtensions)
 		}
 	}
 	// A lock file alone does not say who is in an edition.
