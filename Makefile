@@ -14,8 +14,11 @@ DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint mmde
 # The dnf repository test: createrepo_c to compare metadata with, dnf to install from it, a
 # static shell for scriptlets in dnf's empty install root.
 DEPS         += createrepo-c dnf busybox-static
+# make reprotest: Debian's reprotest and what its variations run (disorderfs for file order,
+# faketime, the locales it switches to, diffoscope to compare, sudo for user and host names).
+DEPS         += reprotest disorderfs faketime locales-all diffoscope-minimal sudo
 
-.PHONY: all build deps corpus demo check test unit e2e fuzz vet fmt bench clean help
+.PHONY: all build deps corpus demo check test unit e2e reprotest fuzz vet fmt bench clean help
 
 all: build
 
@@ -59,15 +62,19 @@ fuzz: ## short runs of every fuzz target
 	$(GO) test -run=XXX -fuzz=FuzzLoad $(FUZZFLAGS) ./internal/load
 	$(GO) test -run=XXX -fuzz=FuzzExtract $(FUZZFLAGS) ./internal/archive
 	$(GO) test -run=XXX -fuzz=FuzzParseInstalled $(FUZZFLAGS) ./internal/sbom
+	$(GO) test -run=XXX -fuzz=FuzzParse $(FUZZFLAGS) ./internal/releasediff
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
 
-check: deps build vet unit fuzz e2e ## everything CI runs
+reprotest: corpus ## reprotest builds the core edition twice under varied conditions: 0 differences
+	tests/reprotest.sh $(BIN)
+
+check: deps build vet unit fuzz e2e reprotest ## everything CI runs
 	@echo "make check: all passed"
 
 bench: corpus ## cold, no-op and one-component-changed builds of the real tree: wall time and peak RSS
 	tests/bench.sh $(BIN)
 
 clean:
-	rm -rf out/bin out/manifest.json out/e2e.log out/bench
+	rm -rf out/bin out/manifest.json out/e2e.log out/bench out/reprotest

@@ -98,6 +98,7 @@ pins). The usual cycle is:
   mwedition plan            see what a build would run and what is cached
   mwedition verify          rebuild under other conditions and compare with out/ (exit 2 on a difference)
   mwedition publish         push the editions' images to a registry (--registry HOST/PREFIX)
+  mwedition diff OLD NEW    what changed since the last release, as Markdown for its notes
 
 Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
 its sha256, and 'build --offline' builds from the cache alone.
@@ -145,7 +146,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g))
 	return root
 }
 

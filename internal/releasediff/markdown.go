@@ -1,0 +1,284 @@
+package releasediff
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/platform"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// shortHash is how many hex digits of a commit or sha256 the Markdown shows; the JSON has
+// them whole.
+const shortHash = 12
+
+// familyNames are the distributions each family is named by in release notes.
+var familyNames = map[platform.Family]string{platform.Debian: "Debian", platform.RPM: "Fedora"}
+
+// Markdown renders the report for release notes: a summary, then one section per kind of
+// change, leaving out the empty ones except the schema updates, which always say whether
+// update.php is needed.
+func (r Report) Markdown() []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "## Changes from %s to %s\n\n", code(r.Old), code(r.New))
+	if r.Edition != "" {
+		fmt.Fprintf(&b, "Edition %s only.\n\n", code(r.Edition))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "> Note: %s.\n\n", n)
+	}
+	if r.Identical {
+		b.WriteString("No differences: the same components at the same versions and pins.\n")
+		return b.Bytes()
+	}
+	fmt.Fprintf(&b, "%s\n", r.summary())
+
+	if len(r.Editions) > 0 {
+		b.WriteString("\n### Editions\n\n| Edition | Version | Members added | Members removed |\n| --- | --- | --- | --- |\n")
+		for _, e := range r.Editions {
+			v := arrow(e.OldVersion, e.NewVersion)
+			switch e.Change {
+			case ChangeAdded:
+				v = e.NewVersion + " (new)"
+			case ChangeRemoved:
+				v = e.OldVersion + " (removed)"
+			}
+			row(&b, code(e.Name), v, codes(e.Added), codes(e.Removed))
+		}
+	}
+	if len(r.Added) > 0 {
+		b.WriteString("\n### Added\n\n| Component | Version | Source | Licence |\n| --- | --- | --- | --- |\n")
+		for _, e := range r.Added {
+			row(&b, code(e.ID), e.Version, describe(e.Source, e.Tree), orDash(e.License))
+		}
+	}
+	if len(r.Removed) > 0 {
+		b.WriteString("\n### Removed\n\n| Component | Version | Source |\n| --- | --- | --- |\n")
+		for _, e := range r.Removed {
+			row(&b, code(e.ID), e.Version, describe(e.Source, e.Tree))
+		}
+	}
+	if len(r.Bumped) > 0 {
+		b.WriteString("\n### Bumped\n\n| Component | Version | Source |\n| --- | --- | --- |\n")
+		for _, u := range r.Bumped {
+			v := arrow(u.Old.Version, u.New.Version)
+			if u.Downgrade {
+				v += " (downgrade)"
+			}
+			row(&b, code(u.ID), v, describeMove(u.Old, u.New))
+		}
+	}
+	if len(r.PHP)+len(r.PHPExtensions) > 0 {
+		b.WriteString("\n### PHP\n")
+		if len(r.PHP) > 0 {
+			b.WriteString("\n| Component | Requires PHP |\n| --- | --- |\n")
+			for _, p := range r.PHP {
+				row(&b, code(p.ID), arrow(orNone(p.Old), orNone(p.New)))
+			}
+		}
+		if len(r.PHPExtensions) > 0 {
+			b.WriteString("\n| PHP extension | Change | Needed by |\n| --- | --- | --- |\n")
+			for _, e := range r.PHPExtensions {
+				row(&b, code(e.Name), changeWord(e.Change), codes(e.Components))
+			}
+		}
+	}
+	if len(r.OSPackages) > 0 {
+		b.WriteString("\n### OS packages\n\n| Distribution | Package | Change | Needed by |\n| --- | --- | --- | --- |\n")
+		for _, p := range r.OSPackages {
+			row(&b, familyName(p.Family), code(p.Name), changeWord(p.Change), codes(p.Components))
+		}
+	}
+	if len(r.Licenses) > 0 {
+		b.WriteString("\n### Licences\n\n| Component | Licence |\n| --- | --- |\n")
+		for _, l := range r.Licenses {
+			row(&b, code(l.ID), arrow(orNone(l.Old), orNone(l.New)))
+		}
+	}
+	b.WriteString("\n### Database schema updates\n\n")
+	if len(r.SchemaUpdates) == 0 {
+		b.WriteString("No added or bumped component registers schema updates.\n")
+		return b.Bytes()
+	}
+	b.WriteString("Run `php maintenance/update.php` after upgrading: these components change the database schema.\n\n")
+	for _, s := range r.SchemaUpdates {
+		switch s.Reason {
+		case SchemaAdded:
+			fmt.Fprintf(&b, "- %s %s: new, its tables are created\n", code(s.ID), s.NewVersion)
+		case SchemaCore:
+			fmt.Fprintf(&b, "- %s %s: MediaWiki's own schema\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
+		default:
+			fmt.Fprintf(&b, "- %s %s\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
+		}
+	}
+	return b.Bytes()
+}
+
+// summary is one sentence a release manager can paste as it is.
+func (r Report) summary() string {
+	parts := []string{fmt.Sprintf("%s added, %s removed, %s bumped",
+		count(len(r.Added), "component"), count(len(r.Removed), "component"), count(len(r.Bumped), "component"))}
+	if n := countChange(r.PHPExtensions, ChangeAdded); n > 0 {
+		parts = append(parts, count(n, "new PHP extension"))
+	}
+	for _, fam := range platform.Families {
+		var names []string
+		for _, p := range r.OSPackages {
+			if p.Family == fam && p.Change == ChangeAdded {
+				names = append(names, p.Name)
+			}
+		}
+		if len(names) > 0 {
+			parts = append(parts, fmt.Sprintf("new %s packages: %s", familyName(fam), strings.Join(names, ", ")))
+		}
+	}
+	if len(r.Licenses) > 0 {
+		parts = append(parts, count(len(r.Licenses), "licence")+" changed")
+	}
+	if n := len(r.SchemaUpdates); n > 0 {
+		parts = append(parts, fmt.Sprintf("%s `maintenance/update.php`", count(n, "component needs", "components need")))
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+func countChange(es []ExtensionChange, change string) int {
+	n := 0
+	for _, e := range es {
+		if e.Change == change {
+			n++
+		}
+	}
+	return n
+}
+
+// count says "1 component" or "2 components"; an irregular plural is given.
+func count(n int, one string, many ...string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	if len(many) > 0 {
+		return fmt.Sprintf("%d %s", n, many[0])
+	}
+	return fmt.Sprintf("%d %ss", n, one)
+}
+
+// describe says where a component's bytes come from, briefly.
+func describe(s lock.Source, tree string) string {
+	switch s.Kind {
+	case spec.Git:
+		return "git " + short(s.Commit)
+	case spec.Tarball:
+		return "tarball sha256 " + short(s.SHA256)
+	case spec.Bundled:
+		return fmt.Sprintf("in %s (sha256 %s)", s.Of, short(s.SHA256))
+	case spec.Dir:
+		return fmt.Sprintf("dir %s (tree %s)", s.Path, short(tree))
+	}
+	return "tree " + short(tree)
+}
+
+// describeMove says how a bumped component's pin moved, naming what stayed once, and its
+// tree where the pin alone does not say that the bytes changed.
+func describeMove(a, b Pin) string {
+	s, t := a.Source, b.Source
+	var out string
+	switch {
+	case s.Kind != t.Kind:
+		out = describe(s, a.Tree) + " → " + describe(t, b.Tree)
+	case s.Kind == spec.Git && s.Commit != t.Commit:
+		return "git " + arrow(short(s.Commit), short(t.Commit)) // a new commit: a new tree goes without saying
+	case s.Kind == spec.Tarball && s.SHA256 != t.SHA256:
+		return "tarball sha256 " + arrow(short(s.SHA256), short(t.SHA256))
+	case s.Kind == spec.Bundled && s.Of == t.Of && s.Path == t.Path:
+		out = fmt.Sprintf("in %s (sha256 %s)", s.Of, arrow(short(s.SHA256), short(t.SHA256)))
+	case s.Kind == spec.Dir && s.Path == t.Path:
+		return fmt.Sprintf("dir %s (tree %s)", s.Path, arrow(short(a.Tree), short(b.Tree)))
+	default:
+		out = arrow(describe(s, a.Tree), describe(t, b.Tree))
+	}
+	if a.Tree != b.Tree {
+		out += "; tree " + arrow(short(a.Tree), short(b.Tree))
+	}
+	return out
+}
+
+// short cuts a commit or an "algorithm:hex" digest to its first hex digits.
+func short(h string) string {
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		h = h[i+1:]
+	}
+	if len(h) > shortHash {
+		return h[:shortHash]
+	}
+	return h
+}
+
+func familyName(f platform.Family) string {
+	if n, ok := familyNames[f]; ok {
+		return n
+	}
+	return string(f)
+}
+
+func changeWord(c string) string {
+	if c == ChangeAdded {
+		return "new"
+	}
+	return "no longer needed"
+}
+
+func arrow(a, b string) string {
+	if a == b {
+		return a
+	}
+	return a + " → " + b
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// code quotes s as Markdown code, with a fence longer than any backtick run in it.
+func code(s string) string {
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		return fence + " " + s + " " + fence
+	}
+	return fence + s + fence
+}
+
+func codes(ss []string) string {
+	if len(ss) == 0 {
+		return "—"
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = code(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// row writes a table row; a pipe or line break in a cell would end it, so they are escaped.
+func row(b *bytes.Buffer, cells ...string) {
+	b.WriteString("|")
+	for _, c := range cells {
+		c = strings.NewReplacer("|", `\|`, "\r", " ", "\n", " ").Replace(c)
+		b.WriteString(" " + c + " |")
+	}
+	b.WriteString("\n")
+}
