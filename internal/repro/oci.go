@@ -142,18 +142,18 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	}
 	rebuiltByName := map[string]ociDesc{}
 	for _, d := range ri.Manifests {
-		rebuiltByName[d.Annotations["org.opencontainers.image.ref.name"]] = d
+		rebuiltByName[manifestName(d, ri.Manifests)] = d
 	}
 	byEdition := map[string][]ociDesc{}
 	for _, d := range oi.Manifests {
-		e := d.Annotations["io.mwedition.edition"]
+		e := editionOf(d)
 		if keep == nil || keep(e) {
 			byEdition[e] = append(byEdition[e], d)
 		}
 	}
 	// Editions only the rebuild has.
 	for _, d := range ri.Manifests {
-		e := d.Annotations["io.mwedition.edition"]
+		e := editionOf(d)
 		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
 			results = append(results, Result{Artifact: "oci/" + e, Status: Extra, Rebuilt: d.Digest,
 				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
@@ -170,7 +170,7 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 		var names []string
 		var ds []Difference
 		for _, d := range byEdition[e] {
-			name := d.Annotations["org.opencontainers.image.ref.name"]
+			name := manifestName(d, oi.Manifests)
 			names = append(names, name)
 			res.Original = d.Digest
 			r, ok := rebuiltByName[name]
@@ -202,6 +202,36 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+// editionOf is the edition an index entry belongs to; untagged referrers, which name none,
+// are compared as one artifact, oci/referrers.
+func editionOf(d ociDesc) string {
+	if e := d.Annotations["io.mwedition.edition"]; e != "" || d.Annotations["org.opencontainers.image.ref.name"] != "" {
+		return e
+	}
+	return "referrers"
+}
+
+// manifestName is how a manifest of the index is matched with its counterpart: its tag, or,
+// for an untagged one (a referrer: an SBOM or provenance attached to an image), its edition
+// and its place among that edition's untagged manifests, which the build writes in a fixed
+// order.
+func manifestName(d ociDesc, all []ociDesc) string {
+	if n := d.Annotations["org.opencontainers.image.ref.name"]; n != "" {
+		return n
+	}
+	e := d.Annotations["io.mwedition.edition"]
+	i := 0
+	for _, o := range all {
+		if o.Digest == d.Digest && o.Annotations["io.mwedition.edition"] == e {
+			break
+		}
+		if o.Annotations["org.opencontainers.image.ref.name"] == "" && o.Annotations["io.mwedition.edition"] == e {
+			i++
+		}
+	}
+	return fmt.Sprintf("%s referrer %d", e, i+1)
 }
 
 type ociComparer struct {
@@ -332,7 +362,11 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 		if i < len(history) && history[i] != "" {
 			name += " (" + strings.TrimPrefix(history[i], "mwedition: ") + ")"
 		}
-		more, err := c.blob(where+name, om.Layers[i].Digest, rm.Layers[i].Digest, "layer")
+		kind := "layer"
+		if !strings.Contains(om.Layers[i].MediaType, "tar") {
+			kind = "" // a referrer's document (an SBOM, a provenance statement): by content
+		}
+		more, err := c.blob(where+name, om.Layers[i].Digest, rm.Layers[i].Digest, kind)
 		if err != nil {
 			return nil, err
 		}

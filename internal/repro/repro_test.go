@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -539,5 +540,76 @@ func TestCompareSums(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// addReferrers attaches two untagged documents to the layout's image, as build does with an
+// edition's SBOM and provenance.
+func addReferrers(t *testing.T, dir string, sbomName string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var idx struct {
+		SchemaVersion int              `json:"schemaVersion"`
+		Manifests     []map[string]any `json:"manifests"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil {
+		t.Fatal(err)
+	}
+	subject := idx.Manifests[0]
+	put := func(b []byte) string {
+		s := sha256.Sum256(b)
+		writeFile(t, dir, "blobs/sha256/"+hex.EncodeToString(s[:]), b)
+		return "sha256:" + hex.EncodeToString(s[:])
+	}
+	empty := put([]byte("{}"))
+	for _, doc := range []struct{ typ, body string }{
+		{"application/spdx+json", `{"spdxVersion": "SPDX-2.3", "name": "` + sbomName + `"}`},
+		{"application/vnd.in-toto+json", `{"_type": "https://in-toto.io/Statement/v1"}`},
+	} {
+		man, _ := json.Marshal(map[string]any{"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+			"artifactType": doc.typ,
+			"config":       map[string]any{"mediaType": "application/vnd.oci.empty.v1+json", "digest": empty, "size": 2},
+			"layers":       []map[string]any{{"mediaType": doc.typ, "digest": put([]byte(doc.body)), "size": len(doc.body)}},
+			"subject":      map[string]any{"mediaType": subject["mediaType"], "digest": subject["digest"], "size": subject["size"]}})
+		idx.Manifests = append(idx.Manifests, map[string]any{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+			"artifactType": doc.typ, "digest": put(man), "size": len(man)})
+	}
+	b, _ = json.Marshal(idx)
+	writeFile(t, dir, "index.json", b)
+}
+
+func TestCompareLayoutsReferrers(t *testing.T) {
+	dir := t.TempDir()
+	orig, rebuilt := filepath.Join(dir, "orig"), filepath.Join(dir, "rebuilt")
+	layout(t, rebuilt, baseEntries(), "2025-12-16T17:50:49Z")
+	addReferrers(t, rebuilt, "core")
+	layout(t, orig, baseEntries(), "2025-12-16T17:50:49Z")
+	addReferrers(t, orig, "core")
+	res, err := CompareLayouts(orig, rebuilt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]Status{Identical, Identical, Identical, Identical}, statuses(res)); diff != "" {
+		t.Fatalf("same layouts with referrers (-want +got):\n%s\n%+v", diff, res)
+	}
+
+	// An SBOM that differs in one field is named as a JSON field, not read as a tar layer.
+	os.RemoveAll(orig)
+	layout(t, orig, baseEntries(), "2025-12-16T17:50:49Z")
+	addReferrers(t, orig, "other")
+	res, err = CompareLayouts(orig, rebuilt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res[len(res)-1]
+	var got []string
+	for _, d := range last.Differences {
+		got = append(got, d.Entry+": "+d.Field)
+	}
+	if last.Artifact != "oci/referrers" || last.Status != Differs || !slices.Contains(got, "layer 0: field name: value") {
+		t.Errorf("a changed SBOM: %s %v %q", last.Artifact, last.Status, got)
 	}
 }
