@@ -26,7 +26,8 @@ type Selection struct {
 	Editions map[string]string // name -> version
 	Packages map[string]bool   // OS package names of their components and meta-packages
 	// Formats, when set, are the only formats rebuilt (deb, rpm, tarball, image): the other
-	// formats' artifacts, and out/SHA256SUMS, which lists every format's, are not compared.
+	// formats' artifacts, and out/SHA256SUMS and out/sbom, which list every format's, are
+	// not compared.
 	Formats map[string]bool
 }
 
@@ -43,8 +44,8 @@ func (s Selection) format(rel string) bool {
 		return s.Formats[build.FormatTarball]
 	case "oci":
 		return s.Formats[build.FormatImage]
-	case "SHA256SUMS":
-		return false
+	case "SHA256SUMS", "sbom":
+		return false // they list every format's artifacts
 	}
 	return true
 }
@@ -106,6 +107,12 @@ func (s Selection) Keeps(rel string) bool {
 			}
 		}
 		return false
+	case "sbom/":
+		for e := range s.Editions {
+			if strings.HasPrefix(file, e+".") {
+				return true
+			}
+		}
 	case build.TarballDir + "/":
 		for e, v := range s.Editions {
 			if strings.HasPrefix(file, build.TarballName(e, v, "")) {
@@ -124,7 +131,7 @@ func (s Selection) KeepsEdition(e string) bool {
 
 // artifactDirs are the directories of out/ whose files are artifacts; oci/ is compared as
 // a layout.
-var artifactDirs = []string{"deb", "rpm", build.TarballDir}
+var artifactDirs = []string{"deb", "rpm", "sbom", build.TarballDir}
 
 // topFiles are the files at the top of out/ that describe the whole build.
 var topFiles = []string{"manifest.json", "SHA256SUMS"}

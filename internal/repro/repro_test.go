@@ -501,6 +501,10 @@ func TestSelection(t *testing.T) {
 		{"tarballs/mediawiki-enterprise-1.39.17.1.tar.xz", false, false, true},
 		{"tarballs/SHA256SUMS", false, false, true},
 		{"manifest.json", false, false, true},
+		{"sbom/core.spdx.json", true, false, true},
+		{"sbom/core.provenance.json", true, false, true},
+		{"sbom/enterprise.spdx.json", false, false, true},
+		{"SHA256SUMS", false, false, true},
 	} {
 		if got := sel.Keeps(tc.rel); got != tc.core {
 			t.Errorf("core: Keeps(%s) = %v", tc.rel, got)
