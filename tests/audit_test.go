@@ -65,11 +65,22 @@ func TestMetadataAuditRealTree(t *testing.T) {
 		a.entries(rel, policy, es)
 	}
 	a.images(filepath.Join(out, "oci"))
+	// The SBOMs, provenance statements and the top-level records are JSON and text: no
+	// build path, no host name.
+	docs, _ := filepath.Glob(filepath.Join(out, "sbom", "*.json"))
+	docs = append(docs, filepath.Join(out, "manifest.json"), filepath.Join(out, "SHA256SUMS"))
+	if len(docs) != 3*2+2 {
+		t.Errorf("%d documents in out/sbom and out/, want an SBOM and a provenance per edition", len(docs)-2)
+	}
+	for _, p := range docs {
+		rel, _ := filepath.Rel(out, p)
+		a.scanFile(rel, p)
+	}
 
 	t.Logf("%s: audited %d artifacts, %d entries, %d bytes of content; gzip OS bytes %v", time.Since(start).Round(time.Second),
 		len(artifacts)+a.layers, a.count, a.bytes, a.gzipOS)
-	if len(artifacts) != 37+37+6+1+2 || a.layers != 37 {
-		t.Errorf("audited %d files and %d layers, want 83 and 37: the build made other artifacts than expected", len(artifacts), a.layers)
+	if len(artifacts) != 37+37+6+1+2 || a.layers != 37 || a.referrers != 6 {
+		t.Errorf("audited %d files, %d layers and %d referrers, want 83, 37 and 6: the build made other artifacts than expected", len(artifacts), a.layers, a.referrers)
 	}
 	if a.count < 100000 {
 		t.Errorf("only %d entries read: the walk missed archives", a.count)
@@ -108,6 +119,7 @@ type audit struct {
 	gzipOS     map[string]map[int]int // kind of stream -> OS byte -> count
 	count      int
 	layers     int
+	referrers  int
 	bytes      int64
 }
 
@@ -267,12 +279,21 @@ func (a *audit) images(dir string) {
 		seen[im.Digest] = true
 		mp := blobPath(dir, im.Digest)
 		var m struct {
-			Annotations map[string]string
-			Config      struct{ Digest string }
-			Layers      []struct{ Digest string }
+			ArtifactType string
+			Annotations  map[string]string
+			Config       struct{ Digest string }
+			Layers       []struct{ Digest string }
 		}
 		readJSON(t, mp, &m)
 		a.scanFile("oci manifest "+im.Digest, mp)
+		if m.ArtifactType != "" {
+			// A referrer (an SBOM or provenance attached to an image): documents, not layers.
+			a.referrers++
+			for _, l := range m.Layers {
+				a.scanFile("oci referrer "+l.Digest[:19], blobPath(dir, l.Digest))
+			}
+			continue
+		}
 		if got := m.Annotations["org.opencontainers.image.created"]; got != created {
 			a.bad("oci manifest %s: created %q, want %s", im.Digest, got, created)
 		}
