@@ -382,7 +382,7 @@ func (o Options) publishedFiles(known map[string]string) ([]ManifestArtifact, er
 				sha = name
 			}
 			if sha == "" {
-				if sha, err = fileSHA256(p); err != nil {
+				if sha, err = FileSHA256(p); err != nil {
 					return err
 				}
 			}
@@ -397,7 +397,8 @@ func (o Options) publishedFiles(known map[string]string) ([]ManifestArtifact, er
 	return arts, nil
 }
 
-func fileSHA256(p string) (string, error) {
+// FileSHA256 is the hex SHA-256 of a file's bytes: how out/SHA256SUMS and verify name them.
+func FileSHA256(p string) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return "", err

@@ -191,10 +191,10 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		case strings.HasSuffix(rel, ".asc"):
 			results = append(results, Result{Artifact: rel, Status: Skipped, Note: "a signature: verify has no key to make it; check it with gpg --verify"})
 		case !inR:
-			sum, _ := FileSHA256(op)
+			sum, _ := build.FileSHA256(op)
 			results = append(results, Result{Artifact: rel, Status: Missing, Original: sum, Note: "the rebuild did not make it"})
 		case !inO:
-			sum, _ := FileSHA256(rp)
+			sum, _ := build.FileSHA256(rp)
 			results = append(results, Result{Artifact: rel, Status: Extra, Rebuilt: sum, Note: "the original output lacks it"})
 		case rel == "manifest.json":
 			r, err := CompareManifests(op, rp)
@@ -260,8 +260,8 @@ func CompareManifests(orig, rebuilt string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Original, _ = FileSHA256(orig)
-	res.Rebuilt, _ = FileSHA256(rebuilt)
+	res.Original, _ = build.FileSHA256(orig)
+	res.Rebuilt, _ = build.FileSHA256(rebuilt)
 	ds, err := DiffJSON("manifest.json", o, r)
 	if err != nil {
 		return res, err
@@ -340,7 +340,7 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 			continue
 		}
 		res := Result{Artifact: s.Path, Original: s.SHA256}
-		got, err := FileSHA256(filepath.Join(rebuilt, filepath.FromSlash(s.Path)))
+		got, err := build.FileSHA256(filepath.Join(rebuilt, filepath.FromSlash(s.Path)))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			res.Status, res.Note = Missing, "the rebuild did not make it"

@@ -2,17 +2,16 @@ package repro
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mwedition/mwedition/internal/build"
 )
 
 // Difference is one attribute of one entry that differs between the original artifact and
@@ -184,30 +183,16 @@ func (r *Result) setDifferences(ds []Difference) {
 	r.Differences = ds
 }
 
-// FileSHA256 hashes a file.
-func FileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
 // CompareFiles compares an original artifact with its rebuild. Identical bytes end it;
 // otherwise both are read entry by entry (JSON files field by field) and the entries that
 // differ are listed. rel names the artifact in the result (a path relative to out/).
 func CompareFiles(rel, orig, rebuilt string) (Result, error) {
 	res := Result{Artifact: rel}
 	var err error
-	if res.Original, err = FileSHA256(orig); err != nil {
+	if res.Original, err = build.FileSHA256(orig); err != nil {
 		return res, err
 	}
-	if res.Rebuilt, err = FileSHA256(rebuilt); err != nil {
+	if res.Rebuilt, err = build.FileSHA256(rebuilt); err != nil {
 		return res, err
 	}
 	if res.Original == res.Rebuilt {

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/mwedition/mwedition/internal/build"
 )
 
 // ociDesc is the part of an OCI descriptor a comparison needs.
@@ -264,7 +266,7 @@ func (c *ociComparer) integrity(d string) ([]Difference, error) {
 	for _, b := range blobs {
 		got, ok := c.hashed[b]
 		if !ok {
-			if got, err = FileSHA256(c.orig.blobPath(b)); err != nil {
+			if got, err = build.FileSHA256(c.orig.blobPath(b)); err != nil {
 				got = "unreadable: " + err.Error()
 			} else {
 				got = "sha256:" + got
