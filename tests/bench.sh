@@ -125,11 +125,28 @@ row gzip6 "tar | gzip -n -6 of the release, once" "$gz"
 for s in trees deb rpm targz tarxz image; do row "$s" "build --format $s" "$gz"; done
 echo "(median of $runs runs; $(nproc) cores; CPU profile: out/bench/cpu-top.txt)"
 
+# Each format's throughput beside its compressor's alone. The input is the components'
+# bytes, each compressed once per format whatever the number of editions; the compressor
+# benchmarks (internal/pack/..., BenchmarkCompressor) compress the release's tar on one core
+# with the settings each format pins.
+comp=$(python3 -c 'import json,sys; print(sum(c["bytes"] for c in json.load(open(sys.argv[1]))["components"]))' "$work/editions.json")
+go test -run '^$' -bench Compressor -benchtime 1x -count "$runs" ./internal/pack/ ./internal/pack/tarball ./internal/pack/oci \
+  -args -corpus="$src/blobs/sha256/$sha" > "$work/compress.txt"
+alone() { # benchmark name: median MB/s
+  awk -v n="BenchmarkCompressor/$1-" 'index($1, n) == 1 {for (i = 1; i < NF; i++) if ($(i+1) == "MB/s") print $i}' "$work/compress.txt" | median
+}
+mbs() { awk -v b="$comp" -v w="$(col "$1" 1)" 'BEGIN{printf "%.1f", b/1e6/w}'; }
+printf '\n%-34s %12s %14s %12s\n' "format (%s MB of components)" "MB/s" "compressor MB/s" "ratio" | sed "s/%s/$(mb "$comp")/"
+fmtrow() { # scenario label benchmark
+  local a; a=$(alone "$3")
+  printf '%-34s %12s %14s %12s\n' "$2" "$(mbs "$1")" "$a" "$(awk -v x="$(mbs "$1")" -v y="$a" 'BEGIN{printf "%.2fx", x/y}')"
+}
+fmtrow deb ".deb (gzip -6)" deb-gzip
+fmtrow rpm ".rpm (zstd 7)" rpm-zstd
+fmtrow targz ".tar.gz (gzip -6)" gz
+fmtrow tarxz ".tar.xz (xz, 4 MiB dictionary)" xz
+fmtrow image "OCI layers (gzip 5)" gzip
+echo "(compressor alone: one core, $(nproc) here; a ratio above 1 is both cores at work)"
+
 echo
-printf '%-26s %12s %12s\n' "output (3 editions)" "mwedition MB" "baseline MB"
-printf '%-26s %12s %12s\n' ".deb" "$(mb "$(size "$work/p/out/deb/"*.deb)")" "$(mb "$(size "$work/b/"*.deb)")"
-printf '%-26s %12s %12s\n' ".rpm" "$(mb "$(size "$work/p/out/rpm/"*.rpm)")" "$(mb "$(size "$work/b/"*.rpm)")"
-printf '%-26s %12s %12s\n' ".tar.gz" "$(mb "$(size "$work/p/out/tarballs/"*.tar.gz)")" "$(mb "$(size "$work/b/"*.tar.gz)")"
-printf '%-26s %12s %12s\n' "OCI (layout vs 3 images)" "$(mb "$(size "$work/p/out/oci")")" "$(mb "$(size "$work/b/"image-*.tar)")"
-largest=$(ls -S "$work/b/"image-*.tar | head -n 1)
-printf 'OCI layout / largest single baseline image: %s\n' "$(awk -v a="$(size "$work/p/out/oci")" -v b="$(size "$largest")" 'BEGIN{printf "%.2f", a/b}')"
+"$root/tests/bench-sizes.py" "$work/p/out" "$work/b"

@@ -57,6 +57,17 @@ func (c *countingHash) Write(b []byte) (int, error) {
 	return c.h.Write(b)
 }
 
+// newRPMZstd is the payload's compressor. One goroutine, a fixed level, no dictionary: the
+// bytes depend only on the input and the library's version, which go.mod pins, not on
+// GOMAXPROCS.
+func newRPMZstd(w io.Writer) (*zstd.Encoder, error) {
+	return zstd.NewWriter(w,
+		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(rpmZstdLevel)),
+		zstd.WithWindowSize(rpmZstdWindow),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(true))
+}
+
 // writeRPMPayload writes es as a cpio "newc" archive, compressed with zstd, to out, and
 // hashes as it goes: the archive, the compressed stream and every file. Only one copy
 // buffer and the compressor's window are held in memory.
@@ -69,13 +80,7 @@ func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error)
 	var pl rpmPayload
 	zsum := &countingHash{h: sha256.New()}
 	bw := bufio.NewWriterSize(io.MultiWriter(out, zsum), 256<<10)
-	// One goroutine, a fixed level, no dictionary: the bytes depend only on the input and
-	// the library's version, which go.mod pins, not on GOMAXPROCS.
-	zw, err := zstd.NewWriter(bw,
-		zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(rpmZstdLevel)),
-		zstd.WithWindowSize(rpmZstdWindow),
-		zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(true))
+	zw, err := newRPMZstd(bw)
 	if err != nil {
 		return pl, err
 	}
