@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -1373,5 +1374,45 @@ func BenchmarkRun(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A CPU profile splits time by kind of action through the "action" label, which every
+// goroutine an action starts inherits.
+func TestRunLabelsActionsForProfiles(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string]string{}
+	record := func(ctx context.Context, id string) {
+		v, _ := pprof.Label(ctx, "action")
+		mu.Lock()
+		got[id] = v
+		mu.Unlock()
+	}
+	acts := []Action{
+		{ID: "tree/a", Kind: "component.tree", Key: hexKey("a"), Run: func(ctx context.Context) (Outcome, error) {
+			record(ctx, "tree/a")
+			return Outcome{Output: "a"}, nil
+		}},
+		{ID: "deb/a", Kind: "pack.deb", Key: hexKey("b"), Deps: []string{"tree/a"}, Run: func(ctx context.Context) (Outcome, error) {
+			done := make(chan struct{})
+			go func() { // a goroutine of the action's, such as a compressor's
+				defer close(done)
+				labels := map[string]string{}
+				pprof.ForLabels(ctx, func(k, v string) bool { labels[k] = v; return true })
+				mu.Lock()
+				got["deb/a child"] = labels["action"]
+				mu.Unlock()
+			}()
+			<-done
+			record(ctx, "deb/a")
+			return Outcome{Output: "b"}, nil
+		}},
+	}
+	if _, err := Run(t.Context(), acts, WithJobs(2)); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	want := map[string]string{"tree/a": "component.tree", "deb/a": "pack.deb", "deb/a child": "pack.deb"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("labels (-want +got):\n%s", diff)
 	}
 }
