@@ -101,7 +101,8 @@ done
 project "$work/p"; seed "$work/c"
 "$bin" -C "$work/p" --cache "$work/c" --offline --quiet --cpuprofile "$work/cpu.pprof" build --format deb,rpm,tarball,image --image-base scratch
 mkdir -p out/bench
-go tool pprof -top -nodecount=25 "$bin" "$work/cpu.pprof" > out/bench/cpu-top.txt 2>/dev/null || true
+# CPU by kind of action (the engine labels each action's goroutines), then by function.
+{ go tool pprof -tags "$bin" "$work/cpu.pprof" && go tool pprof -top -nodecount=25 "$bin" "$work/cpu.pprof"; } > out/bench/cpu-top.txt 2>/dev/null || true
 cp "$work/cpu.pprof" out/bench/cpu.pprof
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -109,18 +110,25 @@ col() { awk -v c="$2" '{print $c}' "$work/$1" | median; }
 mb() { awk -v b="$1" 'BEGIN{printf "%.1f", b/1e6}'; }
 size() { du -cb "$@" 2>/dev/null | tail -n 1 | cut -f1; }
 base=$(col baseline 1); cold=$(col cold 1)
-row() { # scenario label reference
-  local w m; w=$(col "$1" 1); m=$(col "$1" 2)
-  printf '%-46s %9s %14s %10s\n' "$2" "$w" "$(awk -v w="$w" -v b="$3" 'BEGIN{printf "%.3fx", w/b}')" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')"
+exec > >(tee out/bench/summary.txt) # the tables, kept beside the profile
+row() { # scenario label reference [wall ratio target] [RSS target, MB]: one line, and whether targets are met
+  local w m r verdict=""; w=$(col "$1" 1); m=$(col "$1" 2)
+  r=$(awk -v w="$w" -v b="$3" 'BEGIN{printf "%.3f", w/b}')
+  verdict=$(awk -v r="$r" -v t="${4:-}" -v m="$m" -v l="${5:-}" 'BEGIN{
+    if (t != "") printf "ratio <= %s %s; ", t, (r <= t + 0) ? "met" : "MISSED"
+    if (l != "") printf "RSS <= %d MB %s", l, (m/1024 <= l + 0) ? "met" : "MISSED" }')
+  printf '%-46s %9s %10sx %10s  %s\n' "$2" "$w" "$r" "$(awk -v m="$m" 'BEGIN{printf "%.0f", m/1024}')" "$verdict"
 }
-printf '\n%-46s %9s %14s %10s\n' "three editions, deb+rpm+tar.gz+OCI" "wall (s)" "ratio" "RSS (MB)"
+printf '\n%-46s %9s %11s %10s  %s\n' "three editions, deb+rpm+tar.gz+OCI" "wall (s)" "ratio" "RSS (MB)" "target (issue 7)"
 row baseline "baseline (tests/baseline.sh)" "$base"
-row cold "cold build (warm source cache) vs baseline" "$base"
-row noop "no-op rebuild vs cold" "$cold"
-row onechanged "one extension bumped vs cold" "$cold"
-row double "twice the tree, cold (RSS must not grow)" "$cold"
+row cold "cold build (warm source cache) vs baseline" "$base" 0.1 256
+row noop "no-op rebuild vs cold" "$cold" 0.02
+row onechanged "one extension bumped vs cold" "$cold" 0.15
+row double "twice the tree, cold (RSS must not grow)" "$cold" "" 256
+printf '%-46s %21s %10s  %s\n' "peak RSS, twice the tree / cold" "" \
+  "$(awk -v a="$(col double 2)" -v b="$(col cold 2)" 'BEGIN{printf "%.2fx", a/b}')" "at most 1.25x (tests/memory_test.go)"
 gz=$(col gzip6 1)
-printf '\n%-46s %9s %14s %10s\n' "one format at a time (trees built first)" "wall (s)" "vs gzip -6" "RSS (MB)"
+printf '\n%-46s %9s %11s %10s\n' "one format at a time (trees built first)" "wall (s)" "vs gzip -6" "RSS (MB)"
 row gzip6 "tar | gzip -n -6 of the release, once" "$gz"
 for s in trees deb rpm targz tarxz image; do row "$s" "build --format $s" "$gz"; done
 echo "(median of $runs runs; $(nproc) cores; CPU profile: out/bench/cpu-top.txt)"

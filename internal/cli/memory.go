@@ -11,14 +11,28 @@ const (
 	memoryPerJob = 48 << 20
 )
 
-// limitMemory sets the runtime's soft memory limit from the number of jobs, unless
-// GOMEMLIMIT already set one. Without a limit, the garbage collector lets the heap grow to
-// twice what is live before collecting, and the encoders a build makes and drops one after
-// another (tens of MiB each) make that double what the build holds at any moment. The limit
-// only makes collection earlier: a build that holds more still runs.
+// memoryBudget is the soft memory limit for a number of jobs.
+func memoryBudget(jobs int) int64 { return memoryBase + int64(max(jobs, 1))*memoryPerJob }
+
+// limitMemory gives the build a memory budget that depends on the number of jobs, never
+// on the tree: the runtime's soft limit, with the proportional collector turned off, so
+// that the heap is collected when it reaches the budget. With the collector's default
+// (collect when the heap has doubled since the last collection), the peak follows what is
+// live, and what is live grows with the number of files of the components packed at once
+// (their names and digests, which RPM headers and md5sums need before any byte is
+// written): on MediaWiki, 44 MB live peaked at 122 MB, and a tree twice as large, 60 MB
+// live, at 165. Collecting at the budget instead gives 173 MB for both, in a fifth less
+// CPU. A build whose live heap outgrows the budget still runs: the runtime then collects
+// more often, within its own CPU cap, and lets the heap grow.
+//
+// GOMEMLIMIT in the environment replaces the budget (and leaves GOGC to the runtime);
+// GOGC alone keeps its proportional collector below the budget.
 func (g *globals) limitMemory() {
 	if g.env("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(memoryBase + int64(g.jobs)*memoryPerJob)
+	debug.SetMemoryLimit(memoryBudget(g.jobs))
+	if g.env("GOGC") == "" {
+		debug.SetGCPercent(-1)
+	}
 }
