@@ -382,7 +382,7 @@ func (o Options) publishedFiles(known map[string]string) ([]ManifestArtifact, er
 				sha = name
 			}
 			if sha == "" {
-				if sha, err = FileSHA256(p); err != nil {
+				if sha, err = fstree.FileSHA256(p); err != nil {
 					return err
 				}
 			}
@@ -395,20 +395,6 @@ func (o Options) publishedFiles(known map[string]string) ([]ManifestArtifact, er
 	}
 	sort.Slice(arts, func(i, j int) bool { return arts[i].Path < arts[j].Path })
 	return arts, nil
-}
-
-// FileSHA256 is the hex SHA-256 of a file's bytes: how out/SHA256SUMS and verify name them.
-func FileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeSums writes out/SHA256SUMS, as sha256sum -c reads it from the output directory:

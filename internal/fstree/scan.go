@@ -82,7 +82,7 @@ func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, er
 			info.Bytes += fi.Size()
 			info.MaxMTime = max(info.MaxMTime, fi.ModTime().Unix())
 			g.Go(func() error {
-				h, err := hashFile(p)
+				h, err := FileSHA256(p)
 				if err != nil {
 					return err
 				}
@@ -135,12 +135,17 @@ func skipped(rel string, opt ScanOptions) bool {
 	return false
 }
 
-func hashFile(p string) (string, error) {
+// FileSHA256 is the lowercase hex SHA-256 of a file's bytes: how trees name file contents,
+// and how out/SHA256SUMS, verify and image bases name files.
+func FileSHA256(p string) (string, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return "", err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return "", fmt.Errorf("%s is a directory, not a file", p)
+	}
 	h := sha256.New()
 	buf := bufPool.Get().(*[]byte)
 	defer bufPool.Put(buf)

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -191,10 +192,10 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		case strings.HasSuffix(rel, ".asc"):
 			results = append(results, Result{Artifact: rel, Status: Skipped, Note: "a signature: verify has no key to make it; check it with gpg --verify"})
 		case !inR:
-			sum, _ := build.FileSHA256(op)
+			sum, _ := fstree.FileSHA256(op)
 			results = append(results, Result{Artifact: rel, Status: Missing, Original: sum, Note: "the rebuild did not make it"})
 		case !inO:
-			sum, _ := build.FileSHA256(rp)
+			sum, _ := fstree.FileSHA256(rp)
 			results = append(results, Result{Artifact: rel, Status: Extra, Rebuilt: sum, Note: "the original output lacks it"})
 		case rel == "manifest.json":
 			r, err := CompareManifests(op, rp)
@@ -260,8 +261,8 @@ func CompareManifests(orig, rebuilt string) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	res.Original, _ = build.FileSHA256(orig)
-	res.Rebuilt, _ = build.FileSHA256(rebuilt)
+	res.Original, _ = fstree.FileSHA256(orig)
+	res.Rebuilt, _ = fstree.FileSHA256(rebuilt)
 	ds, err := DiffJSON("manifest.json", o, r)
 	if err != nil {
 		return res, err
@@ -340,7 +341,7 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 			continue
 		}
 		res := Result{Artifact: s.Path, Original: s.SHA256}
-		got, err := build.FileSHA256(filepath.Join(rebuilt, filepath.FromSlash(s.Path)))
+		got, err := fstree.FileSHA256(filepath.Join(rebuilt, filepath.FromSlash(s.Path)))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			res.Status, res.Note = Missing, "the rebuild did not make it"

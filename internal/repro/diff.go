@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/fstree"
 )
 
 // Difference is one attribute of one entry that differs between the original artifact and
@@ -189,10 +189,10 @@ func (r *Result) setDifferences(ds []Difference) {
 func CompareFiles(rel, orig, rebuilt string) (Result, error) {
 	res := Result{Artifact: rel}
 	var err error
-	if res.Original, err = build.FileSHA256(orig); err != nil {
+	if res.Original, err = fstree.FileSHA256(orig); err != nil {
 		return res, err
 	}
-	if res.Rebuilt, err = build.FileSHA256(rebuilt); err != nil {
+	if res.Rebuilt, err = fstree.FileSHA256(rebuilt); err != nil {
 		return res, err
 	}
 	if res.Original == res.Rebuilt {

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/fstree"
 )
 
 // ociDesc is the part of an OCI descriptor a comparison needs.
@@ -266,7 +266,7 @@ func (c *ociComparer) integrity(d string) ([]Difference, error) {
 	for _, b := range blobs {
 		got, ok := c.hashed[b]
 		if !ok {
-			if got, err = build.FileSHA256(c.orig.blobPath(b)); err != nil {
+			if got, err = fstree.FileSHA256(c.orig.blobPath(b)); err != nil {
 				got = "unreadable: " + err.Error()
 			} else {
 				got = "sha256:" + got

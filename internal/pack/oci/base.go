@@ -1,16 +1,15 @@
 package oci
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/mwedition/mwedition/internal/fstree"
 )
 
 // BaseKind says where a base image comes from.
@@ -131,7 +130,7 @@ func (b BaseRef) Fingerprint() (string, error) {
 	case ScratchBase, RegistryBase:
 		return b.String(), nil
 	case LayoutBase:
-		sum, err := fileSHA256(filepath.Join(b.Path, "index.json"))
+		sum, err := fstree.FileSHA256(filepath.Join(b.Path, "index.json"))
 		if errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("base %s: %s is not an OCI image layout (it has no index.json)", b, b.Path)
 		}
@@ -140,7 +139,7 @@ func (b BaseRef) Fingerprint() (string, error) {
 		}
 		return "oci:" + b.Ref + "@" + sum, nil
 	}
-	sum, err := fileSHA256(b.Path)
+	sum, err := fstree.FileSHA256(b.Path)
 	if err != nil {
 		return "", fmt.Errorf("base %s: %w", b, err)
 	}
@@ -161,20 +160,4 @@ func looksLikeFile(s string) bool {
 		}
 	}
 	return false
-}
-
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return "", fmt.Errorf("%s is a directory, not a file", p)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
