@@ -382,7 +382,7 @@ func (o Options) publishDir(dir string, files map[string]string) error {
 		tmp := filepath.Join(dir, "."+name+".tmp")
 		os.Remove(tmp)
 		if err := os.Link(src, tmp); err != nil {
-			if err := copyPath(src, tmp); err != nil {
+			if err := fstree.CopyFile(src, tmp, 0o644); err != nil {
 				return err
 			}
 		}

@@ -262,3 +262,30 @@ func TestScanGolden(t *testing.T) {
 		t.Errorf("Src %q", e.Src)
 	}
 }
+
+func TestFileSHA256AndCopyFile(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, []byte("abc"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := FileSHA256(src)
+	if want := "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"; err != nil || got != want {
+		t.Errorf("FileSHA256 = %q, %v; want %q", got, err, want)
+	}
+	if _, err := FileSHA256(dir); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("FileSHA256 of a directory: %v, want an error saying it is one", err)
+	}
+	dst := filepath.Join(dir, "dst")
+	if err := CopyFile(src, dst, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(dst)
+	fi, _ := os.Stat(dst)
+	if string(b) != "abc" || fi.Mode().Perm() != 0o444 {
+		t.Errorf("copy holds %q with mode %v, want \"abc\" with 0444", b, fi.Mode().Perm())
+	}
+	if err := CopyFile(src, dst, 0o644); err == nil {
+		t.Error("CopyFile over an existing file succeeded; it must refuse")
+	}
+}

@@ -3,7 +3,6 @@ package repro
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -80,27 +80,10 @@ func copyTree(src, dst string, link bool) error {
 			if err != nil {
 				return err
 			}
-			return copyFile(p, to, 0o644|fi.Mode().Perm()&0o111)
+			return fstree.CopyFile(p, to, 0o644|fi.Mode().Perm()&0o111)
 		}
 		return nil // sockets, devices: nothing a build reads
 	})
-}
-
-func copyFile(from, to string, perm fs.FileMode) error {
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // Seeded says what Seed put into the fresh cache.

@@ -475,24 +475,11 @@ func (f *Fetcher) dir(ctx context.Context, component string, rec spec.Source, s 
 }
 
 func copyFile(from, to string, perm os.FileMode) error {
-	in, err := os.Open(from)
+	fi, err := os.Stat(from)
 	if err != nil {
 		return err
 	}
-	defer in.Close()
-	fi, err := in.Stat()
-	if err != nil {
-		return err
-	}
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
+	if err := fstree.CopyFile(from, to, perm); err != nil {
 		return err
 	}
 	return os.Chtimes(to, fi.ModTime(), fi.ModTime())

@@ -3,12 +3,13 @@ package oci
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/mwedition/mwedition/internal/fstree"
 )
 
 // WriteLayout publishes stored images as one OCI image layout at dir: index.json lists refs
@@ -102,29 +103,12 @@ func linkBlob(st Store, h v1.Hash, blobs string, seen map[v1.Hash]bool) error {
 	src, dst := st.Path(blobRel(h)), filepath.Join(blobs, h.Hex)
 	if err := os.Link(src, dst); err != nil {
 		// Another file system: copy.
-		if err := copyFileTo(src, dst); err != nil {
+		if err := fstree.CopyFile(src, dst, 0o444); err != nil {
 			return err
 		}
 	}
 	seen[h] = true
 	return nil
-}
-
-func copyFileTo(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o444)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
 
 // replaceDir moves the complete directory tmp to dir. An existing dir is moved aside first
