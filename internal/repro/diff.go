@@ -260,11 +260,7 @@ func unsignedRPM(ds []Difference) ([]Difference, string) {
 
 // diffLines compares small text files line by line (SHA256SUMS).
 func diffLines(orig, rebuilt string) ([]Difference, error) {
-	o, err := os.ReadFile(orig)
-	if err != nil {
-		return nil, err
-	}
-	r, err := os.ReadFile(rebuilt)
+	o, r, err := readPair(orig, rebuilt)
 	if err != nil {
 		return nil, err
 	}
@@ -354,12 +350,19 @@ func DiffJSON(where string, orig, rebuilt []byte) ([]Difference, error) {
 	return DiffEntries(toEntries(o), toEntries(r)), nil
 }
 
-func diffJSONFiles(orig, rebuilt string) ([]Difference, error) {
-	o, err := os.ReadFile(orig)
-	if err != nil {
-		return nil, err
+// readPair reads a small file of both builds.
+func readPair(orig, rebuilt string) (o, r []byte, err error) {
+	if o, err = os.ReadFile(orig); err != nil {
+		return nil, nil, err
 	}
-	r, err := os.ReadFile(rebuilt)
+	if r, err = os.ReadFile(rebuilt); err != nil {
+		return nil, nil, err
+	}
+	return o, r, nil
+}
+
+func diffJSONFiles(orig, rebuilt string) ([]Difference, error) {
+	o, r, err := readPair(orig, rebuilt)
 	if err != nil {
 		return nil, err
 	}
