@@ -31,7 +31,38 @@ type Action struct {
 	Deps  []string // IDs that must succeed first
 	Where string   // origin for error messages, e.g. "editions/core.hcl:4,3-30"; may be empty
 	Label string   // progress text; not part of the key
-	Run   func(ctx context.Context) (Outcome, error)
+	// Group names the part of the build the action belongs to (an edition), for plans
+	// and drawings; empty for work shared by every part.
+	Group string
+	// Run produces the outcome. in holds the outcomes of Deps, so that an action reads
+	// what its dependencies made from the engine, never from a cache of its own choosing.
+	Run func(ctx context.Context, in Inputs) (Outcome, error)
+	// Valid says whether a cached outcome can still be used (say, whether the files it
+	// names are still in the store, since caches get pruned); nil accepts every outcome.
+	// Each kind of action knows what its outcome names, so the check lives with it.
+	Valid func(Outcome) bool
+}
+
+// Inputs are the outcomes of an action's dependencies, by action ID.
+type Inputs struct{ m map[string]Outcome }
+
+// NewInputs returns inputs holding m; for tests of Run funcs.
+func NewInputs(m map[string]Outcome) Inputs { return Inputs{m: m} }
+
+// Outcome returns the outcome of dependency id.
+func (in Inputs) Outcome(id string) (Outcome, bool) {
+	o, ok := in.m[id]
+	return o, ok
+}
+
+// Must returns the outcome of dependency id, or an error naming it: a Run func asking for
+// an action that is not among its Deps is a bug of the graph's builder.
+func (in Inputs) Must(id string) (Outcome, error) {
+	o, ok := in.m[id]
+	if !ok {
+		return Outcome{}, fmt.Errorf("engine: %s is not a finished dependency of this action", id)
+	}
+	return o, nil
 }
 
 // Outcome is what a finished action produced.
@@ -192,7 +223,7 @@ func (o *options) lookup(a Action) (Outcome, bool, error) {
 	if err != nil {
 		return Outcome{}, false, fmt.Errorf("cache lookup: %w", err)
 	}
-	if !ok || (o.check != nil && !o.check(a, out)) {
+	if !ok || (a.Valid != nil && !a.Valid(out)) || (o.check != nil && !o.check(a, out)) {
 		return Outcome{}, false, nil
 	}
 	return out, true, nil
@@ -427,6 +458,7 @@ func (s *scheduler) resolve(i int) {
 
 func (s *scheduler) start(i int) {
 	a := s.g.actions[i]
+	in := s.inputs(i)
 	s.running++
 	s.emit(EventStarted, i, Event{})
 	s.group.Go(func() error {
@@ -439,13 +471,13 @@ func (s *scheduler) start(i int) {
 			}
 			s.done <- c
 		}()
-		c = s.work(i, a)
+		c = s.work(i, a, in)
 		return nil
 	})
 }
 
 // work runs on a worker goroutine and only reads immutable state.
-func (s *scheduler) work(i int, a Action) completion {
+func (s *scheduler) work(i int, a Action, in Inputs) completion {
 	c := completion{idx: i}
 	var t0 time.Time
 	if s.o.clock != nil {
@@ -455,7 +487,7 @@ func (s *scheduler) work(i int, a Action) completion {
 		// The label goes to every goroutine the action starts, so a CPU profile
 		// (mwedition --cpuprofile; go tool pprof -tags) splits the time by kind of action.
 		pprof.Do(s.ctx, pprof.Labels("action", a.Kind), func(ctx context.Context) {
-			c.outcome, err = a.Run(ctx)
+			c.outcome, err = a.Run(ctx, in)
 		})
 		return err
 	})
@@ -470,6 +502,15 @@ func (s *scheduler) work(i int, a Action) completion {
 		}
 	}
 	return c
+}
+
+// inputs collects the outcomes of i's dependencies, which have all succeeded.
+func (s *scheduler) inputs(i int) Inputs {
+	m := make(map[string]Outcome, len(s.g.deps[i]))
+	for _, d := range s.g.deps[i] {
+		m[s.g.actions[d].ID] = s.results[d].Outcome
+	}
+	return Inputs{m: m}
 }
 
 // protect turns a panic in f into a *PanicError.

@@ -97,7 +97,7 @@ func (f *fake) build(specs ...spec) []Action {
 		}
 		actions = append(actions, Action{
 			ID: s.id, Kind: kind, Key: keyOf(s.id), Deps: s.deps, Where: s.where, Label: "label " + s.id,
-			Run: func(ctx context.Context) (Outcome, error) {
+			Run: func(ctx context.Context, in Inputs) (Outcome, error) {
 				counter.Add(1)
 				f.mu.Lock()
 				f.order = append(f.order, s.id)
@@ -568,7 +568,6 @@ func TestRunRejectsInvalidGraphsBeforeRunning(t *testing.T) {
 		specs  []spec
 		mutate func([]Action) // applied after build, for fields build always fills
 		planOK bool           // Plan does not need Run funcs
-		dotOK  bool           // DOT needs neither keys nor Run funcs
 		want   string
 	}{
 		{
@@ -605,7 +604,6 @@ func TestRunRejectsInvalidGraphsBeforeRunning(t *testing.T) {
 			name:   "empty key",
 			specs:  []spec{{id: "a"}},
 			mutate: func(as []Action) { as[0].Key = "" },
-			dotOK:  true,
 			want:   `action "a" has an empty Key`,
 		},
 		{
@@ -613,7 +611,6 @@ func TestRunRejectsInvalidGraphsBeforeRunning(t *testing.T) {
 			specs:  []spec{{id: "a"}},
 			mutate: func(as []Action) { as[0].Run = nil },
 			planOK: true,
-			dotOK:  true,
 			want:   `action "a" has no Run func`,
 		},
 	}
@@ -636,9 +633,6 @@ func TestRunRejectsInvalidGraphsBeforeRunning(t *testing.T) {
 			}
 			if _, err := Plan(actions); (err == nil) != tt.planOK {
 				t.Errorf("Plan error = %v, want error: %v", err, !tt.planOK)
-			}
-			if _, err := DOT(actions); (err == nil) != tt.dotOK {
-				t.Errorf("DOT error = %v, want error: %v", err, !tt.dotOK)
 			}
 		})
 	}
@@ -1321,14 +1315,28 @@ func TestDOTGolden(t *testing.T) {
 	specs := editionGraph(nil)
 	specs = append(specs, spec{id: `odd "quoted" id`, kind: `kind\with\backslash`, deps: []string{"edition/core"}})
 	actions := (&fake{}).build(specs...)
-	got, err := DOT(actions)
-	if err != nil {
-		t.Fatalf("DOT: %v", err)
+	for i := range actions {
+		if strings.HasSuffix(actions[i].ID, "/core") {
+			actions[i].Group = "core"
+		}
 	}
-	reversed := slices.Clone(actions)
-	slices.Reverse(reversed)
-	if again, err := DOT(reversed); err != nil || again != got {
-		t.Errorf("DOT depends on input order (err %v):\n%s", err, again)
+	cache := &memCache{}
+	if _, err := Run(context.Background(), actions[:1], WithCache(cache)); err != nil {
+		t.Fatal(err)
+	}
+	items, err := Plan(actions, WithCache(cache))
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	got := DOT(items)
+	for _, want := range []string{"subgraph \"cluster_core\"", "(cached)"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("DOT lacks %q:\n%s", want, got)
+		}
+	}
+	slices.Reverse(items)
+	if again := DOT(items); again != got {
+		t.Errorf("DOT depends on input order:\n%s", again)
 	}
 
 	golden := filepath.Join("testdata", "graph.dot")
@@ -1364,7 +1372,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 	actions := (&fake{}).build(specs...)
 	for i := range actions {
-		actions[i].Run = func(context.Context) (Outcome, error) { return Outcome{}, nil }
+		actions[i].Run = func(context.Context, Inputs) (Outcome, error) { return Outcome{}, nil }
 	}
 	for _, jobs := range []int{1, 8} {
 		b.Run(fmt.Sprintf("jobs=%d", jobs), func(b *testing.B) {
@@ -1389,11 +1397,11 @@ func TestRunLabelsActionsForProfiles(t *testing.T) {
 		mu.Unlock()
 	}
 	acts := []Action{
-		{ID: "tree/a", Kind: "component.tree", Key: hexKey("a"), Run: func(ctx context.Context) (Outcome, error) {
+		{ID: "tree/a", Kind: "component.tree", Key: hexKey("a"), Run: func(ctx context.Context, _ Inputs) (Outcome, error) {
 			record(ctx, "tree/a")
 			return Outcome{Output: "a"}, nil
 		}},
-		{ID: "deb/a", Kind: "pack.deb", Key: hexKey("b"), Deps: []string{"tree/a"}, Run: func(ctx context.Context) (Outcome, error) {
+		{ID: "deb/a", Kind: "pack.deb", Key: hexKey("b"), Deps: []string{"tree/a"}, Run: func(ctx context.Context, _ Inputs) (Outcome, error) {
 			done := make(chan struct{})
 			go func() { // a goroutine of the action's, such as a compressor's
 				defer close(done)
@@ -1414,5 +1422,67 @@ func TestRunLabelsActionsForProfiles(t *testing.T) {
 	want := map[string]string{"tree/a": "component.tree", "deb/a": "pack.deb", "deb/a child": "pack.deb"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+}
+
+// An action reads its dependencies' outcomes from its inputs, whether they ran or came from
+// the cache, and only those.
+func TestRunPassesDependencyOutcomes(t *testing.T) {
+	cache := &memCache{}
+	var got []string
+	acts := func() []Action {
+		return []Action{
+			{ID: "a", Key: hexKey("a"), Run: func(context.Context, Inputs) (Outcome, error) { return Outcome{Output: "made by a"}, nil }},
+			{ID: "b", Key: hexKey("b"), Deps: []string{"a"}, Run: func(_ context.Context, in Inputs) (Outcome, error) {
+				a, err := in.Must("a")
+				if err != nil {
+					return Outcome{}, err
+				}
+				if _, err := in.Must("c"); err == nil {
+					t.Errorf("b sees c, which is not its dependency")
+				}
+				got = append(got, a.Output)
+				return Outcome{Output: "b"}, nil
+			}},
+			{ID: "c", Key: hexKey("c"), Run: func(context.Context, Inputs) (Outcome, error) { return Outcome{Output: "c"}, nil }},
+		}
+	}
+	if _, err := Run(context.Background(), acts(), WithCache(cache)); err != nil {
+		t.Fatal(err)
+	}
+	second := acts()
+	second[1].Key = hexKey("b2") // b runs again; a comes from the cache
+	if _, err := Run(context.Background(), second, WithCache(cache)); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"made by a", "made by a"}, got); diff != "" {
+		t.Errorf("b's inputs (-want +got):\n%s", diff)
+	}
+}
+
+// A cached outcome its action's Valid rejects is made again, and Plan says it would be.
+func TestRunRechecksCachedOutcomesWithValid(t *testing.T) {
+	cache := &memCache{}
+	runs := 0
+	act := Action{ID: "a", Key: hexKey("a"), Run: func(context.Context, Inputs) (Outcome, error) { runs++; return Outcome{Output: "x"}, nil }}
+	if _, err := Run(context.Background(), []Action{act}, WithCache(cache)); err != nil {
+		t.Fatal(err)
+	}
+	for _, valid := range []bool{true, false} {
+		act.Valid = func(Outcome) bool { return valid }
+		items, err := Plan([]Action{act}, WithCache(cache))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if items[0].Cached != valid {
+			t.Errorf("Valid %v: Plan says cached %v", valid, items[0].Cached)
+		}
+		before := runs
+		if _, err := Run(context.Background(), []Action{act}, WithCache(cache)); err != nil {
+			t.Fatal(err)
+		}
+		if ran := runs > before; ran == valid {
+			t.Errorf("Valid %v: ran %v", valid, ran)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"container/heap"
 	"errors"
 	"fmt"
@@ -207,6 +208,7 @@ func (q *rankQueue) next() (int, bool) {
 // PlanItem describes one action as Run would see it, without running it.
 type PlanItem struct {
 	ID, Kind, Key, Label string
+	Group                string   // the action's Group: an edition, or "" for shared work
 	Cached               bool     // the cache holds the key and the check (if any) accepts it
 	Deps                 []string // sorted, deduplicated
 }
@@ -233,7 +235,7 @@ func Plan(actions []Action, opts ...Option) ([]PlanItem, error) {
 			return nil, &ActionError{ID: a.ID, Kind: a.Kind, Where: a.Where, Err: err}
 		}
 		items = append(items, PlanItem{
-			ID: a.ID, Kind: a.Kind, Key: a.Key, Label: a.Label,
+			ID: a.ID, Kind: a.Kind, Key: a.Key, Label: a.Label, Group: a.Group,
 			Cached: cached,
 			Deps:   g.ids(g.deps[i]),
 		})
@@ -252,31 +254,49 @@ func (g *graph) ids(idx []int) []string {
 	return out
 }
 
-// DOT renders the graph in Graphviz syntax for `mwedition graph --dot`.
-// Output is deterministic: nodes sorted by ID, edges (dep -> dependent)
-// sorted by dep then dependent. Nodes are labelled with ID and kind.
-func DOT(actions []Action) (string, error) {
-	g, err := newGraph(actions, requirements{})
-	if err != nil {
-		return "", err
-	}
+// DOT renders a plan in Graphviz syntax for `mwedition graph --dot`. Actions of one
+// group (an edition) are drawn in a cluster of their own, shared work outside every
+// cluster; cached actions are grey and dashed, so what a build would run stands out.
+// Output is deterministic: clusters, and nodes within them, sorted by ID; edges (dep ->
+// dependent) sorted by dependent then dep.
+func DOT(items []PlanItem) string {
+	items = slices.Clone(items)
+	slices.SortFunc(items, func(x, y PlanItem) int {
+		return cmp.Or(strings.Compare(x.Group, y.Group), strings.Compare(x.ID, y.ID))
+	})
 	var b strings.Builder
 	b.WriteString("digraph mwedition {\n\trankdir=LR;\n\tnode [shape=box];\n")
-	for _, i := range g.byID {
-		a := actions[i]
-		label := dotEscape(a.ID)
-		if a.Kind != "" {
-			label += `\n` + dotEscape(a.Kind)
+	group, indent := "", "\t"
+	for _, it := range items {
+		if it.Group != group {
+			if group != "" {
+				b.WriteString("\t}\n")
+			}
+			group, indent = it.Group, "\t\t"
+			fmt.Fprintf(&b, "\tsubgraph \"cluster_%s\" {\n\t\tlabel=\"%s\";\n", dotEscape(group), dotEscape(group))
 		}
-		fmt.Fprintf(&b, "\t\"%s\" [label=\"%s\"];\n", dotEscape(a.ID), label)
+		label := dotEscape(it.ID)
+		if it.Kind != "" {
+			label += `\n` + dotEscape(it.Kind)
+		}
+		style := ""
+		if it.Cached {
+			label += `\n(cached)`
+			style = `, style=dashed, color=gray50, fontcolor=gray50`
+		}
+		fmt.Fprintf(&b, "%s\"%s\" [label=\"%s\"%s];\n", indent, dotEscape(it.ID), label, style)
 	}
-	for _, i := range g.byID {
-		for _, d := range g.dependents[i] {
-			fmt.Fprintf(&b, "\t\"%s\" -> \"%s\";\n", dotEscape(actions[i].ID), dotEscape(actions[d].ID))
+	if group != "" {
+		b.WriteString("\t}\n")
+	}
+	slices.SortFunc(items, func(x, y PlanItem) int { return strings.Compare(x.ID, y.ID) })
+	for _, it := range items {
+		for _, d := range it.Deps {
+			fmt.Fprintf(&b, "\t\"%s\" -> \"%s\";\n", dotEscape(d), dotEscape(it.ID))
 		}
 	}
 	b.WriteString("}\n")
-	return b.String(), nil
+	return b.String()
 }
 
 var dotReplacer = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
