@@ -22,10 +22,11 @@ import (
 
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/layout"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/pack"
-	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
 	"github.com/mwedition/mwedition/internal/source"
@@ -66,34 +67,11 @@ func (o Options) engineOptions() ([]engine.Option, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []engine.Option{engine.WithJobs(o.jobs()), engine.WithCache(dc), engine.WithCheck(o.stillThere)}
+	opts := []engine.Option{engine.WithJobs(o.jobs()), engine.WithCache(dc)}
 	if o.Observer != nil {
 		opts = append(opts, engine.WithObserver(o.Observer))
 	}
 	return opts, nil
-}
-
-// stillThere says whether a cached action's output is still in the store (caches get pruned).
-func (o Options) stillThere(a engine.Action, out engine.Outcome) bool {
-	switch a.Kind {
-	case kindSource:
-		return o.store().HasSrc(out.Output)
-	case kindDeb, kindRPM:
-		sha, _, ok := strings.Cut(out.Output, " ")
-		return ok && o.store().HasBlob(sha)
-	case kindTarSeg, kindTarball:
-		return o.tarballsThere(a.Kind, out.Output)
-	case kindTree, kindEdition:
-		digest, _, err := parseTreeOutput(out.Output)
-		return err == nil && o.store().HasTree(digest)
-	case kindLayer:
-		l, err := parseLayer(out.Output)
-		return err == nil && o.store().HasBlob(l.Digest.Hex)
-	case kindImage, kindBase:
-		d, rest, err := parseDescriptor(out.Output)
-		return err == nil && oci.Complete(o.store(), d) && (len(rest) == 0 || o.store().HasBlob(rest[0]))
-	}
-	return false
 }
 
 // Action kinds.
@@ -104,22 +82,13 @@ const (
 )
 
 // Action IDs.
-func sourceAction(id string) string    { return "source/" + id }
-func treeAction(id string) string      { return "tree/" + id }
-func editionAction(name string) string { return "edition/" + name }
+func sourceAction(id string) string { return "source/" + id }
 
-// key hashes an action's kind and canonical parameters (JSON of plain structs, whose
-// field order is fixed, and sorted slices).
-func key(kind string, params any) string {
-	b, err := json.Marshal(params)
-	if err != nil {
-		panic("build: action parameters must encode: " + err.Error())
-	}
-	h := sha256.New()
-	fmt.Fprintf(h, "mwedition-action-v1\x00%s\x00", kind)
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
-}
+var (
+	treeAction    = format.TreeAction
+	editionAction = format.EditionAction
+	key           = format.Key
+)
 
 // container is the component whose source holds c's files: itself, or its core if bundled.
 func container(c spec.Component) string {
@@ -129,16 +98,16 @@ func container(c spec.Component) string {
 	return c.ID()
 }
 
-// treeOutput is how a tree action's result is recorded: the tree digest and the source time.
-func treeOutput(digest string, t int64) string { return digest + "@" + strconv.FormatInt(t, 10) }
+// Tree is what a tree action made: the tree, by digest, and its source time (none for
+// an edition's tree).
+type Tree struct {
+	Digest string `json:"digest"`
+	Time   int64  `json:"time,omitempty"`
+}
 
-func parseTreeOutput(s string) (string, int64, error) {
-	d, ts, ok := strings.Cut(s, "@")
-	if !ok {
-		return s, 0, nil // edition trees carry no time
-	}
-	t, err := strconv.ParseInt(ts, 10, 64)
-	return d, t, err
+// Source is what a source action made: the unpacked source, by ID in the store.
+type Source struct {
+	ID string `json:"id"`
 }
 
 // sourceParams identifies a source fetch: the pin, plus how it is verified.
@@ -174,9 +143,13 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 		acts = append(acts, engine.Action{
 			ID: sourceAction(c.ID()), Kind: kindSource, Key: srcKey, Where: rec.Range.String(),
 			Label: "fetch " + c.ID(),
-			Run: func(ctx context.Context) (engine.Outcome, error) {
+			Valid: format.Valid(func(s Source) bool { return o.store().HasSrc(s.ID) }),
+			Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
 				id, err := o.Fetcher.Materialize(ctx, c.ID(), rec, containerPin)
-				return engine.Outcome{Output: id}, err
+				if err != nil {
+					return engine.Outcome{}, err
+				}
+				return format.Encode(Source{ID: id}, 0)
 			},
 		})
 	}
@@ -192,8 +165,8 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 	}
 	acts = append(acts, engine.Action{
 		ID: treeAction(c.ID()), Kind: kindTree, Key: key(kindTree, tp), Deps: []string{sourceAction(cont)},
-		Where: c.DeclRange.String(), Label: "tree " + c.ID(),
-		Run: func(ctx context.Context) (engine.Outcome, error) {
+		Where: c.DeclRange.String(), Label: "tree " + c.ID(), Valid: o.treeThere,
+		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
 			return o.makeTree(ctx, containerPin, tp)
 		},
 	})
@@ -252,7 +225,7 @@ func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp tree
 	if err := st.PutTree(t); err != nil {
 		return engine.Outcome{}, err
 	}
-	return engine.Outcome{Output: treeOutput(t.Digest(), info.MaxMTime), Bytes: info.Bytes}, nil
+	return format.Encode(Tree{Digest: t.Digest(), Time: info.MaxMTime}, info.Bytes)
 }
 
 // addGitInfo adds the gitinfo.json MediaWiki's Special:Version reads when there is no .git,
@@ -276,6 +249,12 @@ func (o Options) addGitInfo(t fstree.Tree, g gitInfo, commitTime int64) (fstree.
 	return fstree.New(append(t.Entries(), fstree.Entry{Path: "gitinfo.json", Type: fstree.File, Size: int64(len(b)), Digest: sha, Src: cache.BlobRel(sha)}))
 }
 
+// treeThere says whether a recorded tree is still in the store (caches get pruned).
+func (o Options) treeThere(out engine.Outcome) bool {
+	t, err := format.Decode[Tree](out)
+	return err == nil && o.store().HasTree(t.Digest)
+}
+
 // editionParams identifies an assembled edition tree.
 type editionParams struct {
 	Name     string
@@ -289,10 +268,10 @@ type editionMember struct {
 
 // SettingsFile is the name of the generated file that enables an edition's extensions and
 // skins, at the root of the edition's tree.
-const SettingsFile = "EditionSettings.php"
+const SettingsFile = layout.SettingsFile
 
 func (o Options) editionActionFor(g resolve.Graph, e resolve.Edition) (engine.Action, error) {
-	settings, err := renderSettings(e, g)
+	settings, err := layout.RenderSettings(e, g)
 	if err != nil {
 		return engine.Action{}, err
 	}
@@ -306,8 +285,8 @@ func (o Options) editionActionFor(g resolve.Graph, e resolve.Edition) (engine.Ac
 	}
 	return engine.Action{
 		ID: editionAction(e.Name), Kind: kindEdition, Key: key(kindEdition, ep), Deps: deps,
-		Where: e.Decl.String(), Label: "edition " + e.Name,
-		Run: func(ctx context.Context) (engine.Outcome, error) {
+		Where: e.Decl.String(), Label: "edition " + e.Name, Group: e.Name, Valid: o.treeThere,
+		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
 			return o.assemble(ep, settings)
 		},
 	}, nil
@@ -342,7 +321,7 @@ func (o Options) assemble(ep editionParams, settings []byte) (engine.Outcome, er
 	if err := st.PutTree(t); err != nil {
 		return engine.Outcome{}, err
 	}
-	return engine.Outcome{Output: t.Digest(), Bytes: t.Size()}, nil
+	return format.Encode(Tree{Digest: t.Digest()}, t.Size())
 }
 
 // clamp applies SOURCE_DATE_EPOCH to a source time.

@@ -2,18 +2,17 @@ package build
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/registration"
@@ -148,11 +147,11 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	if err != nil {
 		return lock.Component{}, err
 	}
-	out, _ := rep.Outcome(treeAction(id))
-	digest, mtime, err := parseTreeOutput(out.Output)
+	tr, err := format.Lookup[Tree](rep, treeAction(id))
 	if err != nil {
 		return lock.Component{}, err
 	}
+	digest, mtime := tr.Digest, tr.Time
 	tree, err := l.o.store().Tree(digest)
 	if err != nil {
 		return lock.Component{}, err
@@ -238,7 +237,9 @@ func coreVersions(set spec.Set) []string {
 	return out
 }
 
-// Graph builds the full action graph of a resolved project.
+// Graph builds the full action graph of a resolved project: every component's source and
+// tree, every edition's tree, what each selected format adds, the SBOM documents, and the
+// publication that decides out/.
 func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Action, error) {
 	var acts []engine.Action
 	for _, rc := range g.Components {
@@ -261,27 +262,30 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		}
 		acts = append(acts, a)
 	}
-	if pf := packageFormats(o.Formats); len(pf) > 0 {
-		pa, err := o.packageActions(g, pf)
+	env := o.env(g)
+	var formatActs []engine.Action
+	for _, f := range o.selected() {
+		fa, err := f.Actions(env)
 		if err != nil {
 			return nil, err
 		}
-		acts = append(acts, pa...)
+		formatActs = append(formatActs, fa...)
 	}
-	if slices.Contains(o.Formats, FormatTarball) {
-		ta, err := o.tarballActions(g)
-		if err != nil {
-			return nil, err
-		}
-		acts = append(acts, ta...)
+	acts = append(append(acts, formatActs...), o.librariesActions(g)...)
+	keys := map[string]string{}
+	for _, a := range acts {
+		keys[a.ID] = a.Key
 	}
-	if slices.Contains(o.Formats, FormatImage) {
-		ia, err := o.imageActions(g)
-		if err != nil {
-			return nil, err
-		}
-		acts = append(acts, ia...)
+	docs, err := o.documentsActions(g, lk, keys)
+	if err != nil {
+		return nil, err
 	}
+	acts = append(acts, docs...)
+	pub, err := o.publishAction(g, formatActs, docs)
+	if err != nil {
+		return nil, err
+	}
+	acts = append(acts, pub)
 	sort.Slice(acts, func(i, j int) bool { return acts[i].ID < acts[j].ID })
 	return acts, nil
 }
@@ -319,14 +323,14 @@ func Prepare(ctx context.Context, o Options, set spec.Set, lk lock.File) (resolv
 type Result struct {
 	Report   engine.Report
 	Manifest Manifest
-	Images   []ImageRef // what out/oci holds, by edition then tag
+	Images   []format.ImageRef // what out/oci holds, by edition then tag
 }
 
-// Build runs the graph, publishes what it made, each edition's SBOM and provenance
-// (out/sbom), and writes out/manifest.json and, last, out/SHA256SUMS. Nothing under out/
+// Build runs the graph, then publishes what its publication action decided: each format's
+// directory, out/sbom, out/manifest.json and, last, out/SHA256SUMS. Nothing under out/
 // changes unless every action succeeded.
 func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, hcl.Diagnostics, error) {
-	g, acts, diags, err := Prepare(ctx, o, set, lk)
+	_, acts, diags, err := Prepare(ctx, o, set, lk)
 	if err != nil || diags.HasErrors() {
 		return Result{}, diags, err
 	}
@@ -338,67 +342,16 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	if err != nil {
 		return Result{Report: rep}, diags, err
 	}
-	m, err := o.manifest(g, rep)
+	res := Result{Report: rep}
+	p, err := format.Lookup[Published](rep, publishActionID)
 	if err != nil {
-		return Result{Report: rep}, diags, err
+		return res, diags, err
 	}
-	tarballs := slices.Contains(o.Formats, FormatTarball)
-	var tarFiles map[string]string
-	if tarballs {
-		if tarFiles, err = o.tarballFiles(g, rep); err != nil {
-			return Result{Report: rep}, diags, err
-		}
+	if err := o.publish(ctx, p); err != nil {
+		return res, diags, err
 	}
-	var images []ImageRef
-	if slices.Contains(o.Formats, FormatImage) {
-		if images, err = o.images(g, rep); err != nil {
-			return Result{Report: rep}, diags, err
-		}
-	}
-	// The SBOMs and provenance describe the artifacts above, and are attached to the images.
-	docs, err := o.documents(g, lk, rep, images)
-	if err != nil {
-		return Result{Report: rep}, diags, err
-	}
-	known := map[string]string{} // published path -> sha256, for manifest.json and SHA256SUMS
-	if len(packageFormats(o.Formats)) > 0 {
-		pkgs, err := packageFiles(rep)
-		if err != nil {
-			return Result{Report: rep}, diags, err
-		}
-		if err := o.publish(pkgs); err != nil {
-			return Result{Report: rep}, diags, err
-		}
-		for format, files := range pkgs {
-			addKnown(known, format, files)
-		}
-	}
-	if tarballs {
-		if err := o.publishDir(filepath.Join(o.out(), TarballDir), tarFiles); err != nil {
-			return Result{Report: rep}, diags, err
-		}
-		addKnown(known, TarballDir, tarFiles)
-	}
-	if slices.Contains(o.Formats, FormatImage) {
-		if err := o.publishImages(images, docs.referrers); err != nil {
-			return Result{Report: rep}, diags, err
-		}
-	}
-	if err := o.publishDir(filepath.Join(o.out(), SBOMDir), docs.files); err != nil {
-		return Result{Report: rep}, diags, err
-	}
-	addKnown(known, SBOMDir, docs.files)
-	if m.Artifacts, err = o.publishedFiles(known); err != nil {
-		return Result{Report: rep}, diags, err
-	}
-	mb, err := m.write(o.out())
-	if err != nil {
-		return Result{Report: rep}, diags, err
-	}
-	if err := o.writeSums(m.Artifacts, mb); err != nil {
-		return Result{Report: rep}, diags, err
-	}
-	return Result{Report: rep, Manifest: m, Images: images}, diags, nil
+	res.Manifest, res.Images = p.Manifest, p.Images
+	return res, diags, nil
 }
 
 func (o Options) out() string {
@@ -512,7 +465,7 @@ type ManifestComponent struct {
 	SchemaUpdate bool                `json:"schemaUpdates,omitempty"`
 }
 
-func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) {
+func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, error) {
 	var newest int64
 	for _, c := range g.Components {
 		newest = max(newest, c.Time)
@@ -531,11 +484,11 @@ func (o Options) manifest(g resolve.Graph, rep engine.Report) (Manifest, error) 
 		m.Components = append(m.Components, mc)
 	}
 	for _, e := range g.Editions {
-		out, ok := rep.Outcome(editionAction(e.Name))
-		if !ok {
-			return m, fmt.Errorf("edition %s produced no tree", e.Name)
+		t, err := format.Lookup[Tree](outs, editionAction(e.Name))
+		if err != nil {
+			return m, fmt.Errorf("edition %s produced no tree: %w", e.Name, err)
 		}
-		h, err := o.store().TreeHeader(out.Output)
+		h, err := o.store().TreeHeader(t.Digest)
 		if err != nil {
 			return m, err
 		}
@@ -554,16 +507,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-func (m Manifest) write(dir string) ([]byte, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	b = append(b, '\n')
-	return b, writeFileAtomic(filepath.Join(dir, "manifest.json"), b)
 }

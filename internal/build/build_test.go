@@ -362,11 +362,14 @@ func TestChangingOnePinRebuildsOnlyItsDependents(t *testing.T) {
 		t.Errorf("Gamma's version after the bump: %q", gamma.Version)
 	}
 	// Lock fetches the new commit and makes its tree; build then assembles only the
-	// edition that holds Gamma. Across both, nothing else runs.
+	// edition that holds Gamma and reads the new tree's libraries. Every edition's
+	// documents are made again, since the provenance names the lock's digest, and so is the
+	// publication. Across both, nothing else runs.
 	if diff := cmp.Diff([]string{"source/extension/Gamma", "tree/extension/Gamma"}, executed(lockRep)); diff != "" {
 		t.Errorf("lock --update Gamma executed (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"edition/full"}, executed(f.build().Report)); diff != "" {
+	want := []string{"edition/full", "libraries/extension/Gamma", "publish", "sbom/base", "sbom/full"}
+	if diff := cmp.Diff(want, executed(f.build().Report)); diff != "" {
 		t.Fatalf("build after bumping Gamma executed (-want +got):\n%s", diff)
 	}
 }
@@ -550,5 +553,42 @@ func TestPackagesFromTheGraph(t *testing.T) {
 	must(t, err)
 	if !bytes.Equal(first, second) {
 		t.Error("the package changed between builds")
+	}
+}
+
+// Plan shows every action a build runs, for every format, and nothing else: the packages,
+// tarballs, images, documents and publication are actions of the one graph.
+func TestPlanListsEveryActionBuildRuns(t *testing.T) {
+	f := newFixture(t)
+	f.lock()
+	lk, err := build.ReadLock(f.root)
+	must(t, err)
+	o := f.options()
+	o.Formats = build.FormatNames()
+	items, _, diags, err := build.Plan(context.Background(), o, f.load().Set, lk)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("plan: %v %v", err, diags)
+	}
+	res, diags, err := build.Build(context.Background(), o, f.load().Set, lk)
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("build: %v %v", err, diags)
+	}
+	var planned, ran []string
+	kinds := map[string]bool{}
+	for _, it := range items {
+		planned = append(planned, it.ID)
+		kinds[it.Kind] = true
+	}
+	for _, r := range res.Report.Results {
+		ran = append(ran, r.ID)
+	}
+	sort.Strings(planned)
+	if diff := cmp.Diff(planned, ran); diff != "" {
+		t.Errorf("plan and build differ (-plan +build):\n%s", diff)
+	}
+	for _, k := range []string{"pack.deb", "pack.rpm", "sbom.libraries", "sbom.documents", "publish.decide"} {
+		if !kinds[k] {
+			t.Errorf("the plan has no %s action", k)
+		}
 	}
 }

@@ -218,18 +218,8 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 			o.ImageBase = imageBase
 			// Registry credentials for image bases, from the usual Docker configuration.
 			o.Keychain = authn.DefaultKeychain
-			switch {
-			case len(formats) == 0:
-				o.Formats = []string{build.FormatDeb, build.FormatRPM, build.FormatTarball, build.FormatImage}
-			case len(formats) == 1 && formats[0] == "tree":
-				o.Formats = nil
-			default:
-				for _, f := range formats {
-					if f != build.FormatDeb && f != build.FormatRPM && f != build.FormatTarball && f != build.FormatImage {
-						return usageError{fmt.Errorf("--format %q: use deb, rpm, tarball and/or image, or tree alone for the trees only", f)}
-					}
-				}
-				o.Formats = formats
+			if o.Formats, err = parseFormats(formats); err != nil {
+				return err
 			}
 			if imageBase != "" && !slices.Contains(o.Formats, build.FormatImage) {
 				return usageError{errors.New("--image-base is the base of images: add --format image")}
@@ -280,25 +270,97 @@ func orDefault(s, d string) string {
 }
 
 // plan loads, resolves and plans the project without running anything; plan and graph start here.
-func (g *globals) plan(cmd *cobra.Command) (load.Project, lock.File, []engine.PlanItem, []engine.Action, error) {
+// It plans what `build` with the same --format would run; with --edition, only that
+// edition's actions and the shared ones they need.
+func (g *globals) plan(cmd *cobra.Command, pf planFlags) (load.Project, lock.File, []engine.PlanItem, error) {
 	p, lk, err := g.projectAndLock()
 	if err != nil {
-		return p, lk, nil, nil, err
+		return p, lk, nil, err
 	}
 	o, err := g.options(nil)
 	if err != nil {
-		return p, lk, nil, nil, err
+		return p, lk, nil, err
 	}
-	items, acts, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
+	if o.Formats, err = parseFormats(pf.formats); err != nil {
+		return p, lk, nil, err
+	}
+	o.ImageBase = pf.imageBase
+	items, _, diags, err := build.Plan(cmd.Context(), o, p.Set, lk)
 	g.diagnostics(p, diags)
 	if err == nil && diags.HasErrors() {
 		err = exitError{ExitFailure}
 	}
-	return p, lk, items, acts, err
+	if err == nil && pf.edition != "" {
+		items, err = editionPart(items, pf.edition)
+	}
+	return p, lk, items, err
+}
+
+// planFlags are what plan and graph share with build, so that they show the same graph.
+type planFlags struct {
+	formats   []string
+	imageBase string
+	edition   string
+}
+
+func (pf *planFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringSliceVar(&pf.formats, "format", nil, "formats, as for build (default "+strings.Join(build.FormatNames(), ",")+"; \"tree\" for the trees only)")
+	cmd.Flags().StringVar(&pf.imageBase, "image-base", "", "image base, as for build")
+	cmd.Flags().StringVar(&pf.edition, "edition", "", "show only this edition's actions and the shared ones they need")
+}
+
+// parseFormats turns --format into the build's formats: every registered one by default,
+// none for "tree".
+func parseFormats(formats []string) ([]string, error) {
+	switch {
+	case len(formats) == 0:
+		return build.FormatNames(), nil
+	case len(formats) == 1 && formats[0] == "tree":
+		return nil, nil
+	}
+	if err := build.CheckFormats(formats); err != nil {
+		return nil, usageError{fmt.Errorf("--format: %w; or tree alone for the trees only", err)}
+	}
+	return formats, nil
+}
+
+// editionPart keeps an edition's actions and everything they depend on, in plan order.
+func editionPart(items []engine.PlanItem, edition string) ([]engine.PlanItem, error) {
+	byID := map[string]engine.PlanItem{}
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	keep := map[string]bool{}
+	var visit func(id string)
+	visit = func(id string) {
+		if keep[id] {
+			return
+		}
+		keep[id] = true
+		for _, d := range byID[id].Deps {
+			visit(d)
+		}
+	}
+	for _, it := range items {
+		if it.Group == edition {
+			visit(it.ID)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, usageError{fmt.Errorf("--edition %s: no edition of that name", edition)}
+	}
+	var out []engine.PlanItem
+	for _, it := range items {
+		if keep[it.ID] {
+			out = append(out, it)
+		}
+	}
+	return out, nil
 }
 
 func newPlan(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var pf planFlags
+	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Show what a build would run and what is cached",
 		Long: `Plan resolves the editions against editions.lock and lists every action of the build
@@ -307,7 +369,7 @@ edition's components and why each is there (listed, inherited, or pulled in beca
 another component requires it). Nothing is built or downloaded.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, items, _, err := g.plan(cmd)
+			p, lk, items, err := g.plan(cmd, pf)
 			if err != nil {
 				return err
 			}
@@ -315,7 +377,7 @@ another component requires it). Nothing is built or downloaded.`,
 			if g.json {
 				enc := json.NewEncoder(g.stdout)
 				for _, it := range items {
-					enc.Encode(map[string]any{"event": "plan", "action": it.ID, "kind": it.Kind, "key": it.Key, "cached": it.Cached, "deps": it.Deps})
+					enc.Encode(map[string]any{"event": "plan", "action": it.ID, "kind": it.Kind, "key": it.Key, "cached": it.Cached, "deps": it.Deps, "edition": it.Group})
 				}
 			}
 			run := 0
@@ -328,6 +390,9 @@ another component requires it). Nothing is built or downloaded.`,
 				g.say("%-6s %-16s %s", state, it.Kind, it.ID)
 			}
 			for _, e := range gr.Editions {
+				if pf.edition != "" && e.Name != pf.edition {
+					continue
+				}
 				g.say("\nedition %s %s (%s):", e.Name, e.Version, e.Title)
 				for _, m := range e.Members {
 					c, _ := gr.Component(m.ID)
@@ -338,35 +403,35 @@ another component requires it). Nothing is built or downloaded.`,
 			return nil
 		},
 	}
+	pf.register(cmd)
+	return cmd
 }
 
 func newGraph(g *globals) *cobra.Command {
 	var dot bool
+	var pf planFlags
 	cmd := &cobra.Command{
 		Use:     "graph",
 		Short:   "Print the build graph (Graphviz with --dot)",
 		Example: "  mwedition graph --dot | dot -Tsvg > graph.svg",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, _, _, acts, err := g.plan(cmd)
+			_, _, items, err := g.plan(cmd, pf)
 			if err != nil {
 				return err
 			}
 			if dot {
-				s, err := engine.DOT(acts)
-				if err != nil {
-					return err
-				}
-				fmt.Fprint(g.stdout, s)
+				fmt.Fprint(g.stdout, engine.DOT(items))
 				return nil
 			}
-			for _, a := range acts {
-				fmt.Fprintf(g.stdout, "%s (%s) <- %s\n", a.ID, a.Kind, strings.Join(a.Deps, ", "))
+			for _, it := range items {
+				fmt.Fprintf(g.stdout, "%s (%s) <- %s\n", it.ID, it.Kind, strings.Join(it.Deps, ", "))
 			}
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT")
+	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT: one cluster per edition, cached actions dashed")
+	pf.register(cmd)
 	return cmd
 }
 

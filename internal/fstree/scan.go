@@ -225,3 +225,25 @@ func CopyFile(from, to string, perm fs.FileMode) error {
 	}
 	return out.Close()
 }
+
+// ReplaceDir moves the complete directory tmp to dir. An existing dir is moved aside first
+// and removed once the new one is in place, or put back if that fails.
+func ReplaceDir(tmp, dir string) error {
+	old := ""
+	if _, err := os.Lstat(dir); err == nil {
+		old = tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return err
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if old != "" {
+			os.Rename(old, dir)
+		}
+		return err
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}

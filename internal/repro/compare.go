@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/format/tarballs"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -116,7 +117,7 @@ func (s Selection) Keeps(rel string) bool {
 		}
 	case build.TarballDir + "/":
 		for e, v := range s.Editions {
-			if strings.HasPrefix(file, build.TarballName(e, v, "")) {
+			if strings.HasPrefix(file, tarballs.TarballName(e, v, "")) {
 				return true
 			}
 		}

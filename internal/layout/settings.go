@@ -1,4 +1,4 @@
-package build
+package layout
 
 import (
 	"bytes"
@@ -10,10 +10,10 @@ import (
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
-// renderSettings writes the PHP file that enables an edition: wfLoadSkins and
+// RenderSettings writes the PHP file that enables an edition: wfLoadSkins and
 // wfLoadExtensions with the edition's members, the default skin, and its extra settings.
 // The admin's LocalSettings.php includes it; it never replaces LocalSettings.php.
-func renderSettings(e resolve.Edition, g resolve.Graph) ([]byte, error) {
+func RenderSettings(e resolve.Edition, g resolve.Graph) ([]byte, error) {
 	var b bytes.Buffer
 	title := e.Title
 	if title == "" {

@@ -1,4 +1,9 @@
-package build
+// Package image is the OCI image format: one image per edition whose output blocks ask
+// for one, all in the OCI image layout out/oci. Each base is imported once, each
+// component's layer built once and shared by every image that holds the component, and
+// an edition layer adds what is the edition's own for the base it is built on: the
+// settings file, the writable directories, and the web server's configuration.
+package image
 
 import (
 	"context"
@@ -10,10 +15,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,16 +25,28 @@ import (
 
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/layout"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/platform"
 	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/sbom"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
-// FormatImage is the OCI image output: one image per edition whose output blocks ask for
-// one, all in the OCI image layout out/oci.
-const FormatImage = "image"
+// Format is the image format.
+var Format = imageFormat{}
+
+type imageFormat struct{}
+
+// Name is the format's name in output blocks.
+func (imageFormat) Name() string { return name }
+
+const name = "image"
+
+// Dir is the OCI image layout's directory below the output directory.
+const Dir = "oci"
 
 // Image action kinds: a base imported into the store, a component's layer, an edition's image.
 const (
@@ -50,16 +65,6 @@ func imageActionID(name string) string { return "image/" + name }
 // cached layers and images are rebuilt rather than served.
 const imageLayout = "mwedition-image-v2"
 
-// Where things are in an image, as in the packages.
-const (
-	imageCode     = "usr/share/mediawiki"
-	imageConfDir  = "etc/mediawiki"
-	imageUploads  = "/var/lib/mediawiki/images"
-	imageDatabase = "/var/lib/mediawiki/data" // SQLite databases, as the README's install command puts them
-	imagePort     = "8080"                    // not 80: a server that is not root cannot bind it
-	apacheRunDir  = "/run/apache2"
-)
-
 // scratchPlatform is the platform an image without a base says it is for: it holds PHP
 // code only, which any platform can run, but a configuration must name one.
 var scratchPlatform = v1.Platform{OS: "linux", Architecture: "amd64"}
@@ -67,7 +72,7 @@ var scratchPlatform = v1.Platform{OS: "linux", Architecture: "amd64"}
 // imageOutput returns the edition's image output block, if it has one.
 func imageOutput(e resolve.Edition) (spec.Output, bool) {
 	for _, o := range e.Outputs {
-		if o.Format == FormatImage {
+		if o.Format == name {
 			return o, true
 		}
 	}
@@ -92,7 +97,7 @@ func imageTags(e resolve.Edition, out spec.Output) ([]string, error) {
 		tags = append(tags, t)
 	}
 	sort.Strings(tags)
-	return dedupe(tags), nil
+	return format.Dedupe(tags), nil
 }
 
 // baseParams identifies an imported base by what it names, not where it is.
@@ -133,7 +138,8 @@ type imageMember struct {
 // imageActions returns the actions that make every image the editions ask for: each base
 // imported once, each component's layer built once (shared by every image that holds the
 // component), and one image per edition.
-func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
+func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
+	o, g := env{fenv}, fenv.Graph
 	var acts []engine.Action
 	seen := map[string]bool{}
 	// A file base's fingerprint reads the whole file: once per build, however many editions.
@@ -155,8 +161,9 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 			return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
 		}
 		b = b.In(o.Root)
-		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.clamp(e.Time)}
-		var deps []string
+		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.Clamp(e.Time)}
+		var deps, layerIDs []string
+		baseID := ""
 		if b.Kind != oci.ScratchBase {
 			fp, ok := fingerprints[b]
 			if !ok {
@@ -166,7 +173,7 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 				fingerprints[b] = fp
 			}
 			ba := o.baseAction(ref, b, fp, where)
-			ip.Base, deps = ba.Key, append(deps, ba.ID)
+			ip.Base, deps, baseID = ba.Key, append(deps, ba.ID), ba.ID
 			if b.Kind == oci.RegistryBase {
 				ip.BaseName = b.Ref
 			}
@@ -175,7 +182,7 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 				acts = append(acts, ba)
 			}
 		}
-		if ip.Settings, err = renderSettings(e, g); err != nil {
+		if ip.Settings, err = layout.RenderSettings(e, g); err != nil {
 			return nil, err
 		}
 		var comps []resolve.Component
@@ -185,6 +192,7 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 			la := o.layerAction(c)
 			ip.Layers = append(ip.Layers, imageMember{ID: c.ID, Version: c.Version, Key: la.Key})
 			deps = append(deps, la.ID)
+			layerIDs = append(layerIDs, la.ID)
 			if !seen[la.ID] {
 				seen[la.ID] = true
 				acts = append(acts, la)
@@ -192,21 +200,25 @@ func (o Options) imageActions(g resolve.Graph) ([]engine.Action, error) {
 		}
 		ip.Annotations = imageAnnotations(e, comps, ip.Time)
 		acts = append(acts, engine.Action{
-			ID: imageActionID(e.Name), Kind: kindImage, Key: key(kindImage, ip), Deps: deps, Where: out.Range.String(),
-			Label: "image " + e.Name,
-			Run: func(ctx context.Context) (engine.Outcome, error) {
-				return o.makeImage(ip)
+			ID: imageActionID(e.Name), Kind: kindImage, Key: format.Key(kindImage, ip), Deps: deps, Where: out.Range.String(),
+			Label: "image " + e.Name, Group: e.Name,
+			Valid: format.Valid(func(im Image) bool { return oci.Complete(o.store(), im.Descriptor()) }),
+			Run: func(ctx context.Context, in engine.Inputs) (engine.Outcome, error) {
+				return o.makeImage(ip, baseID, layerIDs, in)
 			},
 		})
 	}
 	return acts, nil
 }
 
-func (o Options) baseAction(ref string, b oci.BaseRef, fingerprint, where string) engine.Action {
+func (o env) baseAction(ref string, b oci.BaseRef, fingerprint, where string) engine.Action {
 	return engine.Action{
-		ID: baseActionID(ref), Kind: kindBase, Key: key(kindBase, baseParams{Layout: imageLayout, Fingerprint: fingerprint}),
+		ID: baseActionID(ref), Kind: kindBase, Key: format.Key(kindBase, baseParams{Layout: imageLayout, Fingerprint: fingerprint}),
 		Where: where, Label: "base " + ref,
-		Run: func(ctx context.Context) (engine.Outcome, error) {
+		Valid: format.Valid(func(b Base) bool {
+			return oci.Complete(o.store(), b.Image.Descriptor()) && o.store().HasBlob(b.Contents)
+		}),
+		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
 			return o.importBase(ctx, b)
 		},
 	}
@@ -214,7 +226,7 @@ func (o Options) baseAction(ref string, b oci.BaseRef, fingerprint, where string
 
 // importBase copies the base into the store and records what each of its images holds.
 // The outcome is the base's descriptor and the blob of its contents, by image digest.
-func (o Options) importBase(ctx context.Context, b oci.BaseRef) (engine.Outcome, error) {
+func (o env) importBase(ctx context.Context, b oci.BaseRef) (engine.Outcome, error) {
 	im := oci.Importer{Store: o.store(), Keychain: o.Keychain, Offline: o.Fetcher.Offline}
 	if o.Fetcher.Client != nil {
 		im.Transport = o.Fetcher.Client.Transport
@@ -245,37 +257,53 @@ func (o Options) importBase(ctx context.Context, b oci.BaseRef) (engine.Outcome,
 	if err != nil {
 		return engine.Outcome{}, err
 	}
-	return engine.Outcome{Output: fmt.Sprintf("%s %s %d %s", d.MediaType, d.Digest, d.Size, sha), Bytes: size}, nil
+	return format.Encode(Base{Image: imageOf(d), Contents: sha}, size)
 }
 
-// parseDescriptor reads "<media type> <digest> <size>" and what follows.
-func parseDescriptor(s string) (v1.Descriptor, []string, error) {
-	f := strings.Fields(s)
-	if len(f) < 3 {
-		return v1.Descriptor{}, nil, fmt.Errorf("malformed image outcome %q", s)
-	}
-	h, err := v1.NewHash(f[1])
-	if err != nil {
-		return v1.Descriptor{}, nil, err
-	}
-	n, err := strconv.ParseInt(f[2], 10, 64)
-	if err != nil {
-		return v1.Descriptor{}, nil, err
-	}
-	return v1.Descriptor{MediaType: types.MediaType(f[0]), Digest: h, Size: n}, f[3:], nil
+// Image is what an image action made: the stored image (or index) by descriptor.
+type Image struct {
+	MediaType string `json:"mediaType"`
+	Digest    string `json:"digest"`
+	Size      int64  `json:"size"`
 }
 
-func (o Options) layerAction(c resolve.Component) engine.Action {
-	lp := layerParams{Layout: imageLayout, ID: c.ID, Core: c.Kind == spec.Core, Dir: joinDir(imageCode, c.InstallDir()), Tree: c.Tree, MTime: o.clamp(c.Time)}
+func imageOf(d v1.Descriptor) Image {
+	return Image{MediaType: string(d.MediaType), Digest: d.Digest.String(), Size: d.Size}
+}
+
+// Descriptor is the image's descriptor; a malformed digest gives an empty one, which no
+// store holds.
+func (im Image) Descriptor() v1.Descriptor {
+	h, err := v1.NewHash(im.Digest)
+	if err != nil {
+		return v1.Descriptor{}
+	}
+	return v1.Descriptor{MediaType: types.MediaType(im.MediaType), Digest: h, Size: im.Size}
+}
+
+// Base is what a base action imported: the base, and the blob recording what each of its
+// images holds, by image digest.
+type Base struct {
+	Image    Image  `json:"image"`
+	Contents string `json:"contents"`
+}
+
+func (o env) layerAction(c resolve.Component) engine.Action {
+	lp := layerParams{Layout: imageLayout, ID: c.ID, Core: c.Kind == spec.Core, Dir: format.JoinDir(layout.ImageCode, c.InstallDir()), Tree: c.Tree, MTime: o.Clamp(c.Time)}
 	return engine.Action{
-		ID: layerActionID(c.ID), Kind: kindLayer, Key: key(kindLayer, lp), Deps: []string{treeAction(c.ID)},
+		ID: layerActionID(c.ID), Kind: kindLayer, Key: format.Key(kindLayer, lp), Deps: []string{format.TreeAction(c.ID)},
 		Where: c.Decl.String(), Label: "layer " + c.ID,
-		Run: func(ctx context.Context) (engine.Outcome, error) {
+		Valid: format.Valid(func(l Layer) bool { return o.store().HasBlob(strings.TrimPrefix(l.Digest, "sha256:")) }),
+		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
 			t, err := o.layerTree(lp)
 			if err != nil {
 				return engine.Outcome{}, fmt.Errorf("layer %s: %w", lp.ID, err)
 			}
-			return o.writeLayer(t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
+			l, err := o.writeLayer(t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
+			if err != nil {
+				return engine.Outcome{}, err
+			}
+			return format.Encode(Layer{Digest: l.Digest.String(), DiffID: l.DiffID.String(), Size: l.Size}, t.Size())
 		},
 	}
 }
@@ -286,20 +314,20 @@ func (o Options) layerAction(c resolve.Component) engine.Action {
 // cache/, which are links to writable directories instead (the edition layer makes those,
 // owned by the base's web user). Core's LocalSettings.php is a link into /etc/mediawiki,
 // where the admin's configuration lives (a volume).
-func (o Options) layerTree(lp layerParams) (fstree.Tree, error) {
+func (o env) layerTree(lp layerParams) (fstree.Tree, error) {
 	t, err := o.store().Tree(lp.Tree)
 	if err != nil {
 		return t, err
 	}
-	t = t.Filter(func(e fstree.Entry) bool { return packagedPath(e) && (!lp.Core || !stateDirs[e.Path]) })
+	t = t.Filter(func(e fstree.Entry) bool { return layout.PackagedPath(e) && (!lp.Core || !layout.StateDirs[e.Path]) })
 	// Debian's rules: images are Debian-like wherever a base has PHP (bookworm, php:*).
-	if t, _, err = packageScripts(t, o.openStored, o.storeBytes, platform.Debian); err != nil {
+	if t, _, err = layout.PackageScripts(t, format.OpenStored(o.store()), format.StoreBytes(o.store()), platform.Debian); err != nil {
 		return t, err
 	}
 	if lp.Core {
 		links := []fstree.Entry{
 			{Path: "LocalSettings.php", Type: fstree.Symlink, Target: "/etc/mediawiki/LocalSettings.php"},
-			{Path: "images", Type: fstree.Symlink, Target: imageUploads},
+			{Path: "images", Type: fstree.Symlink, Target: layout.ImageUploads},
 			{Path: "cache", Type: fstree.Symlink, Target: "/var/lib/mediawiki/cache"},
 		}
 		if t, err = fstree.New(append(t.Entries(), links...)); err != nil {
@@ -309,67 +337,50 @@ func (o Options) layerTree(lp layerParams) (fstree.Tree, error) {
 	return t.Place(lp.Dir)
 }
 
-// writeLayer stores t as a layer; the outcome is "<digest> <diff ID> <size>".
-func (o Options) writeLayer(t fstree.Tree, lo oci.LayerOptions) (engine.Outcome, error) {
-	pr, pw := io.Pipe()
+// writeLayer stores t as a layer.
+func (o env) writeLayer(t fstree.Tree, lo oci.LayerOptions) (oci.Layer, error) {
 	var diffID v1.Hash
-	go func() {
+	sha, n, err := format.AddStreamed(o.store(), func(w io.Writer) error {
 		var err error
-		diffID, err = oci.WriteLayer(pw, t, o.store(), lo)
-		pw.CloseWithError(err)
-	}()
-	sha, n, err := o.store().AddBlob(pr, "")
-	pr.CloseWithError(err)
+		diffID, err = oci.WriteLayer(w, t, o.store(), lo)
+		return err
+	})
 	if err != nil {
-		return engine.Outcome{}, err
+		return oci.Layer{}, err
 	}
-	return engine.Outcome{Output: fmt.Sprintf("sha256:%s %s %d", sha, diffID, n), Bytes: t.Size()}, nil
+	return oci.Layer{Digest: v1.Hash{Algorithm: "sha256", Hex: sha}, DiffID: diffID, Size: n}, nil
 }
 
-func parseLayer(s string) (oci.Layer, error) {
-	f := strings.Fields(s)
-	if len(f) != 3 {
-		return oci.Layer{}, fmt.Errorf("malformed layer outcome %q", s)
-	}
-	d, err1 := v1.NewHash(f[0])
-	diff, err2 := v1.NewHash(f[1])
-	n, err3 := strconv.ParseInt(f[2], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return oci.Layer{}, fmt.Errorf("malformed layer outcome %q", s)
-	}
-	return oci.Layer{Digest: d, DiffID: diff, Size: n}, nil
+// Layer is what a layer action made: the compressed layer's digest, its uncompressed
+// digest (the configuration's diff ID) and its size.
+type Layer struct {
+	Digest string `json:"digest"`
+	DiffID string `json:"diffID"`
+	Size   int64  `json:"size"`
 }
 
-// outcomeOf reads a finished action's outcome from the engine's record: an action runs
-// after its dependencies, whose outcomes are recorded by then.
-func (o Options) outcomeOf(dc *engine.DirCache, what, k string) (string, error) {
-	out, ok, err := dc.Lookup(k)
-	if err != nil {
-		return "", err
+func (l Layer) layer() (oci.Layer, error) {
+	d, err1 := v1.NewHash(l.Digest)
+	diff, err2 := v1.NewHash(l.DiffID)
+	if err1 != nil || err2 != nil {
+		return oci.Layer{}, fmt.Errorf("malformed layer record %+v", l)
 	}
-	if !ok {
-		return "", fmt.Errorf("%s has no recorded outcome", what)
-	}
-	return out.Output, nil
+	return oci.Layer{Digest: d, DiffID: diff, Size: l.Size}, nil
 }
 
 // makeImage assembles an edition's image from its stored layers: one image over each of
 // the base's images (an index when the base is one), each with an edition layer made for
 // what that base holds.
-func (o Options) makeImage(ip imageParams) (engine.Outcome, error) {
+func (o env) makeImage(ip imageParams, baseID string, layerIDs []string, in engine.Inputs) (engine.Outcome, error) {
 	st := o.store()
-	dc, err := engine.NewDirCache(st.ActionsDir())
-	if err != nil {
-		return engine.Outcome{}, err
-	}
 	created := time.Unix(ip.Time, 0).UTC()
 	var layers []oci.Layer
-	for _, m := range ip.Layers {
-		s, err := o.outcomeOf(dc, "layer "+m.ID, m.Key)
+	for i, m := range ip.Layers {
+		rec, err := format.Lookup[Layer](in, layerIDs[i])
 		if err != nil {
 			return engine.Outcome{}, err
 		}
-		l, err := parseLayer(s)
+		l, err := rec.layer()
 		if err != nil {
 			return engine.Outcome{}, err
 		}
@@ -380,19 +391,15 @@ func (o Options) makeImage(ip imageParams) (engine.Outcome, error) {
 	bases := []v1.Descriptor{{}}
 	contents := map[string]oci.Contents{}
 	if ip.Base != "" {
-		s, err := o.outcomeOf(dc, "the base", ip.Base)
+		b, err := format.Lookup[Base](in, baseID)
 		if err != nil {
 			return engine.Outcome{}, err
 		}
-		d, rest, err := parseDescriptor(s)
-		if err != nil || len(rest) != 1 {
-			return engine.Outcome{}, fmt.Errorf("malformed base outcome %q", s)
-		}
-		top = d
-		if bases, err = oci.Images(st, d); err != nil {
+		top = b.Image.Descriptor()
+		if bases, err = oci.Images(st, top); err != nil {
 			return engine.Outcome{}, err
 		}
-		js, err := os.ReadFile(st.Path(cache.BlobRel(rest[0])))
+		js, err := os.ReadFile(st.Path(cache.BlobRel(b.Contents)))
 		if err != nil {
 			return engine.Outcome{}, fmt.Errorf("the base's contents are not in the cache: %w", err)
 		}
@@ -400,6 +407,14 @@ func (o Options) makeImage(ip imageParams) (engine.Outcome, error) {
 			return engine.Outcome{}, fmt.Errorf("the base's contents: %w", err)
 		}
 	}
+	return o.assemble(ip, created, layers, top, bases, contents)
+}
+
+// assemble writes one image over each of the base's images, and an index of them when the
+// base is one.
+func (o env) assemble(ip imageParams, created time.Time, layers []oci.Layer, top v1.Descriptor, bases []v1.Descriptor, contents map[string]oci.Contents) (engine.Outcome, error) {
+	st := o.store()
+	var err error
 	var images []v1.Descriptor
 	for _, bd := range bases {
 		base := oci.Base{}
@@ -436,7 +451,7 @@ func (o Options) makeImage(ip imageParams) (engine.Outcome, error) {
 			return engine.Outcome{}, err
 		}
 	}
-	return engine.Outcome{Output: fmt.Sprintf("%s %s %d", d.MediaType, d.Digest, d.Size)}, nil
+	return format.Encode(imageOf(d), 0)
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -457,7 +472,7 @@ func imageAnnotations(e resolve.Edition, comps []resolve.Component, t int64) map
 	a := map[string]string{
 		"org.opencontainers.image.title":   title,
 		"org.opencontainers.image.version": e.Version,
-		"org.opencontainers.image.created": utc(t),
+		"org.opencontainers.image.created": format.UTC(t),
 		"org.opencontainers.image.url":     "https://www.mediawiki.org/",
 		"io.mwedition.edition":             e.Name,
 	}
@@ -483,7 +498,7 @@ func imageAnnotations(e resolve.Edition, comps []resolve.Component, t int64) map
 		a["org.opencontainers.image.description"] = fmt.Sprintf("%s: %s with %d extensions and %d skins", title, d, nExt, nSkin)
 	}
 	sort.Strings(licenses)
-	a["org.opencontainers.image.licenses"] = strings.Join(dedupe(licenses), " AND ")
+	a["org.opencontainers.image.licenses"] = strings.Join(format.Dedupe(licenses), " AND ")
 	a["io.mwedition.components"] = strings.Join(members, ",")
 	return a
 }
@@ -552,7 +567,7 @@ func planImage(c oci.Contents) imagePlan {
 // The settings file is code in /usr/share/mediawiki, with a link in /etc/mediawiki where
 // the packages put it: /etc/mediawiki is a volume, whose copy a new image would otherwise
 // not replace, and which a mounted volume would hide.
-func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (oci.Layer, error) {
+func (o env) editionLayer(ip imageParams, p imagePlan, created time.Time) (oci.Layer, error) {
 	var entries []fstree.Entry
 	attrs := map[string]oci.Attr{}
 	file := func(p string, b []byte) error {
@@ -572,24 +587,24 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 			attrs[d] = oci.Attr{UID: p.uid, GID: p.gid, Perm: perm}
 		}
 	}
-	if err := file(imageCode+"/"+SettingsFile, ip.Settings); err != nil {
+	if err := file(layout.ImageCode+"/"+layout.SettingsFile, ip.Settings); err != nil {
 		return oci.Layer{}, err
 	}
-	link(imageConfDir+"/"+SettingsFile, "/"+imageCode+"/"+SettingsFile)
+	link(layout.ImageConfDir+"/"+layout.SettingsFile, "/"+layout.ImageCode+"/"+layout.SettingsFile)
 	// Uploads are served; the cache and SQLite databases are nobody else's business.
-	dir(imageUploads[1:], 0o755)
+	dir(layout.ImageUploads[1:], 0o755)
 	dir("var/lib/mediawiki/cache", 0o700)
-	dir(imageDatabase[1:], 0o700)
+	dir(layout.ImageDatabase[1:], 0o700)
 	dir("var/cache/mediawiki", 0o755)
 	c := p.contents
 	if p.server == apacheHTTP {
-		for name, content := range map[string]string{apacheConfName: apacheConf, "mediawiki-image": apacheImageConf} {
+		for name, content := range map[string]string{layout.ApacheConfName: layout.ApacheConf, "mediawiki-image": layout.ApacheImageConf} {
 			if err := file("etc/apache2/conf-available/"+name+".conf", []byte(content)); err != nil {
 				return oci.Layer{}, err
 			}
 			link("etc/apache2/conf-enabled/"+name+".conf", "../conf-available/"+name+".conf")
 		}
-		if err := file("etc/apache2/ports.conf", []byte(apachePorts)); err != nil {
+		if err := file("etc/apache2/ports.conf", []byte(layout.ApachePorts)); err != nil {
 			return oci.Layer{}, err
 		}
 		// The default site and the shared access log would write to /var/log/apache2,
@@ -601,11 +616,11 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 				}
 			}
 		}
-		dir(apacheRunDir[1:], 0o755)
+		dir(layout.ApacheRunDir[1:], 0o755)
 	}
 	if p.server != noServer {
 		for _, d := range append(c.Glob("etc/php/*/*/conf.d"), c.Glob("usr/local/etc/php/conf.d")...) {
-			if err := file(d+"/90-mediawiki.ini", []byte(phpIni)); err != nil {
+			if err := file(d+"/90-mediawiki.ini", []byte(layout.PHPIni)); err != nil {
 				return oci.Layer{}, err
 			}
 		}
@@ -614,11 +629,7 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 	if err != nil {
 		return oci.Layer{}, err
 	}
-	out, err := o.writeLayer(t, oci.LayerOptions{MTime: created, Attrs: attrs})
-	if err != nil {
-		return oci.Layer{}, err
-	}
-	l, err := parseLayer(out.Output)
+	l, err := o.writeLayer(t, oci.LayerOptions{MTime: created, Attrs: attrs})
 	if err != nil {
 		return oci.Layer{}, err
 	}
@@ -627,37 +638,9 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 	return l, nil
 }
 
-// apacheImageConf makes Apache in a container serve the wiki at its root (and at
-// /mediawiki, through core's snippet), logging to the container's output. The logs go
-// through cat: a server that is not root cannot open /dev/stdout or /dev/stderr when they
-// are pipes the runtime made as root, but a logger it starts inherits them.
-const apacheImageConf = `# MediaWiki in a container image, from mwedition: the wiki at the root of the server
-# (and at /mediawiki, through mediawiki-core.conf). Errors and requests are logged on
-# standard output, through cat: Apache runs as the web user, which may not reopen the
-# container's /dev/stdout.
-ServerName localhost
-DocumentRoot /usr/share/mediawiki
-ErrorLog "|/bin/cat"
-CustomLog "|/bin/cat" combined
-`
-
-// apachePorts replaces Debian's ports.conf: one port a server that is not root may bind.
-const apachePorts = `# MediaWiki in a container image, from mwedition: Apache runs as the web user, which
-# cannot bind ports below 1024. Map the port when you run the container (-p 80:` + imagePort + `).
-Listen ` + imagePort + `
-`
-
-// phpIni is PHP's configuration for the wiki: uploads up to MediaWiki's own default limit,
-// and no PHP version in response headers.
-const phpIni = `; MediaWiki in a container image, from mwedition.
-upload_max_filesize = 100M
-post_max_size = 100M
-expose_php = Off
-`
-
 // generatedDigest identifies the configuration files edition layers are made of.
 var generatedDigest = func() string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{apacheConf, apacheImageConf, apachePorts, phpIni}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{layout.ApacheConf, layout.ApacheImageConf, layout.ApachePorts, layout.PHPIni}, "\x00")))
 	return hex.EncodeToString(sum[:])
 }()
 
@@ -688,10 +671,10 @@ func imageConfig(base oci.Base, p imagePlan, ip imageParams, created time.Time) 
 	if c.Volumes == nil {
 		c.Volumes = map[string]struct{}{}
 	}
-	for _, v := range []string{imageUploads, imageDatabase, "/" + imageConfDir} {
+	for _, v := range []string{layout.ImageUploads, layout.ImageDatabase, "/" + layout.ImageConfDir} {
 		c.Volumes[v] = struct{}{}
 	}
-	c.WorkingDir = "/" + imageCode
+	c.WorkingDir = "/" + layout.ImageCode
 	if p.user != "" {
 		// Numeric, so that a runtime can tell it is not root without reading /etc/passwd.
 		c.User = fmt.Sprintf("%d:%d", p.uid, p.gid)
@@ -702,7 +685,7 @@ func imageConfig(base oci.Base, p imagePlan, ip imageParams, created time.Time) 
 	if !hasEnv(c.Env, "PATH") {
 		c.Env = append(c.Env, defaultPath)
 	}
-	c.ExposedPorts = map[string]struct{}{imagePort + "/tcp": {}}
+	c.ExposedPorts = map[string]struct{}{layout.ImagePort + "/tcp": {}}
 	// No entrypoint: any other command (php maintenance/run.php ...) runs as it is given.
 	c.Entrypoint = nil
 	switch p.server {
@@ -710,14 +693,14 @@ func imageConfig(base oci.Base, p imagePlan, ip imageParams, created time.Time) 
 		// What Debian's apache2ctl takes from /etc/apache2/envvars, with the run directory
 		// the web user owns; apache2 itself stays in the foreground, as a container's process.
 		for _, kv := range []string{"APACHE_RUN_USER=" + p.user, "APACHE_RUN_GROUP=" + p.user,
-			"APACHE_RUN_DIR=" + apacheRunDir, "APACHE_PID_FILE=" + apacheRunDir + "/apache2.pid",
-			"APACHE_LOCK_DIR=" + apacheRunDir, "APACHE_LOG_DIR=" + apacheRunDir} {
+			"APACHE_RUN_DIR=" + layout.ApacheRunDir, "APACHE_PID_FILE=" + layout.ApacheRunDir + "/apache2.pid",
+			"APACHE_LOCK_DIR=" + layout.ApacheRunDir, "APACHE_LOG_DIR=" + layout.ApacheRunDir} {
 			c.Env = setEnv(c.Env, kv)
 		}
 		c.Cmd = []string{"/usr/sbin/apache2", "-D", "FOREGROUND"}
 		c.StopSignal = "SIGWINCH" // Apache's graceful stop
 	case phpServer:
-		c.Cmd = []string{p.php, "-S", "0.0.0.0:" + imagePort, "-t", "/" + imageCode}
+		c.Cmd = []string{p.php, "-S", "0.0.0.0:" + layout.ImagePort, "-t", "/" + layout.ImageCode}
 		c.StopSignal = ""
 	}
 	return cfg
@@ -743,58 +726,120 @@ func setEnv(env []string, kv string) []string {
 	return append(env, kv)
 }
 
-// ImageRef is one tagged image of a build: out/oci's index.json lists them.
-type ImageRef struct {
-	Edition, Tag string
-	Descriptor   v1.Descriptor
+type env struct{ format.Env }
+
+func (o env) store() *cache.Store { return o.Store }
+
+// Edition lists e's image: as an artifact (tagged with its version), as the subject
+// documents are attached to, and the base it was built on.
+func (f imageFormat) Edition(fenv format.Env, e resolve.Edition, outs format.Outcomes) (format.Collected, error) {
+	var col format.Collected
+	out, ok := imageOutput(e)
+	if !ok {
+		return col, nil
+	}
+	col.Actions = []string{imageActionID(e.Name)}
+	if ref := baseRef(fenv, out); ref != "" {
+		col.Actions = append(col.Actions, baseActionID(ref))
+	}
+	if outs == nil {
+		return col, nil
+	}
+	im, err := format.Lookup[Image](outs, imageActionID(e.Name))
+	if err != nil {
+		return col, err
+	}
+	d := im.Descriptor()
+	tag := notInTag.ReplaceAllString(e.Version, "_")
+	col.Artifacts = []sbom.Artifact{{Kind: sbom.Image, Path: Dir + "/" + e.Name + "-" + tag, Name: e.Name, Version: e.Version, Tag: tag, SHA256: d.Digest.Hex}}
+	col.Subjects = []v1.Descriptor{d}
+	tags, err := imageTags(e, out)
+	if err != nil {
+		return col, err
+	}
+	for _, t := range tags {
+		col.Images = append(col.Images, format.ImageRef{Edition: e.Name, Tag: t, Descriptor: d})
+	}
+	col.Base, err = env{fenv}.baseDependency(e, out, outs)
+	return col, err
 }
 
-// images lists the images a build produced, by edition then tag.
-func (o Options) images(g resolve.Graph, rep engine.Report) ([]ImageRef, error) {
-	var refs []ImageRef
-	for _, e := range g.Editions {
+// baseDependency is the base an edition's image was built on, by the digest of what was
+// imported; a registry base also by its reference.
+func (o env) baseDependency(e resolve.Edition, out spec.Output, outs format.Outcomes) (*sbom.Dependency, error) {
+	ref := baseRef(o.Env, out)
+	if ref == "" {
+		return nil, nil
+	}
+	b, err := oci.ParseBase(ref)
+	if err != nil || b.Kind == oci.ScratchBase {
+		return nil, err
+	}
+	rec, err := format.Lookup[Base](outs, baseActionID(ref))
+	if err != nil {
+		return nil, fmt.Errorf("edition %s: its image's base %s was not imported: %w", e.Name, ref, err)
+	}
+	d := rec.Image.Descriptor()
+	dep := &sbom.Dependency{Name: "image base", Digest: map[string]string{d.Digest.Algorithm: d.Digest.Hex},
+		Annotations: map[string]any{"kind": b.Kind.String(), "mediaType": string(d.MediaType)}}
+	if b.Kind == oci.RegistryBase {
+		dep.URI = b.Ref
+	}
+	return dep, nil
+}
+
+// baseRef is the base an image output is built on; "" for scratch.
+func baseRef(fenv format.Env, out spec.Output) string {
+	ref := out.Base
+	if fenv.ImageBase != "" {
+		ref = fenv.ImageBase
+	}
+	if b, err := oci.ParseBase(ref); err != nil || b.Kind == oci.ScratchBase {
+		return ""
+	}
+	return ref
+}
+
+// Publish lays out out/oci: one OCI image layout holding every edition's image, each
+// blob once, with one index.json entry per edition and tag, annotated with
+// org.opencontainers.image.ref.name "<edition>-<tag>" and io.mwedition.edition and
+// io.mwedition.tag, which is what `mwedition publish` reads; then the documents attached
+// to the images (referrers), untagged. A build without images removes it.
+func (f imageFormat) Publish(fenv format.Env, outs format.Outcomes, attached []v1.Descriptor) (format.Publication, error) {
+	pub := format.Publication{Dir: Dir}
+	var descs []v1.Descriptor
+	for _, e := range fenv.Graph.Editions {
 		out, ok := imageOutput(e)
 		if !ok {
 			continue
 		}
-		res, ok := rep.Outcome(imageActionID(e.Name))
-		if !ok {
-			return nil, fmt.Errorf("edition %s produced no image", e.Name)
-		}
-		d, _, err := parseDescriptor(res.Output)
+		im, err := format.Lookup[Image](outs, imageActionID(e.Name))
 		if err != nil {
-			return nil, err
+			return pub, err
 		}
 		tags, err := imageTags(e, out)
 		if err != nil {
-			return nil, err
+			return pub, err
 		}
 		for _, t := range tags {
-			refs = append(refs, ImageRef{Edition: e.Name, Tag: t, Descriptor: d})
+			d := im.Descriptor()
+			d.Annotations = map[string]string{
+				"org.opencontainers.image.ref.name": e.Name + "-" + t,
+				"io.mwedition.edition":              e.Name,
+				"io.mwedition.tag":                  t,
+			}
+			descs = append(descs, d)
 		}
 	}
-	return refs, nil
-}
-
-// publishImages writes out/oci: one OCI image layout holding every edition's image, each
-// blob once, with one index.json entry per edition and tag, annotated with
-// org.opencontainers.image.ref.name "<edition>-<tag>" and io.mwedition.edition and
-// io.mwedition.tag, which is what `mwedition publish` reads; then the referrers (SBOMs and
-// provenance attached to the images), untagged. A build without images removes it.
-func (o Options) publishImages(refs []ImageRef, referrers []v1.Descriptor) error {
-	dir := filepath.Join(o.out(), "oci")
-	if len(refs) == 0 {
-		return os.RemoveAll(dir)
+	if len(descs) == 0 {
+		pub.Remove = true
+		return pub, nil
 	}
-	var descs []v1.Descriptor
-	for _, r := range refs {
-		d := r.Descriptor
-		d.Annotations = map[string]string{
-			"org.opencontainers.image.ref.name": r.Edition + "-" + r.Tag,
-			"io.mwedition.edition":              r.Edition,
-			"io.mwedition.tag":                  r.Tag,
-		}
-		descs = append(descs, d)
+	descs = append(descs, attached...)
+	files, err := oci.LayoutFiles(fenv.Store, descs)
+	if err != nil {
+		return pub, err
 	}
-	return oci.WriteLayout(dir, o.store(), append(descs, referrers...))
+	pub.Files, pub.Copy = files, []string{"index.json", "oci-layout"}
+	return pub, nil
 }

@@ -1,4 +1,4 @@
-package build
+package layout
 
 import (
 	"crypto/sha256"
@@ -62,7 +62,7 @@ func TestPackageScripts(t *testing.T) {
 			"maintenance/run.php": "#!/usr/bin/php", "pygments/pygmentize": "#!/usr/bin/python3",
 		}},
 	} {
-		got, deps, err := packageScripts(tree, open, rewrite, tc.fam)
+		got, deps, err := PackageScripts(tree, open, rewrite, tc.fam)
 		if err != nil {
 			t.Fatal(err)
 		}

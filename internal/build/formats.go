@@ -1,0 +1,74 @@
+package build
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mwedition/mwedition/internal/format"
+	"github.com/mwedition/mwedition/internal/format/image"
+	"github.com/mwedition/mwedition/internal/format/ospkg"
+	"github.com/mwedition/mwedition/internal/format/tarballs"
+	"github.com/mwedition/mwedition/internal/resolve"
+)
+
+// formats are the output formats, in the order they are planned and published. A new
+// format is a package implementing format.Format and one line here (and its output block's
+// attributes in spec.OutputFormats, which the manifests are checked against).
+var formats = []format.Format{ospkg.Deb, ospkg.RPM, tarballs.Format, image.Format}
+
+// FormatNames are the names of the output formats, as --format and output blocks say them.
+func FormatNames() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.Name()
+	}
+	return names
+}
+
+// Format names the build's defaults and checks refer to.
+var (
+	FormatDeb     = ospkg.Deb.Name()
+	FormatRPM     = ospkg.RPM.Name()
+	FormatTarball = tarballs.Format.Name()
+	FormatImage   = image.Format.Name()
+)
+
+// Where the formats publish, below the output directory.
+const (
+	TarballDir = tarballs.Dir
+	ImageDir   = image.Dir
+)
+
+// CheckFormats refuses a format name no registered format has.
+func CheckFormats(names []string) error {
+	known := FormatNames()
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("unknown format %q (known: %v)", n, known)
+		}
+	}
+	return nil
+}
+
+// selected are the registered formats this build makes, in registration order.
+func (o Options) selected() []format.Format {
+	var out []format.Format
+	for _, f := range formats {
+		if slices.Contains(o.Formats, f.Name()) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// env is what the formats are given for one resolved project.
+func (o Options) env(g resolve.Graph) format.Env {
+	return format.Env{Graph: g, Store: o.store(), Fetcher: o.Fetcher, Root: o.Root, Jobs: o.jobs(),
+		SourceDateEpoch: o.SourceDateEpoch, Formats: o.Formats, Signer: o.Signer, ImageBase: o.ImageBase, Keychain: o.Keychain}
+}
+
+// PackageName is the OS package name of a component.
+var PackageName = format.PackageName
+
+// EditionPackageName is the meta-package of an edition.
+var EditionPackageName = ospkg.EditionPackageName
