@@ -586,7 +586,7 @@ func TestPlanListsEveryActionBuildRuns(t *testing.T) {
 	if diff := cmp.Diff(planned, ran); diff != "" {
 		t.Errorf("plan and build differ (-plan +build):\n%s", diff)
 	}
-	for _, k := range []string{"pack.deb", "pack.rpm", "sbom.libraries", "sbom.documents", "publish.decide"} {
+	for _, k := range []string{"pack.deb", "sbom.libraries", "sbom.documents", "publish.decide"} {
 		if !kinds[k] {
 			t.Errorf("the plan has no %s action", k)
 		}

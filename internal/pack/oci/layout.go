@@ -133,4 +133,3 @@ func linkOrCopy(src, dst string, perm os.FileMode) error {
 	}
 	return nil
 }
-
