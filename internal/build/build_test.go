@@ -26,6 +26,7 @@ import (
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/source"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 // fixture is a small project: a core tarball with two bundled extensions and a skin, an
@@ -590,5 +591,12 @@ func TestPlanListsEveryActionBuildRuns(t *testing.T) {
 		if !kinds[k] {
 			t.Errorf("the plan has no %s action", k)
 		}
+	}
+}
+
+// Every output format the manifests may name has an implementation, in the same order.
+func TestFormatsMatchTheManifestsFormats(t *testing.T) {
+	if diff := cmp.Diff(spec.OutputFormatNames(), build.FormatNames()); diff != "" {
+		t.Errorf("registered formats (-spec +build):\n%s", diff)
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"github.com/mwedition/mwedition/internal/format/ospkg"
 	"github.com/mwedition/mwedition/internal/format/tarballs"
 	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
-// formats are the output formats, in the order they are planned and published. A new
-// format is a package implementing format.Format and one line here (and its output block's
-// attributes in spec.OutputFormats, which the manifests are checked against).
+// formats are the output formats' implementations, in spec.OutputFormats' order (a test
+// holds the two lists together). A new format is a package implementing format.Format, one
+// line here, and its name and output block's attributes in spec.OutputFormats, which the
+// manifests are checked against before anything is built.
 var formats = []format.Format{ospkg.Deb, ospkg.RPM, tarballs.Format, image.Format}
 
 // FormatNames are the names of the output formats, as --format and output blocks say them.
@@ -26,11 +28,11 @@ func FormatNames() []string {
 }
 
 // Format names the build's defaults and checks refer to.
-var (
-	FormatDeb     = ospkg.Deb.Name()
-	FormatRPM     = ospkg.RPM.Name()
-	FormatTarball = tarballs.Format.Name()
-	FormatImage   = image.Format.Name()
+const (
+	FormatDeb     = spec.FormatDeb
+	FormatRPM     = spec.FormatRPM
+	FormatTarball = spec.FormatTarball
+	FormatImage   = spec.FormatImage
 )
 
 // Where the formats publish, below the output directory.

@@ -152,12 +152,6 @@ var (
 		},
 		Blocks: []hcl.BlockHeaderSchema{{Type: "output", LabelNames: []string{"format"}}},
 	}
-	outputSchemas = map[string]*hcl.BodySchema{
-		"deb":     {Attributes: []hcl.AttributeSchema{{Name: "php"}}},
-		"rpm":     {Attributes: []hcl.AttributeSchema{{Name: "php"}}},
-		"tarball": {Attributes: []hcl.AttributeSchema{{Name: "compression"}}},
-		"image":   {Attributes: []hcl.AttributeSchema{{Name: "base"}, {Name: "tags"}, {Name: "php"}}},
-	}
 	compressions = []string{"gz", "xz", "zst"}
 
 	componentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
@@ -425,11 +419,16 @@ func (l *loader) uniqueRefs(attr string, refs []spec.Ref) []spec.Ref {
 
 func (l *loader) output(b *hcl.Block) (spec.Output, bool) {
 	o := spec.Output{Format: b.Labels[0], Range: b.DefRange}
-	schema, ok := outputSchemas[o.Format]
+	format, ok := spec.LookupOutputFormat(o.Format)
 	if !ok {
-		names := []string{"deb", "image", "rpm", "tarball"}
+		names := spec.OutputFormatNames()
+		sort.Strings(names)
 		l.errorf(b.LabelRanges[0].Ptr(), "Unknown output format", "%q is not an output format; use one of %s.%s", o.Format, quoteList(names), didYouMean(o.Format, names))
 		return o, false
+	}
+	schema := &hcl.BodySchema{}
+	for _, a := range format.Attributes {
+		schema.Attributes = append(schema.Attributes, hcl.AttributeSchema{Name: a})
 	}
 	content, d := b.Body.Content(schema)
 	l.diags = append(l.diags, d...)
@@ -441,7 +440,7 @@ func (l *loader) output(b *hcl.Block) (spec.Output, bool) {
 			}
 			o.Compression = append(o.Compression, r.Name)
 		}
-	} else if o.Format == "tarball" {
+	} else if o.Format == spec.FormatTarball {
 		o.Compression = []string{"gz"}
 	}
 	if a, ok := content.Attributes["base"]; ok {

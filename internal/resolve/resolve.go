@@ -91,9 +91,6 @@ func (g Graph) Component(id string) (Component, bool) {
 // fetches sources; Resolve uses the lock.
 type InfoFunc func(id string) (registration.Info, error)
 
-// DefaultPHP is the PHP branch each output targets when the edition does not say:
-// Debian bookworm's for deb and images, Fedora's for rpm.
-var DefaultPHP = map[string]string{"deb": "8.2", "image": "8.2", "rpm": "8.3"}
 
 // Closure returns the IDs of every component the editions need, sorted: their members and
 // the sources those are bundled in. It asks info about each member once.
@@ -491,7 +488,8 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	for _, o := range e.Outputs {
 		php := o.PHP
 		if php == "" {
-			php = DefaultPHP[o.Format]
+			f, _ := spec.LookupOutputFormat(o.Format)
+			php = f.DefaultPHP
 		}
 		if php == "" {
 			continue

@@ -43,7 +43,7 @@ type imageFormat struct{}
 // Name is the format's name in output blocks.
 func (imageFormat) Name() string { return name }
 
-const name = "image"
+const name = spec.FormatImage
 
 // Dir is the OCI image layout's directory below the output directory.
 const Dir = "oci"

@@ -37,8 +37,8 @@ type Format struct {
 
 // The OS package formats.
 var (
-	Deb = Format{name: "deb", kind: "pack.deb", family: platform.Debian}
-	RPM = Format{name: "rpm", kind: "pack.rpm", family: platform.RPM}
+	Deb = Format{name: spec.FormatDeb, kind: "pack.deb", family: platform.Debian}
+	RPM = Format{name: spec.FormatRPM, kind: "pack.rpm", family: platform.RPM}
 )
 
 // Name is the format's name in output blocks, and its directory under out/.

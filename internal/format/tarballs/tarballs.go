@@ -23,6 +23,7 @@ import (
 	"github.com/mwedition/mwedition/internal/pack/tarball"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 // Format is the tarball format.
@@ -31,7 +32,7 @@ var Format = tarballFormat{}
 type tarballFormat struct{}
 
 // Name is the format's name in output blocks.
-func (tarballFormat) Name() string { return "tarball" }
+func (tarballFormat) Name() string { return spec.FormatTarball }
 
 const (
 	kindTarSeg  = "pack.tarseg"
