@@ -91,7 +91,6 @@ func (g Graph) Component(id string) (Component, bool) {
 // fetches sources; Resolve uses the lock.
 type InfoFunc func(id string) (registration.Info, error)
 
-
 // Closure returns the IDs of every component the editions need, sorted: their members and
 // the sources those are bundled in. It asks info about each member once.
 func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
