@@ -99,9 +99,37 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	if !ok {
 		return lock.Component{}, fmt.Errorf("no recipe declares %s", id)
 	}
-	fp := lock.Fingerprint(l.set, c)
-	rec := c.Source
-	var pin, containerPin lock.Source
+	pin, containerPin, err := l.pin(ctx, c)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	digest, mtime, err := l.tree(ctx, c, pin, containerPin)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	info, err := l.registration(c, containerPin)
+	if err != nil {
+		return lock.Component{}, &source.Error{Component: id, Source: pin.URL + pin.Path, Err: err}
+	}
+	tree, err := l.o.store().Tree(digest)
+	if err != nil {
+		return lock.Component{}, err
+	}
+	files := 0
+	for i := 0; i < tree.Len(); i++ {
+		if tree.At(i).Type == fstree.File {
+			files++
+		}
+	}
+	return lock.Component{
+		ID: id, Recipe: lock.Fingerprint(l.set, c), Source: pin, Tree: digest, Files: files, Bytes: tree.Size(),
+		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
+	}, nil
+}
+
+// pin pins c's source, and the source its files are in (its core's, when bundled).
+func (l *locker) pin(ctx context.Context, c spec.Component) (pin, containerPin lock.Source, err error) {
+	id, fp, rec := c.ID(), lock.Fingerprint(l.set, c), c.Source
 	switch rec.Kind {
 	case spec.Tarball:
 		pin = lock.Source{Kind: rec.Kind, URL: rec.URL, SHA256: rec.SHA256}
@@ -112,20 +140,20 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 		} else {
 			commit, err := l.o.Fetcher.ResolveGit(ctx, id, rec)
 			if err != nil {
-				return lock.Component{}, err
+				return pin, containerPin, err
 			}
 			pin.Commit = commit
 		}
 	case spec.Dir:
 		t, _, err := l.o.Fetcher.ScanDir(ctx, id, rec, nil, l.o.jobs())
 		if err != nil {
-			return lock.Component{}, err
+			return pin, containerPin, err
 		}
 		pin = lock.Source{Kind: rec.Kind, Path: rec.Path, SHA256: t.Digest()}
 	case spec.Bundled:
 		core, err := l.component(ctx, container(c))
 		if err != nil {
-			return lock.Component{}, fmt.Errorf("%s is bundled in %s: %w", id, container(c), err)
+			return pin, containerPin, fmt.Errorf("%s is bundled in %s: %w", id, container(c), err)
 		}
 		containerPin = core.Source
 		pin = lock.Source{Kind: rec.Kind, Of: container(c), Path: rec.Path, SHA256: core.Source.SHA256, Commit: core.Source.Commit}
@@ -133,6 +161,12 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	if rec.Kind != spec.Bundled {
 		containerPin = pin
 	}
+	return pin, containerPin, nil
+}
+
+// tree makes c's tree from its pinned source, and returns its digest and source time.
+func (l *locker) tree(ctx context.Context, c spec.Component, pin, containerPin lock.Source) (string, int64, error) {
+	rec, id := c.Source, c.ID()
 	acts := l.o.componentActions(l.set, c, pin, containerPin, "")
 	if rec.Kind == spec.Bundled {
 		core, _ := l.set.Component(container(c))
@@ -140,30 +174,28 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	}
 	opts, err := l.o.engineOptions()
 	if err != nil {
-		return lock.Component{}, err
+		return "", 0, err
 	}
 	rep, err := engine.Run(ctx, acts, opts...)
 	l.merge(rep)
 	if err != nil {
-		return lock.Component{}, err
+		return "", 0, err
 	}
 	tr, err := format.Lookup[Tree](rep, treeAction(id))
-	if err != nil {
-		return lock.Component{}, err
-	}
-	digest, mtime := tr.Digest, tr.Time
-	tree, err := l.o.store().Tree(digest)
-	if err != nil {
-		return lock.Component{}, err
-	}
+	return tr.Digest, tr.Time, err
+}
+
+// registration reads c's registration facts from its unpacked source.
+func (l *locker) registration(c spec.Component, containerPin lock.Source) (registration.Info, error) {
 	srcID, err := source.ID(containerPin)
 	if err != nil {
-		return lock.Component{}, err
+		return registration.Info{}, err
 	}
 	root, err := l.o.store().SrcRoot(srcID)
 	if err != nil {
-		return lock.Component{}, err
+		return registration.Info{}, err
 	}
+	rec := c.Source
 	if rec.Kind == spec.Bundled {
 		root += "/" + rec.Path
 	}
@@ -180,19 +212,7 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	case spec.Skin:
 		info, err = registration.ReadComponent(fsys, "skin.json")
 	}
-	if err != nil {
-		return lock.Component{}, &source.Error{Component: id, Source: pin.URL + pin.Path, Err: err}
-	}
-	files := 0
-	for i := 0; i < tree.Len(); i++ {
-		if tree.At(i).Type == fstree.File {
-			files++
-		}
-	}
-	return lock.Component{
-		ID: id, Recipe: fp, Source: pin, Tree: digest, Files: files, Bytes: tree.Size(),
-		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
-	}, nil
+	return info, err
 }
 
 func (l *locker) merge(r engine.Report) {
