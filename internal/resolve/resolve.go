@@ -216,73 +216,111 @@ func dropStale(diags hcl.Diagnostics) hcl.Diagnostics {
 // members computes an edition's components: the inherited set, minus remove, plus its own
 // lists, plus everything their registration files require, transitively.
 func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	ms := &memberSet{byID: map[string]Member{}, removed: map[string]spec.Ref{}, blocked: map[string]bool{}}
+	chain := inheritChain(set, e)
+	for i := len(chain) - 1; i >= 0; i-- {
+		ms.apply(chain[i], i == 0, e.Name)
+	}
+	if e.Core.Name != "" {
+		ms.add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
+	}
+	ms.require(set, e, info)
+	// A remove that matched nothing inherited has no effect, unless it blocks a requirement
+	// or removes what e also lists: those are errors already reported.
+	for _, r := range ms.noop {
+		if ms.blocked[r.Name] || containsRef(e.Extensions, r.Name) || containsRef(e.Skins, r.Name) {
+			continue
+		}
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
+			Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+	}
+	out := make([]Member, 0, len(ms.byID))
+	for _, m := range ms.byID {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, ms.diags
+}
+
+// inheritChain is the edition and the editions it inherits from, nearest first; a missing
+// parent or a cycle ends it (the loader reports both).
+func inheritChain(set spec.Set, e spec.Edition) []spec.Edition {
 	chain := []spec.Edition{e}
 	seen := map[string]bool{e.Name: true}
 	for cur := e; cur.Inherits != nil; {
 		parent, ok := set.Edition(cur.Inherits.Name)
 		if !ok || seen[parent.Name] {
-			break // reported by the loader
+			break
 		}
 		seen[parent.Name] = true
 		chain = append(chain, parent)
 		cur = parent
 	}
-	byID := map[string]Member{}
-	var order []string
-	add := func(m Member) {
-		if _, ok := byID[m.ID]; !ok {
-			order = append(order, m.ID)
-		}
-		byID[m.ID] = m
+	return chain
+}
+
+// memberSet is an edition's membership as it is worked out.
+type memberSet struct {
+	byID    map[string]Member
+	order   []string            // IDs in the order they were first added
+	removed map[string]spec.Ref // names removed along the chain
+	noop    []spec.Ref          // removes of the edition itself that matched nothing inherited
+	blocked map[string]bool     // removed names some member requires
+	diags   hcl.Diagnostics
+}
+
+func (ms *memberSet) add(m Member) {
+	if _, ok := ms.byID[m.ID]; !ok {
+		ms.order = append(ms.order, m.ID)
 	}
-	removed := map[string]spec.Ref{}
-	var noop []spec.Ref // removes of e that matched nothing inherited
-	for i := len(chain) - 1; i >= 0; i-- {
-		ed := chain[i]
-		reason := "listed"
-		if ed.Name != e.Name {
-			reason = "inherited from " + ed.Name
-		}
-		for _, r := range ed.Remove {
-			hit := false
-			for _, k := range []spec.Kind{spec.Extension, spec.Skin} {
-				id := spec.ID(k, r.Name)
-				if _, ok := byID[id]; ok {
-					delete(byID, id)
-					hit = true
-				}
-			}
-			if !hit && i == 0 {
-				noop = append(noop, r)
-			}
-			removed[r.Name] = r
-		}
-		for _, k := range []struct {
-			kind spec.Kind
-			refs []spec.Ref
-		}{{spec.Extension, ed.Extensions}, {spec.Skin, ed.Skins}} {
-			for _, r := range k.refs {
-				if rr, ok := removed[r.Name]; ok && i == 0 && containsRef(ed.Remove, r.Name) {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Added and removed",
-						Detail: fmt.Sprintf("%q is both listed and removed in edition %q (removed at %s).", r.Name, e.Name, rr.Range), Subject: r.Range.Ptr()})
-					continue
-				}
-				add(Member{ID: spec.ID(k.kind, r.Name), Reason: reason, Range: r.Range})
+	ms.byID[m.ID] = m
+}
+
+// apply applies one edition of the chain, from the farthest ancestor down: its removes,
+// then its lists. own says it is the edition being resolved, named name.
+func (ms *memberSet) apply(ed spec.Edition, own bool, name string) {
+	reason := "listed"
+	if ed.Name != name {
+		reason = "inherited from " + ed.Name
+	}
+	for _, r := range ed.Remove {
+		hit := false
+		for _, k := range []spec.Kind{spec.Extension, spec.Skin} {
+			id := spec.ID(k, r.Name)
+			if _, ok := ms.byID[id]; ok {
+				delete(ms.byID, id)
+				hit = true
 			}
 		}
+		if !hit && own {
+			ms.noop = append(ms.noop, r)
+		}
+		ms.removed[r.Name] = r
 	}
-	if e.Core.Name != "" {
-		add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
+	for _, k := range []struct {
+		kind spec.Kind
+		refs []spec.Ref
+	}{{spec.Extension, ed.Extensions}, {spec.Skin, ed.Skins}} {
+		for _, r := range k.refs {
+			if rr, ok := ms.removed[r.Name]; ok && own && containsRef(ed.Remove, r.Name) {
+				ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Added and removed",
+					Detail: fmt.Sprintf("%q is both listed and removed in edition %q (removed at %s).", r.Name, name, rr.Range), Subject: r.Range.Ptr()})
+				continue
+			}
+			ms.add(Member{ID: spec.ID(k.kind, r.Name), Reason: reason, Range: r.Range})
+		}
 	}
-	// Pull in requirements, breadth first in a stable order.
-	blocked := map[string]bool{} // removed names some member requires
-	queue := append([]string(nil), order...)
+}
+
+// require pulls in what the members' registration files require, breadth first in a
+// stable order.
+func (ms *memberSet) require(set spec.Set, e spec.Edition, info InfoFunc) {
+	queue := append([]string(nil), ms.order...)
 	sort.Strings(queue)
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
-		m, ok := byID[id]
+		m, ok := ms.byID[id]
 		if !ok {
 			continue
 		}
@@ -291,47 +329,40 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 		}
 		in, err := info(id)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read component",
+			ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read component",
 				Detail: fmt.Sprintf("%s: %v", id, err), Subject: m.Range.Ptr()})
 			continue
 		}
 		for _, dep := range requirements(in) {
-			depID, ok := findComponent(set, byID, info, dep.kind, dep.name)
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing requirement",
-					Detail: fmt.Sprintf("%s requires %s %q (%s), which no recipe declares. Add a recipe for it in recipes/, or remove %s from the edition.",
-						id, dep.kind, dep.name, dep.constraint, strings.TrimPrefix(strings.TrimPrefix(id, "extension/"), "skin/")),
-					Subject: m.Range.Ptr()})
-				continue
+			if depID, ok := ms.requirement(set, e, info, id, m, dep); ok {
+				queue = append(queue, depID)
 			}
-			if _, ok := byID[depID]; ok {
-				continue
-			}
-			if r, ok := removed[nameOf(depID)]; ok {
-				blocked[nameOf(depID)] = true
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
-					Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
-				continue
-			}
-			add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
-			queue = append(queue, depID)
 		}
 	}
-	// A remove that matched nothing inherited has no effect, unless it blocks a requirement
-	// or removes what e also lists: those are errors already reported.
-	for _, r := range noop {
-		if blocked[r.Name] || containsRef(e.Extensions, r.Name) || containsRef(e.Skins, r.Name) {
-			continue
-		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
-			Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+}
+
+// requirement adds one requirement of member m (id) when it can; it reports one that no
+// recipe declares or that the edition removes.
+func (ms *memberSet) requirement(set spec.Set, e spec.Edition, info InfoFunc, id string, m Member, dep requirement) (string, bool) {
+	depID, ok := findComponent(set, ms.byID, info, dep.kind, dep.name)
+	if !ok {
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing requirement",
+			Detail: fmt.Sprintf("%s requires %s %q (%s), which no recipe declares. Add a recipe for it in recipes/, or remove %s from the edition.",
+				id, dep.kind, dep.name, dep.constraint, strings.TrimPrefix(strings.TrimPrefix(id, "extension/"), "skin/")),
+			Subject: m.Range.Ptr()})
+		return "", false
 	}
-	out := make([]Member, 0, len(byID))
-	for _, m := range byID {
-		out = append(out, m)
+	if _, ok := ms.byID[depID]; ok {
+		return "", false
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, diags
+	if r, ok := ms.removed[nameOf(depID)]; ok {
+		ms.blocked[nameOf(depID)] = true
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
+			Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
+		return "", false
+	}
+	ms.add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
+	return depID, true
 }
 
 type requirement struct {
