@@ -422,7 +422,6 @@ func containsRef(refs []spec.Ref, name string) bool {
 // edition seals one edition and checks its members' requirements against each other, the
 // core version and the PHP of each output target.
 func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
 	info := func(id string) (registration.Info, error) {
 		c, ok := g.Component(id)
 		if !ok {
@@ -438,19 +437,38 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	re.DefaultSkin, re.Settings = inherited(set, e)
 	core, ok := g.Component(re.Core)
 	if !ok {
-		return re, diags
+		return re, nil
 	}
-	// MediaWiki skips its own requires.MediaWiki check when its version is not a composer
-	// version (branch builds such as 1.43.0-wmf.5); so do we, and say so.
-	coreVersion, err := semver.ParseVersion(core.Version)
-	checkCore := err == nil
-	if !checkCore {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Core version not checkable",
-			Detail:  fmt.Sprintf("%s version %q is not a composer version (%v); requires.MediaWiki constraints are not checked, as MediaWiki itself does not check them.", core.ID, core.Version, err),
-			Subject: core.Decl.Ptr()})
-	}
-	byManifest := map[string]Component{}
+	ec := &editionCheck{g: g}
+	coreVersion, checkCore := ec.coreVersion(core)
+	byManifest := seal(&re, g)
+	ec.defaultSkin(re)
 	for _, m := range ms {
+		c, _ := g.Component(m.ID)
+		if m.ID == re.Core {
+			continue
+		}
+		if req := c.Info.Requires.MediaWiki; req != "" && checkCore {
+			if ok, err := matches(req, coreVersion); err != nil {
+				ec.errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
+			} else if !ok {
+				ec.errorAt(m, "Incompatible MediaWiki", "%s %s requires MediaWiki %s, but the edition's core is %s.", c.ID, c.Version, req, core.Version)
+			}
+		}
+		ec.requirements(m, c, byManifest)
+	}
+	for _, o := range e.Outputs {
+		ec.php(o, ms)
+	}
+	return re, ec.diags
+}
+
+// seal fills in an edition's time and its sorted extension and skin names from its
+// members, and indexes the members both by registration name (kind/name, as requirements
+// name them) and by ID.
+func seal(re *Edition, g Graph) map[string]Component {
+	byManifest := map[string]Component{}
+	for _, m := range re.Members {
 		c, _ := g.Component(m.ID)
 		byManifest[string(c.Kind)+"/"+c.Info.Name] = c
 		byManifest[c.ID] = c
@@ -464,93 +482,111 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	}
 	sort.Strings(re.Extensions)
 	sort.Strings(re.Skins)
-	if re.DefaultSkin != "" {
-		found := false
-		for _, s := range re.Skins {
-			found = found || strings.EqualFold(s, re.DefaultSkin)
-		}
-		if !found {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Default skin not in edition",
-				Detail: fmt.Sprintf("default_skin %q is not one of the edition's skins (%s).", re.DefaultSkin, strings.Join(re.Skins, ", ")), Subject: e.DeclRange.Ptr()})
+	return byManifest
+}
+
+// editionCheck collects what is wrong with one edition's members.
+type editionCheck struct {
+	g     Graph
+	diags hcl.Diagnostics
+}
+
+func (ec *editionCheck) errorAt(m Member, summary, format string, args ...any) {
+	ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: m.Range.Ptr()})
+}
+
+// coreVersion is the core's version, when requires.MediaWiki can be checked against it.
+// MediaWiki skips its own requires.MediaWiki check when its version is not a composer
+// version (branch builds such as 1.43.0-wmf.5); so do we, and say so.
+func (ec *editionCheck) coreVersion(core Component) (semver.Version, bool) {
+	v, err := semver.ParseVersion(core.Version)
+	if err != nil {
+		ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Core version not checkable",
+			Detail:  fmt.Sprintf("%s version %q is not a composer version (%v); requires.MediaWiki constraints are not checked, as MediaWiki itself does not check them.", core.ID, core.Version, err),
+			Subject: core.Decl.Ptr()})
+		return v, false
+	}
+	return v, true
+}
+
+func (ec *editionCheck) defaultSkin(re Edition) {
+	if re.DefaultSkin == "" {
+		return
+	}
+	for _, s := range re.Skins {
+		if strings.EqualFold(s, re.DefaultSkin) {
+			return
 		}
 	}
-	errorAt := func(m Member, summary, format string, args ...any) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: m.Range.Ptr()})
+	ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Default skin not in edition",
+		Detail: fmt.Sprintf("default_skin %q is not one of the edition's skins (%s).", re.DefaultSkin, strings.Join(re.Skins, ", ")), Subject: re.Decl.Ptr()})
+}
+
+// requirements checks member m's requirements on other components against the versions
+// the edition holds, as MediaWiki does when it loads m.
+func (ec *editionCheck) requirements(m Member, c Component, byManifest map[string]Component) {
+	for _, dep := range requirements(c.Info) {
+		dc, ok := byManifest[string(dep.kind)+"/"+dep.name]
+		if !ok {
+			dc, ok = byManifest[spec.ID(dep.kind, dep.name)]
+		}
+		if !ok {
+			continue // reported by members
+		}
+		cons, err := semver.ParseConstraint(dep.constraint)
+		if err != nil {
+			ec.errorAt(m, "Invalid constraint", "%s requires %s %q: %v", c.ID, dep.name, dep.constraint, err)
+			continue
+		}
+		if cons.MatchesAll() {
+			continue
+		}
+		if dc.Info.Version == "" {
+			ec.errorAt(m, "Unversioned requirement", "%s does not expose its version, but %s requires: %s. MediaWiki would refuse to load it; require \"*\" instead.", dep.name, c.Info.Name, dep.constraint)
+			continue
+		}
+		v, err := semver.ParseVersion(dc.Info.Version)
+		if err != nil {
+			ec.errorAt(m, "Invalid version", "%s does not have a valid version string (%q), but %s requires %s.", dep.name, dc.Info.Version, c.Info.Name, dep.constraint)
+			continue
+		}
+		if !cons.Matches(v) {
+			ec.errorAt(m, "Unsatisfied requirement", "%s requires %s %s, but the edition has %s %s.", c.Info.Name, dep.name, dep.constraint, dep.name, dc.Info.Version)
+		}
+	}
+}
+
+// php checks every member's requires.PHP against the PHP an output targets.
+func (ec *editionCheck) php(o spec.Output, ms []Member) {
+	php := o.PHP
+	if php == "" {
+		php = DefaultPHP[o.Format]
+	}
+	if php == "" {
+		return
+	}
+	// A target names a PHP branch; distributions ship its patch releases.
+	pv, err := semver.ParseVersion(php + ".999")
+	if strings.Count(php, ".") == 2 {
+		pv, err = semver.ParseVersion(php)
+	}
+	if err != nil {
+		return // rejected by the loader
 	}
 	for _, m := range ms {
-		c, _ := g.Component(m.ID)
-		if m.ID == re.Core {
+		c, _ := ec.g.Component(m.ID)
+		req := c.Info.Requires.PHP
+		if req == "" {
 			continue
 		}
-		if req := c.Info.Requires.MediaWiki; req != "" && checkCore {
-			if ok, err := matches(req, coreVersion); err != nil {
-				errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
-			} else if !ok {
-				errorAt(m, "Incompatible MediaWiki", "%s %s requires MediaWiki %s, but the edition's core is %s.", c.ID, c.Version, req, core.Version)
-			}
-		}
-		for _, dep := range requirements(c.Info) {
-			dc, ok := byManifest[string(dep.kind)+"/"+dep.name]
-			if !ok {
-				dc, ok = byManifest[spec.ID(dep.kind, dep.name)]
-			}
-			if !ok {
-				continue // reported by members
-			}
-			cons, err := semver.ParseConstraint(dep.constraint)
-			if err != nil {
-				errorAt(m, "Invalid constraint", "%s requires %s %q: %v", c.ID, dep.name, dep.constraint, err)
-				continue
-			}
-			if cons.MatchesAll() {
-				continue
-			}
-			if dc.Info.Version == "" {
-				errorAt(m, "Unversioned requirement", "%s does not expose its version, but %s requires: %s. MediaWiki would refuse to load it; require \"*\" instead.", dep.name, c.Info.Name, dep.constraint)
-				continue
-			}
-			v, err := semver.ParseVersion(dc.Info.Version)
-			if err != nil {
-				errorAt(m, "Invalid version", "%s does not have a valid version string (%q), but %s requires %s.", dep.name, dc.Info.Version, c.Info.Name, dep.constraint)
-				continue
-			}
-			if !cons.Matches(v) {
-				errorAt(m, "Unsatisfied requirement", "%s requires %s %s, but the edition has %s %s.", c.Info.Name, dep.name, dep.constraint, dep.name, dc.Info.Version)
-			}
+		if ok, err := matches(req, pv); err != nil {
+			ec.errorAt(m, "Invalid constraint", "%s requires PHP %q: %v", c.ID, req, err)
+		} else if !ok {
+			ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incompatible PHP",
+				Detail:  fmt.Sprintf("%s requires PHP %s, but the %s output targets PHP %s. Set php = \"...\" in the output block, or drop the component.", c.ID, req, o.Format, php),
+				Subject: o.Range.Ptr()})
 		}
 	}
-	for _, o := range e.Outputs {
-		php := o.PHP
-		if php == "" {
-			php = DefaultPHP[o.Format]
-		}
-		if php == "" {
-			continue
-		}
-		// A target names a PHP branch; distributions ship its patch releases.
-		pv, err := semver.ParseVersion(php + ".999")
-		if strings.Count(php, ".") == 2 {
-			pv, err = semver.ParseVersion(php)
-		}
-		if err != nil {
-			continue // rejected by the loader
-		}
-		for _, m := range ms {
-			c, _ := g.Component(m.ID)
-			req := c.Info.Requires.PHP
-			if req == "" {
-				continue
-			}
-			if ok, err := matches(req, pv); err != nil {
-				errorAt(m, "Invalid constraint", "%s requires PHP %q: %v", c.ID, req, err)
-			} else if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incompatible PHP",
-					Detail:  fmt.Sprintf("%s requires PHP %s, but the %s output targets PHP %s. Set php = \"...\" in the output block, or drop the component.", c.ID, req, o.Format, php),
-					Subject: o.Range.Ptr()})
-			}
-		}
-	}
-	return re, diags
 }
 
 // inherited returns the default skin and settings along e's inheritance chain: the nearest
