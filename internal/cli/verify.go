@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -191,31 +190,14 @@ func (g *globals) rebuild(ctx context.Context, rb repro.Rebuild) error {
 	if err != nil {
 		return fmt.Errorf("finding this program to run the rebuild: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, exe, rb.Args...)
-	cmd.Env = rb.Env
-	cmd.Dir = os.TempDir() // not the project: the rebuild must not depend on the working directory
-	var w io.Writer = io.Discard
-	if !g.quiet {
-		w = &prefixWriter{w: g.stderr, prefix: "rebuild: "}
+	if g.quiet {
+		return repro.Child{Exe: exe, Dir: os.TempDir(), Output: io.Discard}.Run(ctx, rb)
 	}
-	cmd.Stdout, cmd.Stderr = w, w
-	// The child inherits the umask at fork: set it around Start only.
-	old := syscall.Umask(rb.Conditions.Umask)
-	err = cmd.Start()
-	syscall.Umask(old)
-	if err != nil {
-		return fmt.Errorf("starting the rebuild: %w", err)
-	}
-	if err := cmd.Wait(); err != nil {
-		if pw, ok := w.(*prefixWriter); ok {
-			pw.flush()
-		}
-		return fmt.Errorf("the rebuild failed (%v): its output is above", err)
-	}
-	if pw, ok := w.(*prefixWriter); ok {
-		pw.flush()
-	}
-	return nil
+	pw := &prefixWriter{w: g.stderr, prefix: "rebuild: "}
+	err = repro.Child{Exe: exe, Dir: os.TempDir(), Output: pw}.Run(ctx, rb)
+	// A last line without a newline is still the rebuild's: show it before what follows.
+	pw.flush()
+	return err
 }
 
 // prefixWriter writes whole lines with a prefix; os/exec copies both of a child's outputs

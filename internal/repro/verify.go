@@ -41,8 +41,8 @@ type VerifyOptions struct {
 
 	// Planned is told what the rebuild will be before it runs, for the caller to show.
 	Planned func(Rebuild)
-	// Run runs the rebuild: mwedition build with r.Args in r.Env and umask
-	// r.Conditions.Umask. The caller owns processes and their output.
+	// Run runs the rebuild: mwedition with r.Args in r.Env and umask r.Conditions.Umask,
+	// as Child.Run does. The caller says where its output goes; a test fakes it.
 	Run func(ctx context.Context, r Rebuild) error
 }
 
