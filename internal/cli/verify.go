@@ -142,7 +142,7 @@ func (g *globals) verify(ctx context.Context, v verifyFlags) error {
 		Root: root, Set: p.Set, Lock: lk,
 		Editions: v.editions, Formats: v.formats, ImageBase: v.imageBase,
 		Against: v.against, SumsFile: v.sums, Keep: v.keep, Offline: g.offline,
-		UserCache: g.cacheDir(), Host: g.host(v.jobsSet),
+		UserCache: g.cacheDir(), TempDir: os.TempDir(), Host: g.host(v.jobsSet),
 		Planned: g.showRebuild, Run: g.rebuild,
 	})
 	var oe repro.OptionError

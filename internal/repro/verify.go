@@ -36,7 +36,7 @@ type VerifyOptions struct {
 	Offline   bool
 
 	UserCache string // the caller's cache, which the pinned sources are seeded from
-	TempDir   string // where the rebuild directory is made; "": the system's
+	TempDir   string // where the rebuild directory is made ($TMPDIR, read by the caller)
 	Host      Host
 
 	// Planned is told what the rebuild will be before it runs, for the caller to show.
