@@ -41,6 +41,16 @@ const (
 	ImageDir   = image.Dir
 )
 
+// FormatOfDir names the format that publishes into dir below out/.
+func FormatOfDir(dir string) (string, bool) {
+	for _, f := range formats {
+		if f.Dir() == dir {
+			return f.Name(), true
+		}
+	}
+	return "", false
+}
+
 // CheckFormats refuses a format name no registered format has.
 func CheckFormats(names []string) error {
 	known := FormatNames()

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -169,14 +170,7 @@ func (g *globals) projectAndLock() (load.Project, lock.File, error) {
 	return p, lk, err
 }
 
-func newBuild(g *globals) *cobra.Command {
-	var out, imageBase string
-	var formats []string
-	var sign signFlags
-	cmd := &cobra.Command{
-		Use:   "build",
-		Short: "Build every edition the lock describes into out/",
-		Long: `Build runs the content-addressed graph: each source is fetched and unpacked once, each
+const buildHelp = `Build runs the content-addressed graph: each source is fetched and unpacked once, each
 component's normalised tree is made once and shared by every edition holding it, and each
 edition's tree is assembled from those, and from the trees the packages each edition's
 output blocks ask for: one .deb and one .rpm per component (shared by every edition), and a
@@ -198,8 +192,9 @@ sources with their digests, the builder, the artifacts). Both are attached to th
 image in out/oci as OCI referrers, and carry no clock time. Last comes out/SHA256SUMS, for
 "cd out && sha256sum -c SHA256SUMS".
 
-Build refuses a missing or stale editions.lock and says which command fixes it.`,
-		Example: `  mwedition build
+Build refuses a missing or stale editions.lock and says which command fixes it.`
+
+const buildExamples = `  mwedition build
   mwedition build --offline --json
   SOURCE_DATE_EPOCH=1700000000 mwedition build
   mwedition build --format tree           # the trees only, no packages
@@ -207,59 +202,104 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
   mwedition build --format tarball        # out/tarballs only
   mwedition build --format image --image-base rootfs:bookworm.tar
   MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
-      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`,
-		Args: noArgs,
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`
+
+func newBuild(g *globals) *cobra.Command {
+	var b buildFlags
+	cmd := &cobra.Command{
+		Use:     "build",
+		Short:   "Build every edition the lock describes into out/",
+		Long:    buildHelp,
+		Example: buildExamples,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, lk, o, obs, err := g.running("build")
-			if err != nil {
-				return err
-			}
-			o.Out = out
-			o.ImageBase = imageBase
-			// Registry credentials for image bases, from the usual Docker configuration.
-			o.Keychain = authn.DefaultKeychain
-			if o.Formats, err = parseFormats(formats); err != nil {
-				return err
-			}
-			if imageBase != "" && !slices.Contains(o.Formats, build.FormatImage) {
-				return usageError{errors.New("--image-base is the base of images: add --format image")}
-			}
-			if o.Signer, err = sign.signer(g.dir); err != nil {
-				return err
-			}
-			if o.Signer != nil && !slices.Contains(o.Formats, build.FormatRPM) && !slices.Contains(o.Formats, build.FormatTarball) {
-				return usageError{errors.New("--sign-key signs .rpm packages and tarballs: add --format rpm or tarball")}
-			}
-			res, diags, err := build.Build(cmd.Context(), o, p.Set, lk)
-			obs.finish()
-			g.diagnostics(p, diags)
-			if err != nil {
-				return err
-			}
-			if diags.HasErrors() {
-				return exitError{ExitFailure}
-			}
-			r := res.Report
-			eds := []map[string]any{}
-			for _, e := range res.Manifest.Editions {
-				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "tree": e.Tree, "entries": e.Entries, "bytes": e.Bytes})
-				g.say("edition %-16s %-12s %s  %d entries, %s", e.Name, e.Version, e.Tree, e.Entries, humanBytes(e.Bytes))
-			}
-			imgs := []map[string]any{}
-			for _, im := range res.Images {
-				imgs = append(imgs, map[string]any{"edition": im.Edition, "tag": im.Tag, "digest": im.Descriptor.Digest.String(), "mediaType": im.Descriptor.MediaType})
-				g.say("image   %-16s %-12s %s", im.Edition, im.Tag, im.Descriptor.Digest)
-			}
-			g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds, "images": imgs})
-			g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
-			return nil
+			return g.build(cmd.Context(), b)
 		},
 	}
-	cmd.Flags().StringVar(&out, "out", "", "output directory (default <dir>/out)")
-	cmd.Flags().StringSliceVar(&formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs), image (into the OCI layout out/oci); \"tree\" alone builds the trees only (default deb,rpm,tarball,image)")
-	cmd.Flags().StringVar(&imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz] or scratch")
-	sign.register(cmd)
+	cmd.Flags().StringVar(&b.out, "out", "", "output directory (default <dir>/out)")
+	cmd.Flags().StringSliceVar(&b.formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs), image (into the OCI layout out/oci); \"tree\" alone builds the trees only (default deb,rpm,tarball,image)")
+	cmd.Flags().StringVar(&b.imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz] or scratch")
+	b.sign.register(cmd)
 	return cmd
+}
+
+type buildFlags struct {
+	out, imageBase string
+	formats        []string
+	sign           signFlags
+}
+
+func (g *globals) build(ctx context.Context, b buildFlags) error {
+	p, lk, o, obs, err := g.running("build")
+	if err != nil {
+		return err
+	}
+	o.Out = b.out
+	o.ImageBase = b.imageBase
+	// Registry credentials for image bases, from the usual Docker configuration.
+	o.Keychain = authn.DefaultKeychain
+	if o.Formats, err = buildFormats(b.formats); err != nil {
+		return err
+	}
+	if b.imageBase != "" && !slices.Contains(o.Formats, build.FormatImage) {
+		return usageError{errors.New("--image-base is the base of images: add --format image")}
+	}
+	if o.Signer, err = b.sign.signer(g.dir); err != nil {
+		return err
+	}
+	if o.Signer != nil && !slices.Contains(o.Formats, build.FormatRPM) && !slices.Contains(o.Formats, build.FormatTarball) {
+		return usageError{errors.New("--sign-key signs .rpm packages and tarballs: add --format rpm or tarball")}
+	}
+	res, diags, err := build.Build(ctx, o, p.Set, lk)
+	obs.finish()
+	g.diagnostics(p, diags)
+	if err != nil {
+		return err
+	}
+	if diags.HasErrors() {
+		return exitError{ExitFailure}
+	}
+	g.built(res, b.out)
+	return nil
+}
+
+// formatList names the formats for messages: "deb, rpm, tarball and/or image".
+func formatList() string {
+	n := build.FormatNames()
+	return strings.Join(n[:len(n)-1], ", ") + " and/or " + n[len(n)-1]
+}
+
+// buildFormats reads --format: nothing means every format, "tree" alone none.
+func buildFormats(formats []string) ([]string, error) {
+	switch {
+	case len(formats) == 0:
+		return build.FormatNames(), nil
+	case len(formats) == 1 && formats[0] == "tree":
+		return nil, nil
+	}
+	for _, f := range formats {
+		if build.CheckFormats([]string{f}) != nil {
+			return nil, usageError{fmt.Errorf("--format %q: use %s, or tree alone for the trees only", f, formatList())}
+		}
+	}
+	return formats, nil
+}
+
+// built prints what a build made: each edition's tree, each image, and the counts.
+func (g *globals) built(res build.Result, out string) {
+	r := res.Report
+	eds := []map[string]any{}
+	for _, e := range res.Manifest.Editions {
+		eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "tree": e.Tree, "entries": e.Entries, "bytes": e.Bytes})
+		g.say("edition %-16s %-12s %s  %d entries, %s", e.Name, e.Version, e.Tree, e.Entries, humanBytes(e.Bytes))
+	}
+	imgs := []map[string]any{}
+	for _, im := range res.Images {
+		imgs = append(imgs, map[string]any{"edition": im.Edition, "tag": im.Tag, "digest": im.Descriptor.Digest.String(), "mediaType": im.Descriptor.MediaType})
+		g.say("image   %-16s %-12s %s", im.Edition, im.Tag, im.Descriptor.Digest)
+	}
+	g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds, "images": imgs})
+	g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
 }
 
 func orDefault(s, d string) string {
@@ -281,7 +321,7 @@ func (g *globals) plan(cmd *cobra.Command, pf planFlags) (load.Project, lock.Fil
 	if err != nil {
 		return p, lk, nil, err
 	}
-	if o.Formats, err = parseFormats(pf.formats); err != nil {
+	if o.Formats, err = buildFormats(pf.formats); err != nil {
 		return p, lk, nil, err
 	}
 	o.ImageBase = pf.imageBase
@@ -307,21 +347,6 @@ func (pf *planFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringSliceVar(&pf.formats, "format", nil, "formats, as for build (default "+strings.Join(build.FormatNames(), ",")+"; \"tree\" for the trees only)")
 	cmd.Flags().StringVar(&pf.imageBase, "image-base", "", "image base, as for build")
 	cmd.Flags().StringVar(&pf.edition, "edition", "", "show only this edition's actions and the shared ones they need")
-}
-
-// parseFormats turns --format into the build's formats: every registered one by default,
-// none for "tree".
-func parseFormats(formats []string) ([]string, error) {
-	switch {
-	case len(formats) == 0:
-		return build.FormatNames(), nil
-	case len(formats) == 1 && formats[0] == "tree":
-		return nil, nil
-	}
-	if err := build.CheckFormats(formats); err != nil {
-		return nil, usageError{fmt.Errorf("--format: %w; or tree alone for the trees only", err)}
-	}
-	return formats, nil
 }
 
 // editionPart keeps an edition's actions and everything they depend on, in plan order.

@@ -7,13 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,10 +18,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
-	"github.com/mwedition/mwedition/internal/cache"
-	"github.com/mwedition/mwedition/internal/load"
-	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/repro"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 const verifyHelp = `Verify rebuilds every artifact of the chosen editions from editions.lock, in a fresh
@@ -98,263 +93,111 @@ type verifyFlags struct {
 	keep, jobsSet      bool
 }
 
-func (g *globals) verify(ctx context.Context, v verifyFlags) error {
+// check refuses flags that contradict each other before anything is loaded.
+func (v verifyFlags) check(jobs int) error {
 	if v.against != "" && v.sums != "" {
 		return usageError{errors.New("--against and --sums both name the original: give one")}
 	}
 	for _, f := range v.formats {
-		if f != build.FormatDeb && f != build.FormatRPM && f != build.FormatTarball && f != build.FormatImage {
-			return usageError{fmt.Errorf("--format %q: use deb, rpm, tarball and/or image", f)}
+		if build.CheckFormats([]string{f}) != nil {
+			return usageError{fmt.Errorf("--format %q: use %s", f, formatList())}
 		}
 	}
-	if g.jobs < 1 {
+	if jobs < 1 {
 		return usageError{errors.New("--jobs must be at least 1")}
+	}
+	return nil
+}
+
+// checkEditions refuses --edition names the project does not have.
+func checkEditions(set spec.Set, names []string) error {
+	have := map[string]bool{}
+	for _, e := range set.Editions() {
+		have[e.Name] = true
+	}
+	for _, e := range names {
+		if !have[e] {
+			return usageError{fmt.Errorf("--edition %s: the project has no such edition", e)}
+		}
+	}
+	return nil
+}
+
+func (g *globals) verify(ctx context.Context, v verifyFlags) error {
+	if err := v.check(g.jobs); err != nil {
+		return err
 	}
 	p, lk, err := g.projectAndLock()
 	if err != nil {
 		return err
 	}
-	have := map[string]bool{}
-	for _, e := range p.Set.Editions() {
-		have[e.Name] = true
-	}
-	for _, e := range v.editions {
-		if !have[e] {
-			return usageError{fmt.Errorf("--edition %s: the project has no such edition", e)}
-		}
+	if err := checkEditions(p.Set, v.editions); err != nil {
+		return err
 	}
 	root, err := filepath.Abs(g.dir)
 	if err != nil {
 		return err
 	}
-	orig := orDefault(v.against, filepath.Join(root, "out"))
-	var sums []repro.Sum
-	if v.sums != "" {
-		f, err := os.Open(v.sums)
-		if err != nil {
-			return err
-		}
-		sums, err = repro.ParseSums(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", v.sums, err)
-		}
-	} else if _, err := os.Stat(orig); err != nil {
-		return fmt.Errorf("nothing to verify: %w (run mwedition build first, or give --against DIR or --sums FILE)", err)
+	res, err := repro.Verify(ctx, repro.VerifyOptions{
+		Root: root, Set: p.Set, Lock: lk,
+		Editions: v.editions, Formats: v.formats, ImageBase: v.imageBase,
+		Against: v.against, SumsFile: v.sums, Keep: v.keep, Offline: g.offline,
+		UserCache: g.cacheDir(), TempDir: os.TempDir(), Host: g.host(v.jobsSet),
+		Planned: g.showRebuild, Run: g.rebuild,
+	})
+	var oe repro.OptionError
+	if errors.As(err, &oe) {
+		return usageError{oe}
 	}
+	if err != nil {
+		return err
+	}
+	return g.verifyReport(res)
+}
 
-	// What the original build was asked for, unless the flags say otherwise.
-	rec, recErr := readBuildInfo(filepath.Join(orig, "manifest.json"))
-	if recErr != nil && v.sums == "" {
-		return recErr
-	}
-	formats := v.formats
-	if len(formats) == 0 {
-		formats = rec.Formats
-	}
-	imageBase := v.imageBase
-	if imageBase == "" {
-		imageBase = rec.ImageBase
-	}
-	if imageBase != "" {
-		b, err := oci.ParseBase(imageBase)
-		if err != nil {
-			return usageError{fmt.Errorf("--image-base: %w", err)}
-		}
-		// A file base is the original project's: the rebuild runs elsewhere.
-		imageBase = b.In(root).String()
-		if !slices.Contains(formats, build.FormatImage) {
-			return usageError{errors.New("--image-base is the base of images: add --format image")}
-		}
-	}
-
-	tmp, err := os.MkdirTemp("", "mwedition-verify-*")
-	if err != nil {
-		return fmt.Errorf("making the rebuild directory: %w", err)
-	}
-	keep := v.keep
-	defer func() {
-		if !keep {
-			os.RemoveAll(tmp)
-		}
-	}()
-	proj, cacheDir, out := filepath.Join(tmp, "project"), filepath.Join(tmp, "cache"), filepath.Join(tmp, "out")
-	if err := repro.CopyProject(root, proj, p.Set); err != nil {
-		return err
-	}
-	user, err := cache.Open(g.cacheDir())
-	if err != nil {
-		return err
-	}
-	fresh, err := cache.Open(cacheDir)
-	if err != nil {
-		return err
-	}
-	seeded, err := repro.Seed(user, fresh, p.Set, lk)
-	if err != nil {
-		return err
-	}
-	if err := g.seedBases(user, fresh, p, imageBase, &seeded); err != nil {
-		return err
-	}
-
+// host is what the rebuild's conditions move away from: this process's environment,
+// umask and workers.
+func (g *globals) host(jobsSet bool) repro.Host {
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		k, val, _ := strings.Cut(kv, "=")
 		env[k] = val
 	}
+	// Reading the umask means setting it: put it straight back.
 	mask := syscall.Umask(0o022)
 	syscall.Umask(mask)
-	var newest int64
-	for _, c := range lk.Components {
-		newest = max(newest, c.Time)
-	}
-	cond := repro.Vary(repro.Host{Env: env, Umask: mask, Jobs: g.jobs, JobsSet: v.jobsSet, NumCPU: runtime.NumCPU()},
-		rec.SourceDateEpoch, newest, filepath.Join(tmp, "home-does-not-exist"))
-	if !g.quiet {
-		fmt.Fprintf(g.stderr, "verify: rebuilding in %s (%d pinned sources from your cache), under:\n", tmp, seeded.Blobs+seeded.Mirrors)
-		for _, l := range cond.Describe(proj) {
-			fmt.Fprintf(g.stderr, "  %s\n", l)
-		}
-		for _, a := range seeded.Absent {
-			fmt.Fprintf(g.stderr, "  not in your cache, fetched by the rebuild: %s\n", a)
-		}
-	}
-
-	args := []string{"-C", proj, "--cache", cacheDir, "-j", strconv.Itoa(cond.Jobs), "build", "--out", out}
-	if g.offline {
-		args = append([]string{"--offline"}, args...)
-	}
-	if len(formats) == 0 {
-		args = append(args, "--format", "tree")
-	} else {
-		args = append(args, "--format", strings.Join(formats, ","))
-	}
-	if imageBase != "" {
-		args = append(args, "--image-base", imageBase)
-	}
-	if err := g.rebuild(ctx, args, cond, env); err != nil {
-		keep = true
-		return fmt.Errorf("%w; the rebuild directory is kept: %s", err, tmp)
-	}
-
-	m, err := readManifest(filepath.Join(out, "manifest.json"))
-	if err != nil {
-		return err
-	}
-	sel, err := repro.Select(m, v.editions)
-	if err != nil {
-		return usageError{err}
-	}
-	if !sameSet(formats, rec.Formats) {
-		sel.Formats = map[string]bool{}
-		for _, f := range formats {
-			sel.Formats[f] = true
-		}
-	}
-	var results []repro.Result
-	if v.sums != "" {
-		results, err = repro.CompareSums(sums, out, sel)
-	} else {
-		results, err = repro.CompareDirs(orig, out, sel)
-	}
-	if err != nil {
-		return err
-	}
-	return g.verifyReport(results, sel, cond, proj, tmp, keep)
+	return repro.Host{Env: env, Umask: mask, Jobs: g.jobs, JobsSet: jobsSet, NumCPU: runtime.NumCPU()}
 }
 
-// readBuildInfo reads the build field of an original manifest.json; a manifest from before
-// the field existed gives the defaults (every format, the output blocks' bases, no SDE).
-func readBuildInfo(p string) (build.BuildInfo, error) {
-	def := build.BuildInfo{Formats: []string{build.FormatDeb, build.FormatRPM, build.FormatTarball, build.FormatImage}}
-	m, err := readManifest(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return def, fmt.Errorf("%s does not exist: verify compares with a build's output (run mwedition build, or give --against DIR)", p)
+// showRebuild says where the rebuild runs and what it varies.
+func (g *globals) showRebuild(rb repro.Rebuild) {
+	if g.quiet {
+		return
 	}
-	if err != nil {
-		return def, err
+	fmt.Fprintf(g.stderr, "verify: rebuilding in %s (%d pinned sources from your cache), under:\n", rb.Dir, rb.Seeded.Blobs+rb.Seeded.Mirrors)
+	for _, l := range rb.Conditions.Describe(rb.Project) {
+		fmt.Fprintf(g.stderr, "  %s\n", l)
 	}
-	if m.Build == nil {
-		return def, nil
+	for _, a := range rb.Seeded.Absent {
+		fmt.Fprintf(g.stderr, "  not in your cache, fetched by the rebuild: %s\n", a)
 	}
-	return *m.Build, nil
-}
-
-func readManifest(p string) (build.Manifest, error) {
-	var m build.Manifest
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return m, err
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		return m, fmt.Errorf("%s: %w", p, err)
-	}
-	return m, nil
-}
-
-// seedBases copies registry bases, pinned by digest, from the user's cache, so that an
-// offline rebuild has them; file bases are read where they are.
-func (g *globals) seedBases(user, fresh *cache.Store, p load.Project, imageBase string, s *repro.Seeded) error {
-	refs := []string{imageBase}
-	if imageBase == "" {
-		refs = nil
-		for _, e := range p.Set.Editions() {
-			for _, o := range e.Outputs {
-				refs = append(refs, o.Base)
-			}
-		}
-	}
-	for _, r := range refs {
-		b, err := oci.ParseBase(r)
-		if err != nil || b.Kind != oci.RegistryBase {
-			continue // the rebuild reports a bad reference as build does
-		}
-		_, digest, _ := strings.Cut(b.Ref, "@")
-		ok, n, err := repro.SeedImage(user, fresh, digest)
-		if err != nil {
-			return fmt.Errorf("base %s: %w", r, err)
-		}
-		if !ok {
-			s.Absent = append(s.Absent, "base "+r)
-		}
-		s.Blobs += n
-	}
-	return nil
 }
 
 // rebuild runs `mwedition build` as a child process of this binary, under the varied
 // conditions; its output goes to stderr as progress.
-func (g *globals) rebuild(ctx context.Context, args []string, c repro.Conditions, env map[string]string) error {
+func (g *globals) rebuild(ctx context.Context, rb repro.Rebuild) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return fmt.Errorf("finding this program to run the rebuild: %w", err)
 	}
-	cmd := exec.CommandContext(ctx, exe, args...)
-	cmd.Env = c.Environ(env)
-	cmd.Dir = os.TempDir() // not the project: the rebuild must not depend on the working directory
-	var w io.Writer = io.Discard
-	if !g.quiet {
-		w = &prefixWriter{w: g.stderr, prefix: "rebuild: "}
+	if g.quiet {
+		return repro.Child{Exe: exe, Dir: os.TempDir(), Output: io.Discard}.Run(ctx, rb)
 	}
-	cmd.Stdout, cmd.Stderr = w, w
-	// The child inherits the umask at fork: set it around Start only.
-	old := syscall.Umask(c.Umask)
-	err = cmd.Start()
-	syscall.Umask(old)
-	if err != nil {
-		return fmt.Errorf("starting the rebuild: %w", err)
-	}
-	if err := cmd.Wait(); err != nil {
-		if pw, ok := w.(*prefixWriter); ok {
-			pw.flush()
-		}
-		return fmt.Errorf("the rebuild failed (%v): its output is above", err)
-	}
-	if pw, ok := w.(*prefixWriter); ok {
-		pw.flush()
-	}
-	return nil
+	pw := &prefixWriter{w: g.stderr, prefix: "rebuild: "}
+	err = repro.Child{Exe: exe, Dir: os.TempDir(), Output: pw}.Run(ctx, rb)
+	// A last line without a newline is still the rebuild's: show it before what follows.
+	pw.flush()
+	return err
 }
 
 // prefixWriter writes whole lines with a prefix; os/exec copies both of a child's outputs
@@ -390,66 +233,31 @@ func (p *prefixWriter) flush() {
 }
 
 // verifyReport prints the comparison and turns a difference into exit code 2.
-func (g *globals) verifyReport(results []repro.Result, sel repro.Selection, c repro.Conditions, proj, tmp string, keep bool) error {
-	count := map[repro.Status]int{}
+func (g *globals) verifyReport(res repro.VerifyResult) error {
+	count := tally(res.Results)
 	bw := bufio.NewWriter(g.stdout)
 	enc := json.NewEncoder(bw)
-	for _, r := range results {
-		count[r.Status]++
-		if g.json {
-			ev := map[string]any{"event": "artifact", "artifact": r.Artifact, "status": r.Status, "original": r.Original, "rebuilt": r.Rebuilt}
-			if r.Note != "" {
-				ev["note"] = r.Note
-			}
-			if len(r.Differences) > 0 {
-				ev["differences"] = r.Differences
-				ev["more"] = r.More
-			}
-			enc.Encode(ev)
-			continue
-		}
-		if r.Status == repro.Identical && g.quiet {
-			continue
-		}
-		label := map[repro.Status]string{repro.Identical: "identical", repro.Differs: "DIFFERS", repro.Missing: "MISSING", repro.Extra: "EXTRA", repro.Skipped: "skipped"}[r.Status]
-		fmt.Fprintf(bw, "%-9s  %s", label, r.Artifact)
-		if r.Note != "" && (r.Status != repro.Identical || strings.HasPrefix(r.Note, "the original is signed")) {
-			fmt.Fprintf(bw, "  (%s)", r.Note)
-		}
-		fmt.Fprintln(bw)
-		for _, d := range r.Differences {
-			fmt.Fprintf(bw, "           %s\n", d)
-		}
-		if r.More > 0 {
-			fmt.Fprintf(bw, "           ... and %d more differences\n", r.More)
+	for _, r := range res.Results {
+		switch {
+		case g.json:
+			enc.Encode(artifactEvent(r))
+		case r.Status == repro.Identical && g.quiet:
+		default:
+			writeArtifact(bw, r)
 		}
 	}
-	bad := count[repro.Differs] + count[repro.Missing] + count[repro.Extra]
-	editions := make([]string, 0, len(sel.Editions))
-	for e := range sel.Editions {
-		editions = append(editions, e)
-	}
-	slices.Sort(editions)
-	summary := fmt.Sprintf("verify: %d artifacts of %s: %d identical, %d differ, %d missing from the rebuild, %d only in the rebuild, %d skipped",
-		len(results), strings.Join(editions, ", "), count[repro.Identical], count[repro.Differs], count[repro.Missing], count[repro.Extra], count[repro.Skipped])
 	if g.json {
-		ev := map[string]any{"event": "verified", "artifacts": len(results), "identical": count[repro.Identical], "differing": count[repro.Differs],
-			"missing": count[repro.Missing], "extra": count[repro.Extra], "skipped": count[repro.Skipped], "editions": editions,
-			"conditions": c.Describe(proj), "ok": bad == 0}
-		if keep {
-			ev["rebuildDir"] = tmp
-		}
-		enc.Encode(ev)
+		enc.Encode(verifiedEvent(res, count))
 	}
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	g.say("%s", summary)
-	if keep {
-		g.say("verify: the rebuild is kept in %s (project, cache, out)", tmp)
+	g.say("%s", verifySummary(res, count))
+	if res.Kept {
+		g.say("verify: the rebuild is kept in %s (project, cache, out)", res.Rebuild.Dir)
 	}
-	if bad > 0 {
-		if !keep {
+	if failed(count) > 0 {
+		if !res.Kept {
 			g.say("verify: rerun with --keep to inspect the rebuilt artifacts (diffoscope compares them in full)")
 		}
 		return exitError{ExitMismatch}
@@ -457,9 +265,61 @@ func (g *globals) verifyReport(results []repro.Result, sel repro.Selection, c re
 	return nil
 }
 
-func sameSet(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
+// statusLabels are the first column of verify's text report: upper case for what fails.
+var statusLabels = map[repro.Status]string{repro.Identical: "identical", repro.Differs: "DIFFERS", repro.Missing: "MISSING", repro.Extra: "EXTRA", repro.Skipped: "skipped"}
+
+// failed counts the artifacts that make verify fail: skipped ones do not.
+func failed(count map[repro.Status]int) int {
+	return count[repro.Differs] + count[repro.Missing] + count[repro.Extra]
+}
+
+func tally(results []repro.Result) map[repro.Status]int {
+	count := map[repro.Status]int{}
+	for _, r := range results {
+		count[r.Status]++
+	}
+	return count
+}
+
+// writeArtifact writes one artifact's line of the text report and its differences. An
+// identical artifact's note is noise, except that a signed original was compared unsigned.
+func writeArtifact(w io.Writer, r repro.Result) {
+	fmt.Fprintf(w, "%-9s  %s", statusLabels[r.Status], r.Artifact)
+	if r.Note != "" && (r.Status != repro.Identical || strings.HasPrefix(r.Note, "the original is signed")) {
+		fmt.Fprintf(w, "  (%s)", r.Note)
+	}
+	fmt.Fprintln(w)
+	for _, d := range r.Differences {
+		fmt.Fprintf(w, "           %s\n", d)
+	}
+	if r.More > 0 {
+		fmt.Fprintf(w, "           ... and %d more differences\n", r.More)
+	}
+}
+
+func artifactEvent(r repro.Result) map[string]any {
+	ev := map[string]any{"event": "artifact", "artifact": r.Artifact, "status": r.Status, "original": r.Original, "rebuilt": r.Rebuilt}
+	if r.Note != "" {
+		ev["note"] = r.Note
+	}
+	if len(r.Differences) > 0 {
+		ev["differences"] = r.Differences
+		ev["more"] = r.More
+	}
+	return ev
+}
+
+func verifiedEvent(res repro.VerifyResult, count map[repro.Status]int) map[string]any {
+	ev := map[string]any{"event": "verified", "artifacts": len(res.Results), "identical": count[repro.Identical], "differing": count[repro.Differs],
+		"missing": count[repro.Missing], "extra": count[repro.Extra], "skipped": count[repro.Skipped], "editions": res.Editions,
+		"conditions": res.Rebuild.Conditions.Describe(res.Rebuild.Project), "ok": failed(count) == 0}
+	if res.Kept {
+		ev["rebuildDir"] = res.Rebuild.Dir
+	}
+	return ev
+}
+
+func verifySummary(res repro.VerifyResult, count map[repro.Status]int) string {
+	return fmt.Sprintf("verify: %d artifacts of %s: %d identical, %d differ, %d missing from the rebuild, %d only in the rebuild, %d skipped",
+		len(res.Results), strings.Join(res.Editions, ", "), count[repro.Identical], count[repro.Differs], count[repro.Missing], count[repro.Extra], count[repro.Skipped])
 }

@@ -35,6 +35,8 @@ import (
 type Format interface {
 	// Name is the format as output blocks and --format name it.
 	Name() string
+	// Dir is the directory below out/ the format publishes into.
+	Dir() string
 	// Actions are what the format adds to the graph for the editions that ask for it.
 	// Their Run funcs read the component and edition trees the planner's actions
 	// (TreeAction, EditionAction) made, and nothing else of the planner's.

@@ -37,14 +37,9 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b 
 // Files are hashed by a bounded pool while the walk goes on; contents are streamed, never
 // held whole.
 func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, error) {
-	var (
-		entries []Entry
-		info    ScanInfo
-		hashes  []*string
-	)
-	jobs := max(opt.Jobs, 1)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(jobs)
+	g.SetLimit(max(opt.Jobs, 1))
+	s := &scanner{g: g, src: opt.Src}
 	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -70,36 +65,7 @@ func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, er
 		if err != nil {
 			return err
 		}
-		switch {
-		case fi.IsDir():
-			entries = append(entries, Entry{Path: rel, Type: Dir})
-		case fi.Mode().IsRegular():
-			e := Entry{Path: rel, Type: File, Exec: fi.Mode().Perm()&0o111 != 0, Size: fi.Size(), Src: path.Join(opt.Src, rel)}
-			digest := new(string)
-			hashes = append(hashes, digest)
-			entries = append(entries, e)
-			info.Files++
-			info.Bytes += fi.Size()
-			info.MaxMTime = max(info.MaxMTime, fi.ModTime().Unix())
-			g.Go(func() error {
-				h, err := FileSHA256(p)
-				if err != nil {
-					return err
-				}
-				*digest = h
-				return nil
-			})
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			entries = append(entries, Entry{Path: rel, Type: Symlink, Target: target})
-			info.MaxMTime = max(info.MaxMTime, fi.ModTime().Unix())
-		default:
-			return fmt.Errorf("%s: unsupported file type %s", rel, fi.Mode().Type())
-		}
-		return nil
+		return s.add(p, rel, fi)
 	})
 	if err := g.Wait(); err != nil && walkErr == nil {
 		walkErr = err
@@ -107,18 +73,67 @@ func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, er
 	if walkErr != nil {
 		return Tree{}, ScanInfo{}, fmt.Errorf("scanning %s: %w", root, walkErr)
 	}
-	hi := 0
-	for i := range entries {
-		if entries[i].Type == File {
-			entries[i].Digest = *hashes[hi]
-			hi++
-		}
-	}
-	t, err := New(entries)
+	t, err := s.tree()
 	if err != nil {
 		return Tree{}, ScanInfo{}, fmt.Errorf("scanning %s: %w", root, err)
 	}
-	return t, info, nil
+	return t, s.info, nil
+}
+
+// scanner collects the entries of a walk in walk order; each file's digest arrives later,
+// from the hashing pool, through its slot in hashes.
+type scanner struct {
+	g       *errgroup.Group
+	src     string
+	entries []Entry
+	hashes  []*string // one per File entry, in order
+	info    ScanInfo
+}
+
+// add records one walked path and starts hashing it if it is a regular file.
+func (s *scanner) add(p, rel string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		s.entries = append(s.entries, Entry{Path: rel, Type: Dir})
+	case fi.Mode().IsRegular():
+		e := Entry{Path: rel, Type: File, Exec: fi.Mode().Perm()&0o111 != 0, Size: fi.Size(), Src: path.Join(s.src, rel)}
+		digest := new(string)
+		s.hashes = append(s.hashes, digest)
+		s.entries = append(s.entries, e)
+		s.info.Files++
+		s.info.Bytes += fi.Size()
+		s.info.MaxMTime = max(s.info.MaxMTime, fi.ModTime().Unix())
+		s.g.Go(func() error {
+			h, err := FileSHA256(p)
+			if err != nil {
+				return err
+			}
+			*digest = h
+			return nil
+		})
+	case fi.Mode()&fs.ModeSymlink != 0:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return err
+		}
+		s.entries = append(s.entries, Entry{Path: rel, Type: Symlink, Target: target})
+		s.info.MaxMTime = max(s.info.MaxMTime, fi.ModTime().Unix())
+	default:
+		return fmt.Errorf("%s: unsupported file type %s", rel, fi.Mode().Type())
+	}
+	return nil
+}
+
+// tree is the scanned tree, once every file is hashed.
+func (s *scanner) tree() (Tree, error) {
+	hi := 0
+	for i := range s.entries {
+		if s.entries[i].Type == File {
+			s.entries[i].Digest = *s.hashes[hi]
+			hi++
+		}
+	}
+	return New(s.entries)
 }
 
 func skipped(rel string, opt ScanOptions) bool {

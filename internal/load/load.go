@@ -254,15 +254,7 @@ func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source
 		}
 	}
 	if a := attr("keyring", &s.Keyring); a != nil {
-		rel, err := confine(path.Dir(file), s.Keyring)
-		switch {
-		case err != nil:
-			l.errorf(a.Expr.Range().Ptr(), "Invalid keyring path", "%s", err)
-		case !l.fs.Exists(rel):
-			l.errorf(a.Expr.Range().Ptr(), "Keyring not found", "No file %s (keyring paths are relative to %s). Put the upstream release keys there.", rel, path.Dir(file))
-		default:
-			s.KeyFile = rel
-		}
+		s.KeyFile = l.keyring(file, a, s.Keyring)
 	}
 	// Whether each is written, not whether it decoded: one that failed has been reported.
 	_, hasSig := content.Attributes["signature"]
@@ -272,29 +264,52 @@ func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source
 	}
 	attr("ref", &s.Ref)
 	if a := attr("path", &s.Path); a != nil {
-		switch s.Kind {
-		case spec.Dir:
-			rel, err := confine(path.Dir(file), s.Path)
-			if err != nil {
-				l.errorf(a.Expr.Range().Ptr(), "Invalid path", "%s", err)
-			} else if !l.fs.Exists(rel) {
-				l.errorf(a.Expr.Range().Ptr(), "Directory not found", "No directory %s (dir paths are relative to %s).", rel, path.Dir(file))
-			} else {
-				s.Path = rel
-			}
-		case spec.Bundled:
-			clean := path.Clean(s.Path)
-			if path.IsAbs(s.Path) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
-				l.errorf(a.Expr.Range().Ptr(), "Invalid path", "%q must be a path inside the core source, such as \"extensions/Cite\".", s.Path)
-			} else {
-				s.Path = clean
-			}
-		}
+		s.Path = l.sourcePath(file, a, s.Kind, s.Path)
 	}
 	if a := attr("core", &s.Core); a != nil {
 		s.Range = a.Expr.Range()
 	}
 	return s
+}
+
+// keyring is a keyring attribute's file relative to the project, or "" when it is
+// reported as outside the project or missing.
+func (l *loader) keyring(file string, a *hcl.Attribute, keyring string) string {
+	rel, err := confine(path.Dir(file), keyring)
+	switch {
+	case err != nil:
+		l.errorf(a.Expr.Range().Ptr(), "Invalid keyring path", "%s", err)
+	case !l.fs.Exists(rel):
+		l.errorf(a.Expr.Range().Ptr(), "Keyring not found", "No file %s (keyring paths are relative to %s). Put the upstream release keys there.", rel, path.Dir(file))
+	default:
+		return rel
+	}
+	return ""
+}
+
+// sourcePath checks a path attribute: a dir source's is relative to the recipe file and
+// becomes relative to the project; a bundled source's is inside its core. A path that is
+// reported stays as written.
+func (l *loader) sourcePath(file string, a *hcl.Attribute, kind spec.SourceKind, p string) string {
+	switch kind {
+	case spec.Dir:
+		rel, err := confine(path.Dir(file), p)
+		if err != nil {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid path", "%s", err)
+		} else if !l.fs.Exists(rel) {
+			l.errorf(a.Expr.Range().Ptr(), "Directory not found", "No directory %s (dir paths are relative to %s).", rel, path.Dir(file))
+		} else {
+			return rel
+		}
+	case spec.Bundled:
+		clean := path.Clean(p)
+		if path.IsAbs(p) || clean == "." || clean == ".." || strings.HasPrefix(clean, "../") {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid path", "%q must be a path inside the core source, such as \"extensions/Cite\".", p)
+		} else {
+			return clean
+		}
+	}
+	return p
 }
 
 func sourceKindNames() []string {
@@ -571,27 +586,60 @@ func (l *loader) strList(expr hcl.Expression) []spec.Ref {
 // crossCheck runs the checks that need every file: duplicates, references between
 // declarations, and inheritance cycles.
 func (l *loader) crossCheck() {
-	byID := map[string]spec.Component{}
-	cores := []string{}
-	names := map[spec.Kind][]string{}
+	d := l.declared()
+	if len(l.components) > 0 && len(d.cores) == 0 {
+		l.errorf(nil, "No core recipe", "Declare the MediaWiki release in recipes/, for example core \"mediawiki\" { version = \"1.39.17\" source \"tarball\" { ... } }.")
+	}
+	l.bundledCores(d.cores)
+	editions := map[string]spec.Edition{}
+	for _, e := range l.editions {
+		if prev, ok := editions[e.Name]; ok {
+			l.errorf(e.DeclRange.Ptr(), "Duplicate edition", "Edition %q is already declared at %s.", e.Name, prev.DeclRange)
+			continue
+		}
+		editions[e.Name] = e
+	}
+	kept := l.editions[:0]
+	for _, e := range l.editions {
+		if editions[e.Name].DeclRange != e.DeclRange {
+			continue
+		}
+		kept = append(kept, l.checkEdition(e, d, editions))
+	}
+	l.editions = kept
+}
+
+// declaredComponents index the components that survive the duplicate check.
+type declaredComponents struct {
+	byID  map[string]spec.Component
+	cores []string // sorted
+	names map[spec.Kind][]string
+}
+
+// declared drops (and reports) duplicate components, indexing the rest.
+func (l *loader) declared() declaredComponents {
+	d := declaredComponents{byID: map[string]spec.Component{}, cores: []string{}, names: map[spec.Kind][]string{}}
 	kept := l.components[:0]
 	for _, c := range l.components {
-		if prev, ok := byID[c.ID()]; ok {
+		if prev, ok := d.byID[c.ID()]; ok {
 			l.errorf(c.DeclRange.Ptr(), "Duplicate component", "%s %q is already declared at %s.", c.Kind, c.Name, prev.DeclRange)
 			continue
 		}
-		byID[c.ID()] = c
-		names[c.Kind] = append(names[c.Kind], c.Name)
+		d.byID[c.ID()] = c
+		d.names[c.Kind] = append(d.names[c.Kind], c.Name)
 		if c.Kind == spec.Core {
-			cores = append(cores, c.Name)
+			d.cores = append(d.cores, c.Name)
 		}
 		kept = append(kept, c)
 	}
 	l.components = kept
-	sort.Strings(cores)
-	if len(l.components) > 0 && len(cores) == 0 {
-		l.errorf(nil, "No core recipe", "Declare the MediaWiki release in recipes/, for example core \"mediawiki\" { version = \"1.39.17\" source \"tarball\" { ... } }.")
-	}
+	sort.Strings(d.cores)
+	return d
+}
+
+// bundledCores gives each bundled component the core it comes in: the one named, or the
+// only one there is.
+func (l *loader) bundledCores(cores []string) {
 	for i, c := range l.components {
 		if c.Source.Kind != spec.Bundled {
 			continue
@@ -606,67 +654,65 @@ func (l *loader) crossCheck() {
 			l.errorf(c.Source.Range.Ptr(), "Unknown core", "No core recipe is named %q.%s", c.Source.Core, didYouMean(c.Source.Core, cores))
 		}
 	}
-	editions := map[string]spec.Edition{}
-	for _, e := range l.editions {
-		if prev, ok := editions[e.Name]; ok {
-			l.errorf(e.DeclRange.Ptr(), "Duplicate edition", "Edition %q is already declared at %s.", e.Name, prev.DeclRange)
+}
+
+// checkEdition reports what an edition names that is not declared; it returns the edition
+// with its core filled in when there is only one.
+func (l *loader) checkEdition(e spec.Edition, d declaredComponents, editions map[string]spec.Edition) spec.Edition {
+	if e.Core.Name == "" && len(d.cores) == 1 {
+		e.Core = spec.Ref{Name: d.cores[0], Range: e.DeclRange}
+	}
+	if e.Core.Name == "" {
+		l.errorf(e.DeclRange.Ptr(), "Missing core", "Edition %q must say which core it is built on: core = \"<name>\".", e.Name)
+	} else if _, ok := d.byID[spec.ID(spec.Core, e.Core.Name)]; !ok {
+		l.errorf(e.Core.Range.Ptr(), "Unknown core", "No core recipe is named %q.%s", e.Core.Name, didYouMean(e.Core.Name, d.cores))
+	}
+	l.checkRefs(e.Extensions, spec.Extension, d.names[spec.Extension])
+	l.checkRefs(e.Skins, spec.Skin, d.names[spec.Skin])
+	for _, r := range e.Remove {
+		if _, ok := d.byID[spec.ID(spec.Extension, r.Name)]; ok {
 			continue
 		}
-		editions[e.Name] = e
-	}
-	kept2 := l.editions[:0]
-	for _, e := range l.editions {
-		if editions[e.Name].DeclRange != e.DeclRange {
+		if _, ok := d.byID[spec.ID(spec.Skin, r.Name)]; ok {
 			continue
 		}
-		if e.Core.Name == "" && len(cores) == 1 {
-			e.Core = spec.Ref{Name: cores[0], Range: e.DeclRange}
-		}
-		if e.Core.Name == "" {
-			l.errorf(e.DeclRange.Ptr(), "Missing core", "Edition %q must say which core it is built on: core = \"<name>\".", e.Name)
-		} else if _, ok := byID[spec.ID(spec.Core, e.Core.Name)]; !ok {
-			l.errorf(e.Core.Range.Ptr(), "Unknown core", "No core recipe is named %q.%s", e.Core.Name, didYouMean(e.Core.Name, cores))
-		}
-		l.checkRefs(e.Extensions, spec.Extension, names[spec.Extension])
-		l.checkRefs(e.Skins, spec.Skin, names[spec.Skin])
-		for _, r := range e.Remove {
-			if _, ok := byID[spec.ID(spec.Extension, r.Name)]; ok {
-				continue
-			}
-			if _, ok := byID[spec.ID(spec.Skin, r.Name)]; ok {
-				continue
-			}
-			all := append(append([]string{}, names[spec.Extension]...), names[spec.Skin]...)
-			l.errorf(r.Range.Ptr(), "Unknown component", "remove names %q, which no recipe declares.%s", r.Name, didYouMean(r.Name, all))
-		}
-		if e.Inherits != nil {
-			if _, ok := editions[e.Inherits.Name]; !ok {
-				var en []string
-				for n := range editions {
-					en = append(en, n)
-				}
-				sort.Strings(en)
-				l.errorf(e.Inherits.Range.Ptr(), "Unknown edition", "Edition %q inherits %q, which is not declared in editions/.%s", e.Name, e.Inherits.Name, didYouMean(e.Inherits.Name, en))
-			} else if cyc := inheritCycle(e.Name, editions); cyc != nil {
-				l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Editions inherit from each other in a loop: %s.", strings.Join(cyc, " -> "))
-			}
-		}
-		if e.DefaultSkin != "" {
-			found := false
-			for _, s := range names[spec.Skin] {
-				found = found || strings.EqualFold(s, e.DefaultSkin)
-			}
-			if !found {
-				rng := e.DeclRange
-				if r, ok := l.defaultSkin[e.DeclRange]; ok {
-					rng = r
-				}
-				l.errorf(rng.Ptr(), "Unknown default skin", "default_skin %q is not a skin any recipe declares.%s", e.DefaultSkin, didYouMean(e.DefaultSkin, names[spec.Skin]))
-			}
-		}
-		kept2 = append(kept2, e)
+		all := append(append([]string{}, d.names[spec.Extension]...), d.names[spec.Skin]...)
+		l.errorf(r.Range.Ptr(), "Unknown component", "remove names %q, which no recipe declares.%s", r.Name, didYouMean(r.Name, all))
 	}
-	l.editions = kept2
+	if e.Inherits != nil {
+		l.checkInherits(e, editions)
+	}
+	if e.DefaultSkin != "" {
+		l.checkDefaultSkin(e, d.names[spec.Skin])
+	}
+	return e
+}
+
+func (l *loader) checkInherits(e spec.Edition, editions map[string]spec.Edition) {
+	if _, ok := editions[e.Inherits.Name]; !ok {
+		var en []string
+		for n := range editions {
+			en = append(en, n)
+		}
+		sort.Strings(en)
+		l.errorf(e.Inherits.Range.Ptr(), "Unknown edition", "Edition %q inherits %q, which is not declared in editions/.%s", e.Name, e.Inherits.Name, didYouMean(e.Inherits.Name, en))
+	} else if cyc := inheritCycle(e.Name, editions); cyc != nil {
+		l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Editions inherit from each other in a loop: %s.", strings.Join(cyc, " -> "))
+	}
+}
+
+// checkDefaultSkin compares without case, since MediaWiki lowercases skin keys.
+func (l *loader) checkDefaultSkin(e spec.Edition, skins []string) {
+	for _, s := range skins {
+		if strings.EqualFold(s, e.DefaultSkin) {
+			return
+		}
+	}
+	rng := e.DeclRange
+	if r, ok := l.defaultSkin[e.DeclRange]; ok {
+		rng = r
+	}
+	l.errorf(rng.Ptr(), "Unknown default skin", "default_skin %q is not a skin any recipe declares.%s", e.DefaultSkin, didYouMean(e.DefaultSkin, skins))
 }
 
 func (l *loader) checkRefs(refs []spec.Ref, k spec.Kind, names []string) {

@@ -34,7 +34,15 @@ func (r Report) Markdown() []byte {
 		return b.Bytes()
 	}
 	fmt.Fprintf(&b, "%s\n", r.summary())
+	r.writeEditions(&b)
+	r.writeComponents(&b)
+	r.writePlatform(&b)
+	r.writeLicences(&b)
+	r.writeSchemaUpdates(&b)
+	return b.Bytes()
+}
 
+func (r Report) writeEditions(b *bytes.Buffer) {
 	if len(r.Editions) > 0 {
 		b.WriteString("\n### Editions\n\n| Edition | Version | Members added | Members removed |\n| --- | --- | --- | --- |\n")
 		for _, e := range r.Editions {
@@ -45,19 +53,23 @@ func (r Report) Markdown() []byte {
 			case ChangeRemoved:
 				v = e.OldVersion + " (removed)"
 			}
-			row(&b, code(e.Name), v, codes(e.Added), codes(e.Removed))
+			row(b, code(e.Name), v, codes(e.Added), codes(e.Removed))
 		}
 	}
+}
+
+// writeComponents writes the added, removed and bumped components' tables.
+func (r Report) writeComponents(b *bytes.Buffer) {
 	if len(r.Added) > 0 {
 		b.WriteString("\n### Added\n\n| Component | Version | Source | Licence |\n| --- | --- | --- | --- |\n")
 		for _, e := range r.Added {
-			row(&b, code(e.ID), e.Version, describe(e.Source, e.Tree), orDash(e.License))
+			row(b, code(e.ID), e.Version, describe(e.Source, e.Tree), orDash(e.License))
 		}
 	}
 	if len(r.Removed) > 0 {
 		b.WriteString("\n### Removed\n\n| Component | Version | Source |\n| --- | --- | --- |\n")
 		for _, e := range r.Removed {
-			row(&b, code(e.ID), e.Version, describe(e.Source, e.Tree))
+			row(b, code(e.ID), e.Version, describe(e.Source, e.Tree))
 		}
 	}
 	if len(r.Bumped) > 0 {
@@ -67,53 +79,65 @@ func (r Report) Markdown() []byte {
 			if u.Downgrade {
 				v += " (downgrade)"
 			}
-			row(&b, code(u.ID), v, describeMove(u.Old, u.New))
+			row(b, code(u.ID), v, describeMove(u.Old, u.New))
 		}
 	}
+}
+
+// writePlatform writes what the target system must provide: PHP versions and extensions,
+// and OS packages.
+func (r Report) writePlatform(b *bytes.Buffer) {
 	if len(r.PHP)+len(r.PHPExtensions) > 0 {
 		b.WriteString("\n### PHP\n")
 		if len(r.PHP) > 0 {
 			b.WriteString("\n| Component | Requires PHP |\n| --- | --- |\n")
 			for _, p := range r.PHP {
-				row(&b, code(p.ID), arrow(orNone(p.Old), orNone(p.New)))
+				row(b, code(p.ID), arrow(orNone(p.Old), orNone(p.New)))
 			}
 		}
 		if len(r.PHPExtensions) > 0 {
 			b.WriteString("\n| PHP extension | Change | Needed by |\n| --- | --- | --- |\n")
 			for _, e := range r.PHPExtensions {
-				row(&b, code(e.Name), changeWord(e.Change), codes(e.Components))
+				row(b, code(e.Name), changeWord(e.Change), codes(e.Components))
 			}
 		}
 	}
 	if len(r.OSPackages) > 0 {
 		b.WriteString("\n### OS packages\n\n| Distribution | Package | Change | Needed by |\n| --- | --- | --- | --- |\n")
 		for _, p := range r.OSPackages {
-			row(&b, familyName(p.Family), code(p.Name), changeWord(p.Change), codes(p.Components))
+			row(b, familyName(p.Family), code(p.Name), changeWord(p.Change), codes(p.Components))
 		}
 	}
+}
+
+func (r Report) writeLicences(b *bytes.Buffer) {
 	if len(r.Licenses) > 0 {
 		b.WriteString("\n### Licences\n\n| Component | Licence |\n| --- | --- |\n")
 		for _, l := range r.Licenses {
-			row(&b, code(l.ID), arrow(orNone(l.Old), orNone(l.New)))
+			row(b, code(l.ID), arrow(orNone(l.Old), orNone(l.New)))
 		}
 	}
+}
+
+// writeSchemaUpdates always writes its section: whether update.php is needed is what an
+// upgrader looks for.
+func (r Report) writeSchemaUpdates(b *bytes.Buffer) {
 	b.WriteString("\n### Database schema updates\n\n")
 	if len(r.SchemaUpdates) == 0 {
 		b.WriteString("No added or bumped component registers schema updates.\n")
-		return b.Bytes()
+		return
 	}
 	b.WriteString("Run `php maintenance/update.php` after upgrading: these components change the database schema.\n\n")
 	for _, s := range r.SchemaUpdates {
 		switch s.Reason {
 		case SchemaAdded:
-			fmt.Fprintf(&b, "- %s %s: new, its tables are created\n", code(s.ID), s.NewVersion)
+			fmt.Fprintf(b, "- %s %s: new, its tables are created\n", code(s.ID), s.NewVersion)
 		case SchemaCore:
-			fmt.Fprintf(&b, "- %s %s: MediaWiki's own schema\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
+			fmt.Fprintf(b, "- %s %s: MediaWiki's own schema\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
 		default:
-			fmt.Fprintf(&b, "- %s %s\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
+			fmt.Fprintf(b, "- %s %s\n", code(s.ID), arrow(s.OldVersion, s.NewVersion))
 		}
 	}
-	return b.Bytes()
 }
 
 // summary is one sentence a release manager can paste as it is.

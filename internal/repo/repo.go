@@ -269,62 +269,13 @@ func topOf(p string) string {
 // generation it served before or the new one, whole; the next publish tidies up.
 func (r *Repo) Publish(ctx context.Context, pool []PoolFile, meta []File, opt PublishOptions) (Result, error) {
 	var res Result
-	keep := opt.Keep
-	if keep <= 0 {
-		keep = DefaultKeep
-	}
-	retain := opt.Retain
-	if retain == nil {
-		retain = func(string) bool { return false }
-	}
-	progress := opt.Progress
-	if progress == nil {
-		progress = func(Event) {}
-	}
-	fail := opt.fail
-	if fail == nil {
-		fail = func(string) error { return nil }
-	}
-
+	opt = opt.withDefaults()
+	progress, fail := opt.Progress, opt.fail
 	// Check every input before touching anything.
-	pool = slices.Clone(pool)
-	slices.SortFunc(pool, func(a, b PoolFile) int { return strings.Compare(a.Path, b.Path) })
-	meta = slices.Clone(meta)
-	slices.SortFunc(meta, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
-	poolTops, metaTops := map[string]bool{}, map[string]bool{}
-	for i, p := range pool {
-		if err := checkPath(p.Path); err != nil {
-			return res, err
-		}
-		if i > 0 && pool[i-1].Path == p.Path {
-			return res, fmt.Errorf("pool file %s given twice", p.Path)
-		}
-		poolTops[topOf(p.Path)] = true
+	pool, meta, metaTops, err := r.checkInputs(pool, meta)
+	if err != nil {
+		return res, err
 	}
-	for i, m := range meta {
-		if err := checkPath(m.Path); err != nil {
-			return res, err
-		}
-		if i > 0 && meta[i-1].Path == m.Path {
-			return res, fmt.Errorf("metadata file %s given twice", m.Path)
-		}
-		if i > 0 && strings.HasPrefix(m.Path, meta[i-1].Path+"/") {
-			return res, fmt.Errorf("metadata file %s is inside the file %s", m.Path, meta[i-1].Path)
-		}
-		metaTops[topOf(m.Path)] = true
-	}
-	if len(meta) == 0 {
-		return res, errors.New("nothing to publish: no metadata files")
-	}
-	for top := range metaTops {
-		if poolTops[top] {
-			return res, fmt.Errorf("%s holds both metadata and pool files; metadata is served through a symlink, so they must not share a top-level name", top)
-		}
-		if err := r.checkTop(top); err != nil {
-			return res, err
-		}
-	}
-
 	cur, served, err := r.current()
 	if err != nil {
 		return res, err
@@ -336,37 +287,17 @@ func (r *Repo) Publish(ctx context.Context, pool []PoolFile, meta []File, opt Pu
 	if err != nil {
 		return res, err
 	}
-	// The newest generations, the served one first: Keep+1 of them stay if nothing
-	// changes, and the newest Keep are carried into a new one.
-	var recent []int
-	recorded := map[int]generation{}
-	named := map[string]bool{} // pool files a kept generation names
-	for i := len(gens) - 1; i >= 0 && len(recent) < keep+1; i-- {
-		g, err := r.readGeneration(gens[i])
-		if err != nil {
-			return res, err
-		}
-		recent = append(recent, gens[i])
-		recorded[gens[i]] = g
-		for _, p := range g.Pool {
-			named[p] = true
-		}
+	recent, recorded, named, err := r.recentGenerations(gens, opt.Keep)
+	if err != nil {
+		return res, err
 	}
-
 	// The pool first: a generation must never name a package file that is not there.
 	added, bytesAdded, err := r.placePool(ctx, pool, named, progress, fail)
 	res.Added, res.AddedBytes = added, bytesAdded
 	if err != nil {
 		return res, err
 	}
-
-	next := generation{Pool: make([]string, len(pool))}
-	for i, p := range pool {
-		next.Pool[i] = p.Path
-	}
-	for _, m := range meta {
-		next.Meta = append(next.Meta, m.Path)
-	}
+	next := nextGeneration(pool, meta)
 	if served {
 		same, err := r.sameAs(cur, recorded[cur], next, meta)
 		if err != nil {
@@ -382,28 +313,12 @@ func (r *Repo) Publish(ctx context.Context, pool []PoolFile, meta []File, opt Pu
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-
-	kept := recent[:min(keep, len(recent))]
+	kept := recent[:min(opt.Keep, len(recent))]
 	n := 1
 	if len(gens) > 0 {
 		n = gens[len(gens)-1] + 1
 	}
-	progress(Event{Step: "generation", Path: r.genPath(n)})
-	if err := r.writeGeneration(n, meta, next, kept, recorded, retain, fail); err != nil {
-		return res, err
-	}
-	if err := fail("generation-renamed"); err != nil {
-		return res, err
-	}
-
-	// Top-level symlinks first: until the switch, a new one dangles, which a client sees as
-	// the file not being there, as before.
-	for top := range metaTops {
-		if err := r.linkTop(top); err != nil {
-			return res, err
-		}
-	}
-	if err := fail("linked"); err != nil {
+	if err := r.stage(n, meta, next, kept, recorded, metaTops, opt); err != nil {
 		return res, err
 	}
 	progress(Event{Step: "switch", Path: r.genPath(n)})
@@ -414,7 +329,6 @@ func (r *Repo) Publish(ctx context.Context, pool []PoolFile, meta []File, opt Pu
 	if err := fail("switched"); err != nil {
 		return res, err
 	}
-
 	// After the switch, only tidying: failing here leaves the new generation served.
 	if err := r.unlinkTops(metaTops); err != nil {
 		return res, err
@@ -423,6 +337,117 @@ func (r *Repo) Publish(ctx context.Context, pool []PoolFile, meta []File, opt Pu
 	removed, pruned, err := r.prune(gens, keptAfter, next, recorded, progress, fail)
 	res.Removed, res.Pruned = removed, pruned
 	return res, err
+}
+
+// withDefaults fills in what the zero options mean, so that Publish calls each hook
+// without checking it.
+func (o PublishOptions) withDefaults() PublishOptions {
+	if o.Keep <= 0 {
+		o.Keep = DefaultKeep
+	}
+	if o.Retain == nil {
+		o.Retain = func(string) bool { return false }
+	}
+	if o.Progress == nil {
+		o.Progress = func(Event) {}
+	}
+	if o.fail == nil {
+		o.fail = func(string) error { return nil }
+	}
+	return o
+}
+
+// checkInputs sorts copies of pool and meta and refuses bad or repeated paths, and
+// metadata that would share a top-level name with the pool; it returns the top-level
+// names of the metadata, which are served through symlinks.
+func (r *Repo) checkInputs(pool []PoolFile, meta []File) ([]PoolFile, []File, map[string]bool, error) {
+	pool = slices.Clone(pool)
+	slices.SortFunc(pool, func(a, b PoolFile) int { return strings.Compare(a.Path, b.Path) })
+	meta = slices.Clone(meta)
+	slices.SortFunc(meta, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	poolTops, metaTops := map[string]bool{}, map[string]bool{}
+	for i, p := range pool {
+		if err := checkPath(p.Path); err != nil {
+			return nil, nil, nil, err
+		}
+		if i > 0 && pool[i-1].Path == p.Path {
+			return nil, nil, nil, fmt.Errorf("pool file %s given twice", p.Path)
+		}
+		poolTops[topOf(p.Path)] = true
+	}
+	for i, m := range meta {
+		if err := checkPath(m.Path); err != nil {
+			return nil, nil, nil, err
+		}
+		if i > 0 && meta[i-1].Path == m.Path {
+			return nil, nil, nil, fmt.Errorf("metadata file %s given twice", m.Path)
+		}
+		if i > 0 && strings.HasPrefix(m.Path, meta[i-1].Path+"/") {
+			return nil, nil, nil, fmt.Errorf("metadata file %s is inside the file %s", m.Path, meta[i-1].Path)
+		}
+		metaTops[topOf(m.Path)] = true
+	}
+	if len(meta) == 0 {
+		return nil, nil, nil, errors.New("nothing to publish: no metadata files")
+	}
+	for top := range metaTops {
+		if poolTops[top] {
+			return nil, nil, nil, fmt.Errorf("%s holds both metadata and pool files; metadata is served through a symlink, so they must not share a top-level name", top)
+		}
+		if err := r.checkTop(top); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return pool, meta, metaTops, nil
+}
+
+// recentGenerations reads the newest generations, the served one first: keep+1 of them
+// stay if nothing changes, and the newest keep are carried into a new one. named holds
+// the pool files they name.
+func (r *Repo) recentGenerations(gens []int, keep int) (recent []int, recorded map[int]generation, named map[string]bool, err error) {
+	recorded, named = map[int]generation{}, map[string]bool{}
+	for i := len(gens) - 1; i >= 0 && len(recent) < keep+1; i-- {
+		g, err := r.readGeneration(gens[i])
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		recent = append(recent, gens[i])
+		recorded[gens[i]] = g
+		for _, p := range g.Pool {
+			named[p] = true
+		}
+	}
+	return recent, recorded, named, nil
+}
+
+func nextGeneration(pool []PoolFile, meta []File) generation {
+	next := generation{Pool: make([]string, len(pool))}
+	for i, p := range pool {
+		next.Pool[i] = p.Path
+	}
+	for _, m := range meta {
+		next.Meta = append(next.Meta, m.Path)
+	}
+	return next
+}
+
+// stage writes generation n and links the metadata's top-level names, ready for the
+// switch. The links are made before the switch: until it, a new one dangles, which a
+// client sees as the file not being there, as before.
+func (r *Repo) stage(n int, meta []File, next generation, kept []int, recorded map[int]generation, metaTops map[string]bool, opt PublishOptions) error {
+	opt.Progress(Event{Step: "generation", Path: r.genPath(n)})
+	if err := r.writeGeneration(n, meta, next, kept, recorded, opt.Retain, opt.fail); err != nil {
+		return err
+	}
+	if err := opt.fail("generation-renamed"); err != nil {
+		return err
+	}
+	for top := range metaTops {
+		if err := r.linkTop(top); err != nil {
+			return err
+		}
+	}
+	return opt.fail("linked")
 }
 
 // checkTop refuses a top-level name that is something other than our symlink.

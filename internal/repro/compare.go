@@ -39,13 +39,10 @@ func (s Selection) format(rel string) bool {
 		return true
 	}
 	dir, _, _ := strings.Cut(rel, "/")
+	if f, ok := build.FormatOfDir(dir); ok {
+		return s.Formats[f]
+	}
 	switch dir {
-	case build.FormatDeb, build.FormatRPM:
-		return s.Formats[dir]
-	case build.TarballDir:
-		return s.Formats[build.FormatTarball]
-	case "oci":
-		return s.Formats[build.FormatImage]
 	case "SHA256SUMS", "sbom":
 		return false // they list every format's artifacts
 	}

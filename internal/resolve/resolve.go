@@ -212,73 +212,111 @@ func dropStale(diags hcl.Diagnostics) hcl.Diagnostics {
 // members computes an edition's components: the inherited set, minus remove, plus its own
 // lists, plus everything their registration files require, transitively.
 func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
+	ms := &memberSet{byID: map[string]Member{}, removed: map[string]spec.Ref{}, blocked: map[string]bool{}}
+	chain := inheritChain(set, e)
+	for i := len(chain) - 1; i >= 0; i-- {
+		ms.apply(chain[i], i == 0, e.Name)
+	}
+	if e.Core.Name != "" {
+		ms.add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
+	}
+	ms.require(set, e, info)
+	// A remove that matched nothing inherited has no effect, unless it blocks a requirement
+	// or removes what e also lists: those are errors already reported.
+	for _, r := range ms.noop {
+		if ms.blocked[r.Name] || containsRef(e.Extensions, r.Name) || containsRef(e.Skins, r.Name) {
+			continue
+		}
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
+			Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+	}
+	out := make([]Member, 0, len(ms.byID))
+	for _, m := range ms.byID {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, ms.diags
+}
+
+// inheritChain is the edition and the editions it inherits from, nearest first; a missing
+// parent or a cycle ends it (the loader reports both).
+func inheritChain(set spec.Set, e spec.Edition) []spec.Edition {
 	chain := []spec.Edition{e}
 	seen := map[string]bool{e.Name: true}
 	for cur := e; cur.Inherits != nil; {
 		parent, ok := set.Edition(cur.Inherits.Name)
 		if !ok || seen[parent.Name] {
-			break // reported by the loader
+			break
 		}
 		seen[parent.Name] = true
 		chain = append(chain, parent)
 		cur = parent
 	}
-	byID := map[string]Member{}
-	var order []string
-	add := func(m Member) {
-		if _, ok := byID[m.ID]; !ok {
-			order = append(order, m.ID)
-		}
-		byID[m.ID] = m
+	return chain
+}
+
+// memberSet is an edition's membership as it is worked out.
+type memberSet struct {
+	byID    map[string]Member
+	order   []string            // IDs in the order they were first added
+	removed map[string]spec.Ref // names removed along the chain
+	noop    []spec.Ref          // removes of the edition itself that matched nothing inherited
+	blocked map[string]bool     // removed names some member requires
+	diags   hcl.Diagnostics
+}
+
+func (ms *memberSet) add(m Member) {
+	if _, ok := ms.byID[m.ID]; !ok {
+		ms.order = append(ms.order, m.ID)
 	}
-	removed := map[string]spec.Ref{}
-	var noop []spec.Ref // removes of e that matched nothing inherited
-	for i := len(chain) - 1; i >= 0; i-- {
-		ed := chain[i]
-		reason := "listed"
-		if ed.Name != e.Name {
-			reason = "inherited from " + ed.Name
-		}
-		for _, r := range ed.Remove {
-			hit := false
-			for _, k := range []spec.Kind{spec.Extension, spec.Skin} {
-				id := spec.ID(k, r.Name)
-				if _, ok := byID[id]; ok {
-					delete(byID, id)
-					hit = true
-				}
-			}
-			if !hit && i == 0 {
-				noop = append(noop, r)
-			}
-			removed[r.Name] = r
-		}
-		for _, k := range []struct {
-			kind spec.Kind
-			refs []spec.Ref
-		}{{spec.Extension, ed.Extensions}, {spec.Skin, ed.Skins}} {
-			for _, r := range k.refs {
-				if rr, ok := removed[r.Name]; ok && i == 0 && containsRef(ed.Remove, r.Name) {
-					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Added and removed",
-						Detail: fmt.Sprintf("%q is both listed and removed in edition %q (removed at %s).", r.Name, e.Name, rr.Range), Subject: r.Range.Ptr()})
-					continue
-				}
-				add(Member{ID: spec.ID(k.kind, r.Name), Reason: reason, Range: r.Range})
+	ms.byID[m.ID] = m
+}
+
+// apply applies one edition of the chain, from the farthest ancestor down: its removes,
+// then its lists. own says it is the edition being resolved, named name.
+func (ms *memberSet) apply(ed spec.Edition, own bool, name string) {
+	reason := "listed"
+	if ed.Name != name {
+		reason = "inherited from " + ed.Name
+	}
+	for _, r := range ed.Remove {
+		hit := false
+		for _, k := range []spec.Kind{spec.Extension, spec.Skin} {
+			id := spec.ID(k, r.Name)
+			if _, ok := ms.byID[id]; ok {
+				delete(ms.byID, id)
+				hit = true
 			}
 		}
+		if !hit && own {
+			ms.noop = append(ms.noop, r)
+		}
+		ms.removed[r.Name] = r
 	}
-	if e.Core.Name != "" {
-		add(Member{ID: spec.ID(spec.Core, e.Core.Name), Reason: "core", Range: e.Core.Range})
+	for _, k := range []struct {
+		kind spec.Kind
+		refs []spec.Ref
+	}{{spec.Extension, ed.Extensions}, {spec.Skin, ed.Skins}} {
+		for _, r := range k.refs {
+			if rr, ok := ms.removed[r.Name]; ok && own && containsRef(ed.Remove, r.Name) {
+				ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Added and removed",
+					Detail: fmt.Sprintf("%q is both listed and removed in edition %q (removed at %s).", r.Name, name, rr.Range), Subject: r.Range.Ptr()})
+				continue
+			}
+			ms.add(Member{ID: spec.ID(k.kind, r.Name), Reason: reason, Range: r.Range})
+		}
 	}
-	// Pull in requirements, breadth first in a stable order.
-	blocked := map[string]bool{} // removed names some member requires
-	queue := append([]string(nil), order...)
+}
+
+// require pulls in what the members' registration files require, breadth first in a
+// stable order.
+func (ms *memberSet) require(set spec.Set, e spec.Edition, info InfoFunc) {
+	queue := append([]string(nil), ms.order...)
 	sort.Strings(queue)
 	for len(queue) > 0 {
 		id := queue[0]
 		queue = queue[1:]
-		m, ok := byID[id]
+		m, ok := ms.byID[id]
 		if !ok {
 			continue
 		}
@@ -287,47 +325,40 @@ func members(set spec.Set, e spec.Edition, info InfoFunc) ([]Member, hcl.Diagnos
 		}
 		in, err := info(id)
 		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read component",
+			ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read component",
 				Detail: fmt.Sprintf("%s: %v", id, err), Subject: m.Range.Ptr()})
 			continue
 		}
 		for _, dep := range requirements(in) {
-			depID, ok := findComponent(set, byID, info, dep.kind, dep.name)
-			if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing requirement",
-					Detail: fmt.Sprintf("%s requires %s %q (%s), which no recipe declares. Add a recipe for it in recipes/, or remove %s from the edition.",
-						id, dep.kind, dep.name, dep.constraint, strings.TrimPrefix(strings.TrimPrefix(id, "extension/"), "skin/")),
-					Subject: m.Range.Ptr()})
-				continue
+			if depID, ok := ms.requirement(set, e, info, id, m, dep); ok {
+				queue = append(queue, depID)
 			}
-			if _, ok := byID[depID]; ok {
-				continue
-			}
-			if r, ok := removed[nameOf(depID)]; ok {
-				blocked[nameOf(depID)] = true
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
-					Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
-				continue
-			}
-			add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
-			queue = append(queue, depID)
 		}
 	}
-	// A remove that matched nothing inherited has no effect, unless it blocks a requirement
-	// or removes what e also lists: those are errors already reported.
-	for _, r := range noop {
-		if blocked[r.Name] || containsRef(e.Extensions, r.Name) || containsRef(e.Skins, r.Name) {
-			continue
-		}
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Nothing to remove",
-			Detail: fmt.Sprintf("%q is not part of what edition %q inherits; this remove has no effect.", r.Name, e.Name), Subject: r.Range.Ptr()})
+}
+
+// requirement adds one requirement of member m (id) when it can; it reports one that no
+// recipe declares or that the edition removes.
+func (ms *memberSet) requirement(set spec.Set, e spec.Edition, info InfoFunc, id string, m Member, dep requirement) (string, bool) {
+	depID, ok := findComponent(set, ms.byID, info, dep.kind, dep.name)
+	if !ok {
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing requirement",
+			Detail: fmt.Sprintf("%s requires %s %q (%s), which no recipe declares. Add a recipe for it in recipes/, or remove %s from the edition.",
+				id, dep.kind, dep.name, dep.constraint, strings.TrimPrefix(strings.TrimPrefix(id, "extension/"), "skin/")),
+			Subject: m.Range.Ptr()})
+		return "", false
 	}
-	out := make([]Member, 0, len(byID))
-	for _, m := range byID {
-		out = append(out, m)
+	if _, ok := ms.byID[depID]; ok {
+		return "", false
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out, diags
+	if r, ok := ms.removed[nameOf(depID)]; ok {
+		ms.blocked[nameOf(depID)] = true
+		ms.diags = append(ms.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Removed requirement",
+			Detail: fmt.Sprintf("%s requires %s, which edition %q removes at %s; MediaWiki would refuse to load it.", id, depID, e.Name, r.Range), Subject: m.Range.Ptr()})
+		return "", false
+	}
+	ms.add(Member{ID: depID, Reason: "required by " + nameOf(id), Range: m.Range})
+	return depID, true
 }
 
 type requirement struct {
@@ -387,7 +418,6 @@ func containsRef(refs []spec.Ref, name string) bool {
 // edition seals one edition and checks its members' requirements against each other, the
 // core version and the PHP of each output target.
 func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
 	info := func(id string) (registration.Info, error) {
 		c, ok := g.Component(id)
 		if !ok {
@@ -403,19 +433,38 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	re.DefaultSkin, re.Settings = inherited(set, e)
 	core, ok := g.Component(re.Core)
 	if !ok {
-		return re, diags
+		return re, nil
 	}
-	// MediaWiki skips its own requires.MediaWiki check when its version is not a composer
-	// version (branch builds such as 1.43.0-wmf.5); so do we, and say so.
-	coreVersion, err := semver.ParseVersion(core.Version)
-	checkCore := err == nil
-	if !checkCore {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Core version not checkable",
-			Detail:  fmt.Sprintf("%s version %q is not a composer version (%v); requires.MediaWiki constraints are not checked, as MediaWiki itself does not check them.", core.ID, core.Version, err),
-			Subject: core.Decl.Ptr()})
-	}
-	byManifest := map[string]Component{}
+	ec := &editionCheck{g: g}
+	coreVersion, checkCore := ec.coreVersion(core)
+	byManifest := seal(&re, g)
+	ec.defaultSkin(re)
 	for _, m := range ms {
+		c, _ := g.Component(m.ID)
+		if m.ID == re.Core {
+			continue
+		}
+		if req := c.Info.Requires.MediaWiki; req != "" && checkCore {
+			if ok, err := matches(req, coreVersion); err != nil {
+				ec.errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
+			} else if !ok {
+				ec.errorAt(m, "Incompatible MediaWiki", "%s %s requires MediaWiki %s, but the edition's core is %s.", c.ID, c.Version, req, core.Version)
+			}
+		}
+		ec.requirements(m, c, byManifest)
+	}
+	for _, o := range e.Outputs {
+		ec.php(o, ms)
+	}
+	return re, ec.diags
+}
+
+// seal fills in an edition's time and its sorted extension and skin names from its
+// members, and indexes the members both by registration name (kind/name, as requirements
+// name them) and by ID.
+func seal(re *Edition, g Graph) map[string]Component {
+	byManifest := map[string]Component{}
+	for _, m := range re.Members {
 		c, _ := g.Component(m.ID)
 		byManifest[string(c.Kind)+"/"+c.Info.Name] = c
 		byManifest[c.ID] = c
@@ -429,94 +478,112 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	}
 	sort.Strings(re.Extensions)
 	sort.Strings(re.Skins)
-	if re.DefaultSkin != "" {
-		found := false
-		for _, s := range re.Skins {
-			found = found || strings.EqualFold(s, re.DefaultSkin)
-		}
-		if !found {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Default skin not in edition",
-				Detail: fmt.Sprintf("default_skin %q is not one of the edition's skins (%s).", re.DefaultSkin, strings.Join(re.Skins, ", ")), Subject: e.DeclRange.Ptr()})
+	return byManifest
+}
+
+// editionCheck collects what is wrong with one edition's members.
+type editionCheck struct {
+	g     Graph
+	diags hcl.Diagnostics
+}
+
+func (ec *editionCheck) errorAt(m Member, summary, format string, args ...any) {
+	ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: m.Range.Ptr()})
+}
+
+// coreVersion is the core's version, when requires.MediaWiki can be checked against it.
+// MediaWiki skips its own requires.MediaWiki check when its version is not a composer
+// version (branch builds such as 1.43.0-wmf.5); so do we, and say so.
+func (ec *editionCheck) coreVersion(core Component) (semver.Version, bool) {
+	v, err := semver.ParseVersion(core.Version)
+	if err != nil {
+		ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Core version not checkable",
+			Detail:  fmt.Sprintf("%s version %q is not a composer version (%v); requires.MediaWiki constraints are not checked, as MediaWiki itself does not check them.", core.ID, core.Version, err),
+			Subject: core.Decl.Ptr()})
+		return v, false
+	}
+	return v, true
+}
+
+func (ec *editionCheck) defaultSkin(re Edition) {
+	if re.DefaultSkin == "" {
+		return
+	}
+	for _, s := range re.Skins {
+		if strings.EqualFold(s, re.DefaultSkin) {
+			return
 		}
 	}
-	errorAt := func(m Member, summary, format string, args ...any) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: m.Range.Ptr()})
+	ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Default skin not in edition",
+		Detail: fmt.Sprintf("default_skin %q is not one of the edition's skins (%s).", re.DefaultSkin, strings.Join(re.Skins, ", ")), Subject: re.Decl.Ptr()})
+}
+
+// requirements checks member m's requirements on other components against the versions
+// the edition holds, as MediaWiki does when it loads m.
+func (ec *editionCheck) requirements(m Member, c Component, byManifest map[string]Component) {
+	for _, dep := range requirements(c.Info) {
+		dc, ok := byManifest[string(dep.kind)+"/"+dep.name]
+		if !ok {
+			dc, ok = byManifest[spec.ID(dep.kind, dep.name)]
+		}
+		if !ok {
+			continue // reported by members
+		}
+		cons, err := semver.ParseConstraint(dep.constraint)
+		if err != nil {
+			ec.errorAt(m, "Invalid constraint", "%s requires %s %q: %v", c.ID, dep.name, dep.constraint, err)
+			continue
+		}
+		if cons.MatchesAll() {
+			continue
+		}
+		if dc.Info.Version == "" {
+			ec.errorAt(m, "Unversioned requirement", "%s does not expose its version, but %s requires: %s. MediaWiki would refuse to load it; require \"*\" instead.", dep.name, c.Info.Name, dep.constraint)
+			continue
+		}
+		v, err := semver.ParseVersion(dc.Info.Version)
+		if err != nil {
+			ec.errorAt(m, "Invalid version", "%s does not have a valid version string (%q), but %s requires %s.", dep.name, dc.Info.Version, c.Info.Name, dep.constraint)
+			continue
+		}
+		if !cons.Matches(v) {
+			ec.errorAt(m, "Unsatisfied requirement", "%s requires %s %s, but the edition has %s %s.", c.Info.Name, dep.name, dep.constraint, dep.name, dc.Info.Version)
+		}
+	}
+}
+
+// php checks every member's requires.PHP against the PHP an output targets.
+func (ec *editionCheck) php(o spec.Output, ms []Member) {
+	php := o.PHP
+	if php == "" {
+		f, _ := spec.LookupOutputFormat(o.Format)
+		php = f.DefaultPHP
+	}
+	if php == "" {
+		return
+	}
+	// A target names a PHP branch; distributions ship its patch releases.
+	pv, err := semver.ParseVersion(php + ".999")
+	if strings.Count(php, ".") == 2 {
+		pv, err = semver.ParseVersion(php)
+	}
+	if err != nil {
+		return // rejected by the loader
 	}
 	for _, m := range ms {
-		c, _ := g.Component(m.ID)
-		if m.ID == re.Core {
+		c, _ := ec.g.Component(m.ID)
+		req := c.Info.Requires.PHP
+		if req == "" {
 			continue
 		}
-		if req := c.Info.Requires.MediaWiki; req != "" && checkCore {
-			if ok, err := matches(req, coreVersion); err != nil {
-				errorAt(m, "Invalid constraint", "%s requires MediaWiki %q: %v", c.ID, req, err)
-			} else if !ok {
-				errorAt(m, "Incompatible MediaWiki", "%s %s requires MediaWiki %s, but the edition's core is %s.", c.ID, c.Version, req, core.Version)
-			}
-		}
-		for _, dep := range requirements(c.Info) {
-			dc, ok := byManifest[string(dep.kind)+"/"+dep.name]
-			if !ok {
-				dc, ok = byManifest[spec.ID(dep.kind, dep.name)]
-			}
-			if !ok {
-				continue // reported by members
-			}
-			cons, err := semver.ParseConstraint(dep.constraint)
-			if err != nil {
-				errorAt(m, "Invalid constraint", "%s requires %s %q: %v", c.ID, dep.name, dep.constraint, err)
-				continue
-			}
-			if cons.MatchesAll() {
-				continue
-			}
-			if dc.Info.Version == "" {
-				errorAt(m, "Unversioned requirement", "%s does not expose its version, but %s requires: %s. MediaWiki would refuse to load it; require \"*\" instead.", dep.name, c.Info.Name, dep.constraint)
-				continue
-			}
-			v, err := semver.ParseVersion(dc.Info.Version)
-			if err != nil {
-				errorAt(m, "Invalid version", "%s does not have a valid version string (%q), but %s requires %s.", dep.name, dc.Info.Version, c.Info.Name, dep.constraint)
-				continue
-			}
-			if !cons.Matches(v) {
-				errorAt(m, "Unsatisfied requirement", "%s requires %s %s, but the edition has %s %s.", c.Info.Name, dep.name, dep.constraint, dep.name, dc.Info.Version)
-			}
+		if ok, err := matches(req, pv); err != nil {
+			ec.errorAt(m, "Invalid constraint", "%s requires PHP %q: %v", c.ID, req, err)
+		} else if !ok {
+			ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incompatible PHP",
+				Detail:  fmt.Sprintf("%s requires PHP %s, but the %s output targets PHP %s. Set php = \"...\" in the output block, or drop the component.", c.ID, req, o.Format, php),
+				Subject: o.Range.Ptr()})
 		}
 	}
-	for _, o := range e.Outputs {
-		php := o.PHP
-		if php == "" {
-			f, _ := spec.LookupOutputFormat(o.Format)
-			php = f.DefaultPHP
-		}
-		if php == "" {
-			continue
-		}
-		// A target names a PHP branch; distributions ship its patch releases.
-		pv, err := semver.ParseVersion(php + ".999")
-		if strings.Count(php, ".") == 2 {
-			pv, err = semver.ParseVersion(php)
-		}
-		if err != nil {
-			continue // rejected by the loader
-		}
-		for _, m := range ms {
-			c, _ := g.Component(m.ID)
-			req := c.Info.Requires.PHP
-			if req == "" {
-				continue
-			}
-			if ok, err := matches(req, pv); err != nil {
-				errorAt(m, "Invalid constraint", "%s requires PHP %q: %v", c.ID, req, err)
-			} else if !ok {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Incompatible PHP",
-					Detail:  fmt.Sprintf("%s requires PHP %s, but the %s output targets PHP %s. Set php = \"...\" in the output block, or drop the component.", c.ID, req, o.Format, php),
-					Subject: o.Range.Ptr()})
-			}
-		}
-	}
-	return re, diags
 }
 
 // inherited returns the default skin and settings along e's inheritance chain: the nearest

@@ -43,6 +43,9 @@ type imageFormat struct{}
 // Name is the format's name in output blocks.
 func (imageFormat) Name() string { return name }
 
+// Dir is the OCI image layout's directory below out/.
+func (imageFormat) Dir() string { return Dir }
+
 const name = spec.FormatImage
 
 // Dir is the OCI image layout's directory below the output directory.

@@ -44,6 +44,9 @@ var (
 // Name is the format's name in output blocks, and its directory under out/.
 func (f Format) Name() string { return f.name }
 
+// Dir is where the packages are published below out/: the format's name.
+func (f Format) Dir() string { return f.name }
+
 // maintainer of the packages mwedition makes, until editions can say.
 const maintainer = "mwedition <packages@mwedition.example.org>"
 

@@ -34,6 +34,9 @@ type tarballFormat struct{}
 // Name is the format's name in output blocks.
 func (tarballFormat) Name() string { return spec.FormatTarball }
 
+// Dir is where tarballs are published below out/.
+func (tarballFormat) Dir() string { return Dir }
+
 const (
 	kindTarSeg  = "pack.tarseg"
 	kindTarball = "pack.tarball"

@@ -154,20 +154,9 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 		return res, errors.New("no .deb packages to publish")
 	}
 	// Read the packages before taking the lock: that is most of the work, and needs no lock.
-	var fresh []entry
-	for _, p := range debs {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		info, err := readDeb(p)
-		if err != nil {
-			return res, err
-		}
-		e := newEntry(info, p, opt.Component)
-		if e.arch != "all" {
-			return res, fmt.Errorf("%s: Architecture %s; the repository holds Architecture: all packages only", p, e.arch)
-		}
-		fresh = append(fresh, e)
+	fresh, err := readDebs(ctx, debs, opt.Component)
+	if err != nil {
+		return res, err
 	}
 
 	r, err := repo.Open(ctx, dir, opt.Progress)
@@ -191,27 +180,9 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 	}
 	res.New, res.Dropped = added, dropped
 
-	date := opt.Date
-	if date.IsZero() {
-		for _, e := range fresh {
-			if e.mtime.After(date) {
-				date = e.mtime
-			}
-		}
-	}
-	if rel, err := r.ReadFile(path.Join("dists", opt.Suite, "Release")); err == nil {
-		if prev, err := releaseDate(rel); err == nil && prev.After(date) {
-			date = prev
-		}
-	}
-	res.Date = date.UTC().Truncate(time.Second)
-	if !opt.Now.IsZero() {
-		if res.Date.After(opt.Now.Add(time.Minute)) {
-			return res, fmt.Errorf("the Release's Date %s (the build's epoch) is in the future, and apt refuses a Release dated after its clock", res.Date.Format(time.RFC3339))
-		}
-		if until := res.Date.Add(opt.ValidFor); opt.ValidFor > 0 && !until.After(opt.Now) {
-			return res, fmt.Errorf("Valid-Until %s (the Release's Date %s, the build's epoch, plus %s) is already past, and apt refuses an expired Release: give a longer valid-for", until.Format(time.RFC3339), res.Date.Format(time.RFC3339), opt.ValidFor)
-		}
+	res.Date = publishDate(r, fresh, opt)
+	if err := checkDate(res.Date, opt); err != nil {
+		return res, err
 	}
 
 	meta, err := metadata(entries, opt, res.Date)
@@ -229,6 +200,60 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 		Progress: opt.Progress,
 	})
 	return res, err
+}
+
+// readDebs reads the packages to publish; the repository holds Architecture: all ones
+// only.
+func readDebs(ctx context.Context, debs []string, component string) ([]entry, error) {
+	var fresh []entry
+	for _, p := range debs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		info, err := readDeb(p)
+		if err != nil {
+			return nil, err
+		}
+		e := newEntry(info, p, component)
+		if e.arch != "all" {
+			return nil, fmt.Errorf("%s: Architecture %s; the repository holds Architecture: all packages only", p, e.arch)
+		}
+		fresh = append(fresh, e)
+	}
+	return fresh, nil
+}
+
+// publishDate is the new Release's Date: the given one, else the newest package's time,
+// but never before the served Release's, so that apt does not see the repository go back.
+func publishDate(r *repo.Repo, fresh []entry, opt Options) time.Time {
+	date := opt.Date
+	if date.IsZero() {
+		for _, e := range fresh {
+			if e.mtime.After(date) {
+				date = e.mtime
+			}
+		}
+	}
+	if rel, err := r.ReadFile(path.Join("dists", opt.Suite, "Release")); err == nil {
+		if prev, err := releaseDate(rel); err == nil && prev.After(date) {
+			date = prev
+		}
+	}
+	return date.UTC().Truncate(time.Second)
+}
+
+// checkDate refuses a Release apt would refuse on a machine with the caller's clock.
+func checkDate(date time.Time, opt Options) error {
+	if opt.Now.IsZero() {
+		return nil
+	}
+	if date.After(opt.Now.Add(time.Minute)) {
+		return fmt.Errorf("the Release's Date %s (the build's epoch) is in the future, and apt refuses a Release dated after its clock", date.Format(time.RFC3339))
+	}
+	if until := date.Add(opt.ValidFor); opt.ValidFor > 0 && !until.After(opt.Now) {
+		return fmt.Errorf("Valid-Until %s (the Release's Date %s, the build's epoch, plus %s) is already past, and apt refuses an expired Release: give a longer valid-for", until.Format(time.RFC3339), date.Format(time.RFC3339), opt.ValidFor)
+	}
+	return nil
 }
 
 func newEntry(info debInfo, src, component string) entry {

@@ -68,36 +68,78 @@ func Retain(path string) bool { return checksummed.MatchString(path) }
 // filelists and other, gzip-compressed under checksum-prefixed names; repomd.xml and its
 // signature), the public key and the .repo file, sorted by path.
 func Metadata(pkgs []Package, opt Options) ([]repo.File, error) {
+	opt, err := opt.checked()
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err = sortPackages(pkgs)
+	if err != nil {
+		return nil, err
+	}
+	t, err := metadataTime(pkgs, opt.Time)
+	if err != nil {
+		return nil, err
+	}
+	files, repomd, err := repodata(pkgs, strconv.FormatInt(t.Unix(), 10))
+	if err != nil {
+		return nil, err
+	}
+	sig, err := opt.Signer.DetachArmored(bytes.NewReader(repomd), t)
+	if err != nil {
+		return nil, fmt.Errorf("dnf repository: signing repomd.xml: %w", err)
+	}
+	key, err := opt.Signer.ArmoredPublicKey()
+	if err != nil {
+		return nil, err
+	}
+	files = append(files,
+		repo.File{Path: RepomdPath, Data: repomd},
+		repo.File{Path: SigPath, Data: sig},
+		repo.File{Path: KeyPath(opt.ID), Data: key},
+		repo.File{Path: RepoFilePath(opt.ID), Data: repoFile(opt)},
+	)
+	slices.SortFunc(files, func(a, b repo.File) int { return strings.Compare(a.Path, b.Path) })
+	return files, nil
+}
+
+// checked fills in the default id and name and refuses options that would make a
+// repository dnf cannot check or a broken .repo file.
+func (opt Options) checked() (Options, error) {
 	if opt.Signer == nil {
-		return nil, errors.New("dnf repository: a signing key is required (repomd.xml is checked with repo_gpgcheck=1)")
+		return opt, errors.New("dnf repository: a signing key is required (repomd.xml is checked with repo_gpgcheck=1)")
 	}
 	if opt.ID == "" {
 		opt.ID = DefaultID
 	}
 	if !idRE.MatchString(opt.ID) {
-		return nil, fmt.Errorf("dnf repository id %q: use letters, digits and _ . : -", opt.ID)
+		return opt, fmt.Errorf("dnf repository id %q: use letters, digits and _ . : -", opt.ID)
 	}
 	if opt.Name == "" {
 		opt.Name = "MediaWiki editions (" + opt.ID + ")"
 	}
 	if opt.BaseURL == "" || strings.ContainsAny(opt.BaseURL+opt.Name, "\n\r") {
-		return nil, fmt.Errorf("dnf repository: base URL %q and name %q must be one line, and the URL is required", opt.BaseURL, opt.Name)
+		return opt, fmt.Errorf("dnf repository: base URL %q and name %q must be one line, and the URL is required", opt.BaseURL, opt.Name)
 	}
-	pkgs, err := sortPackages(pkgs)
-	if err != nil {
-		return nil, err
-	}
-	t := opt.Time
-	if t.IsZero() {
-		for _, p := range pkgs {
-			t = later(t, time.Unix(p.BuildTime, 0))
-		}
-		if t.IsZero() {
-			return nil, errors.New("dnf repository: no packages and no time given")
-		}
-	}
-	stamp := strconv.FormatInt(t.Unix(), 10)
+	return opt, nil
+}
 
+// metadataTime is the given time, else the newest package's build time.
+func metadataTime(pkgs []Package, t time.Time) (time.Time, error) {
+	if !t.IsZero() {
+		return t, nil
+	}
+	for _, p := range pkgs {
+		t = later(t, time.Unix(p.BuildTime, 0))
+	}
+	if t.IsZero() {
+		return t, errors.New("dnf repository: no packages and no time given")
+	}
+	return t, nil
+}
+
+// repodata writes primary, filelists and other, compressed under checksum-prefixed
+// names, and the repomd.xml that lists them.
+func repodata(pkgs []Package, stamp string) ([]repo.File, []byte, error) {
 	var files []repo.File
 	var repomd xmlWriter
 	repomd.WriteString(xmlDecl)
@@ -113,7 +155,7 @@ func Metadata(pkgs []Package, opt Options) ([]repo.File, error) {
 	} {
 		gz, err := gzipBytes(md.data)
 		if err != nil {
-			return nil, fmt.Errorf("dnf repository: compressing %s: %w", md.typ, err)
+			return nil, nil, fmt.Errorf("dnf repository: compressing %s: %w", md.typ, err)
 		}
 		sum := sha256hex(gz)
 		path := "repodata/" + sum + "-" + md.typ + ".xml.gz"
@@ -128,18 +170,15 @@ func Metadata(pkgs []Package, opt Options) ([]repo.File, error) {
 		repomd.end(1, "data")
 	}
 	repomd.end(0, "repomd")
-	sig, err := opt.Signer.DetachArmored(bytes.NewReader(repomd.Bytes()), t)
-	if err != nil {
-		return nil, fmt.Errorf("dnf repository: signing repomd.xml: %w", err)
-	}
-	key, err := opt.Signer.ArmoredPublicKey()
-	if err != nil {
-		return nil, err
-	}
+	return files, repomd.Bytes(), nil
+}
+
+// repoFile is the .repo file clients install.
+func repoFile(opt Options) []byte {
 	base := strings.TrimRight(opt.BaseURL, "/")
 	// skip_if_unavailable=False: a repository that fails verification must stop the
 	// transaction, not be skipped quietly (some dnf builds default to skipping it).
-	repoFile := fmt.Sprintf(`[%s]
+	return []byte(fmt.Sprintf(`[%s]
 name=%s
 baseurl=%s
 enabled=1
@@ -147,15 +186,7 @@ gpgcheck=1
 repo_gpgcheck=1
 skip_if_unavailable=False
 gpgkey=%s/%s
-`, opt.ID, opt.Name, base, base, KeyPath(opt.ID))
-	files = append(files,
-		repo.File{Path: RepomdPath, Data: repomd.Bytes()},
-		repo.File{Path: SigPath, Data: sig},
-		repo.File{Path: KeyPath(opt.ID), Data: key},
-		repo.File{Path: RepoFilePath(opt.ID), Data: []byte(repoFile)},
-	)
-	slices.SortFunc(files, func(a, b repo.File) int { return strings.Compare(a.Path, b.Path) })
-	return files, nil
+`, opt.ID, opt.Name, base, base, KeyPath(opt.ID)))
 }
 
 func later(a, b time.Time) time.Time {

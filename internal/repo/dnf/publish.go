@@ -69,74 +69,19 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	if err != nil {
 		return res, fmt.Errorf("dnf repository %s: %w", r.Dir(), err)
 	}
-	src := map[string]string{} // href -> local file
-	var all []Package
-	for i, f := range rpms {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		href := PoolDir + "/" + filepath.Base(f)
-		if !strings.HasSuffix(href, ".rpm") {
-			return res, fmt.Errorf("%s: not an .rpm file", f)
-		}
-		if prev, ok := src[href]; ok {
-			return res, fmt.Errorf("%s and %s have the same name; the pool holds one file per name", prev, f)
-		}
-		p, err := ReadPackage(f, href)
-		if err != nil {
-			return res, err
-		}
-		src[href] = f
-		all = append(all, p)
-		progress(repo.Event{Step: "read", Path: f, Done: i + 1, Total: len(rpms)})
+	all, src, err := readNew(ctx, rpms, progress)
+	if err != nil {
+		return res, err
 	}
-	newSum := map[string]string{}
-	for _, p := range all {
-		newSum[p.Href] = p.Checksum
+	if all, err = readPublished(r, published, all, src); err != nil {
+		return res, err
 	}
-	for _, pub := range published {
-		if sum, ok := newSum[pub.Href]; ok {
-			if sum != pub.Checksum {
-				return res, fmt.Errorf("%s is already published with other bytes, and published packages never change: give the new build a new version or release (%s)", pub.Href, src[pub.Href])
-			}
-			continue
-		}
-		if path.Clean(pub.Href) != pub.Href || !strings.HasPrefix(pub.Href, PoolDir+"/") {
-			return res, fmt.Errorf("dnf repository %s: the served metadata lists %q, outside %s/", r.Dir(), pub.Href, PoolDir)
-		}
-		p, err := ReadPackage(r.Path(pub.Href), pub.Href)
-		if err != nil {
-			return res, fmt.Errorf("dnf repository %s: a published package: %w", r.Dir(), err)
-		}
-		if p.Checksum != pub.Checksum {
-			return res, fmt.Errorf("dnf repository %s: %s no longer has the checksum its metadata gives", r.Dir(), pub.Href)
-		}
-		src[pub.Href] = r.Path(pub.Href)
-		all = append(all, p)
-	}
-
 	kept := Keep(all, versions)
-	listed, before := map[string]bool{}, map[string]bool{}
 	pool := make([]repo.PoolFile, 0, len(kept))
 	for _, p := range kept {
-		listed[p.Href] = true
 		pool = append(pool, repo.PoolFile{Path: p.Href, Src: src[p.Href]})
-		res.Packages = append(res.Packages, p.Href)
 	}
-	for _, pub := range published {
-		before[pub.Href] = true
-		if !listed[pub.Href] {
-			res.Dropped = append(res.Dropped, pub.Href)
-		}
-	}
-	for _, h := range res.Packages {
-		if !before[h] {
-			res.New = append(res.New, h)
-		}
-	}
-	slices.Sort(res.Packages)
-	slices.Sort(res.New)
-	slices.Sort(res.Dropped)
+	res.Packages, res.New, res.Dropped = listings(kept, published)
 
 	mopt := opt.Options
 	if mopt.Time.IsZero() {
@@ -152,4 +97,87 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	}
 	res.Result, err = r.Publish(ctx, pool, meta, repo.PublishOptions{Keep: opt.Generations, Retain: Retain, Progress: opt.Progress})
 	return res, err
+}
+
+// readNew reads the packages to publish, by their pool locations; src maps each location
+// to the file it is copied from.
+func readNew(ctx context.Context, rpms []string, progress func(repo.Event)) ([]Package, map[string]string, error) {
+	src := map[string]string{} // href -> local file
+	var all []Package
+	for i, f := range rpms {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		href := PoolDir + "/" + filepath.Base(f)
+		if !strings.HasSuffix(href, ".rpm") {
+			return nil, nil, fmt.Errorf("%s: not an .rpm file", f)
+		}
+		if prev, ok := src[href]; ok {
+			return nil, nil, fmt.Errorf("%s and %s have the same name; the pool holds one file per name", prev, f)
+		}
+		p, err := ReadPackage(f, href)
+		if err != nil {
+			return nil, nil, err
+		}
+		src[href] = f
+		all = append(all, p)
+		progress(repo.Event{Step: "read", Path: f, Done: i + 1, Total: len(rpms)})
+	}
+	return all, src, nil
+}
+
+// readPublished adds the served packages the new ones do not replace to all and src,
+// each read back from the pool and checked against the served metadata. A new package
+// at a published location must have the same bytes: published packages never change.
+func readPublished(r *repo.Repo, published []Published, all []Package, src map[string]string) ([]Package, error) {
+	newSum := map[string]string{}
+	for _, p := range all {
+		newSum[p.Href] = p.Checksum
+	}
+	for _, pub := range published {
+		if sum, ok := newSum[pub.Href]; ok {
+			if sum != pub.Checksum {
+				return nil, fmt.Errorf("%s is already published with other bytes, and published packages never change: give the new build a new version or release (%s)", pub.Href, src[pub.Href])
+			}
+			continue
+		}
+		if path.Clean(pub.Href) != pub.Href || !strings.HasPrefix(pub.Href, PoolDir+"/") {
+			return nil, fmt.Errorf("dnf repository %s: the served metadata lists %q, outside %s/", r.Dir(), pub.Href, PoolDir)
+		}
+		p, err := ReadPackage(r.Path(pub.Href), pub.Href)
+		if err != nil {
+			return nil, fmt.Errorf("dnf repository %s: a published package: %w", r.Dir(), err)
+		}
+		if p.Checksum != pub.Checksum {
+			return nil, fmt.Errorf("dnf repository %s: %s no longer has the checksum its metadata gives", r.Dir(), pub.Href)
+		}
+		src[pub.Href] = r.Path(pub.Href)
+		all = append(all, p)
+	}
+	return all, nil
+}
+
+// listings are the locations the repository lists after a publish, those of them no
+// earlier publish listed, and the published ones retention dropped, each sorted.
+func listings(kept []Package, published []Published) (packages, added, dropped []string) {
+	listed, before := map[string]bool{}, map[string]bool{}
+	for _, p := range kept {
+		listed[p.Href] = true
+		packages = append(packages, p.Href)
+	}
+	for _, pub := range published {
+		before[pub.Href] = true
+		if !listed[pub.Href] {
+			dropped = append(dropped, pub.Href)
+		}
+	}
+	for _, h := range packages {
+		if !before[h] {
+			added = append(added, h)
+		}
+	}
+	slices.Sort(packages)
+	slices.Sort(added)
+	slices.Sort(dropped)
+	return packages, added, dropped
 }

@@ -212,11 +212,33 @@ func fromHeader(h *rpmutils.RpmHeader) (Package, error) {
 		return p, errors.New("the header lacks a name, version, release or architecture")
 	}
 
+	files, own, err := r.files()
+	if err != nil {
+		return p, err
+	}
+	p.Files = files
+	p.Provides, _ = r.deps(rpmutils.PROVIDENAME, rpmutils.PROVIDEFLAGS, rpmutils.PROVIDEVERSION)
+	p.Conflicts, _ = r.deps(rpmutils.CONFLICTNAME, rpmutils.CONFLICTFLAGS, rpmutils.CONFLICTVERSION)
+	p.Obsoletes, _ = r.deps(rpmutils.OBSOLETENAME, rpmutils.OBSOLETEFLAGS, rpmutils.OBSOLETEVERSION)
+	p.Recommends, _ = r.deps(tagsRecommend[0], tagsRecommend[2], tagsRecommend[1])
+	p.Suggests, _ = r.deps(tagsSuggest[0], tagsSuggest[2], tagsSuggest[1])
+	p.Supplements, _ = r.deps(tagsSupplement[0], tagsSupplement[2], tagsSupplement[1])
+	p.Enhances, _ = r.deps(tagsEnhance[0], tagsEnhance[2], tagsEnhance[1])
+	reqs, reqFlags := r.deps(rpmutils.REQUIRENAME, rpmutils.REQUIREFLAGS, rpmutils.REQUIREVERSION)
+	p.Requires = filterRequires(reqs, reqFlags, p.Provides, own)
+	p.Changelog = r.changelog()
+	return p, r.err
+}
+
+// files lists the package's files, marking directories and ghosts, and the set of their
+// paths (a requirement on a file the package holds itself is left out of the metadata).
+func (r *header) files() ([]File, map[string]bool, error) {
 	paths := r.strs(rpmutils.OLDFILENAMES)
 	modes, flags := r.ints(rpmutils.FILEMODES), r.ints(rpmutils.FILEFLAGS)
 	if len(modes) != len(paths) || len(flags) != len(paths) {
-		return p, fmt.Errorf("the header lists %d files, %d modes and %d flags", len(paths), len(modes), len(flags))
+		return nil, nil, fmt.Errorf("the header lists %d files, %d modes and %d flags", len(paths), len(modes), len(flags))
 	}
+	var files []File
 	own := map[string]bool{}
 	for i, path := range paths {
 		f := File{Path: path}
@@ -226,43 +248,41 @@ func fromHeader(h *rpmutils.RpmHeader) (Package, error) {
 		case flags[i]&fileGhost != 0:
 			f.Type = "ghost"
 		}
-		p.Files = append(p.Files, f)
+		files = append(files, f)
 		own[path] = true
 	}
+	return files, own, nil
+}
 
-	deps := func(nameTag, flagsTag, versionTag int) ([]Dep, []uint64) {
-		names, fl, vers := r.strs(nameTag), r.ints(flagsTag), r.strs(versionTag)
-		if len(fl) != len(names) || len(vers) != len(names) {
-			if r.err == nil {
-				r.err = fmt.Errorf("header tag %d: %d names, %d flags and %d versions", nameTag, len(names), len(fl), len(vers))
-			}
-			return nil, nil
+// deps reads one kind of relation from its three parallel tags, with its raw flags; a
+// mismatch in their lengths is kept in r.err, the first one only.
+func (r *header) deps(nameTag, flagsTag, versionTag int) ([]Dep, []uint64) {
+	names, fl, vers := r.strs(nameTag), r.ints(flagsTag), r.strs(versionTag)
+	if len(fl) != len(names) || len(vers) != len(names) {
+		if r.err == nil {
+			r.err = fmt.Errorf("header tag %d: %d names, %d flags and %d versions", nameTag, len(names), len(fl), len(vers))
 		}
-		if len(names) == 0 {
-			return nil, nil
-		}
-		out := make([]Dep, len(names))
-		for i, n := range names {
-			out[i] = newDep(n, fl[i], vers[i])
-		}
-		return out, fl
+		return nil, nil
 	}
-	p.Provides, _ = deps(rpmutils.PROVIDENAME, rpmutils.PROVIDEFLAGS, rpmutils.PROVIDEVERSION)
-	p.Conflicts, _ = deps(rpmutils.CONFLICTNAME, rpmutils.CONFLICTFLAGS, rpmutils.CONFLICTVERSION)
-	p.Obsoletes, _ = deps(rpmutils.OBSOLETENAME, rpmutils.OBSOLETEFLAGS, rpmutils.OBSOLETEVERSION)
-	p.Recommends, _ = deps(tagsRecommend[0], tagsRecommend[2], tagsRecommend[1])
-	p.Suggests, _ = deps(tagsSuggest[0], tagsSuggest[2], tagsSuggest[1])
-	p.Supplements, _ = deps(tagsSupplement[0], tagsSupplement[2], tagsSupplement[1])
-	p.Enhances, _ = deps(tagsEnhance[0], tagsEnhance[2], tagsEnhance[1])
-	reqs, reqFlags := deps(rpmutils.REQUIRENAME, rpmutils.REQUIREFLAGS, rpmutils.REQUIREVERSION)
-	p.Requires = filterRequires(reqs, reqFlags, p.Provides, own)
+	if len(names) == 0 {
+		return nil, nil
+	}
+	out := make([]Dep, len(names))
+	for i, n := range names {
+		out[i] = newDep(n, fl[i], vers[i])
+	}
+	return out, fl
+}
 
+// changelog is the newest maxChangelog entries, as rpm-md's other.xml lists them.
+func (r *header) changelog() []Change {
+	var out []Change
 	times, names, texts := r.ints(rpmutils.CHANGELOGTIME), r.strs(rpmutils.CHANGELOGNAME), r.strs(rpmutils.CHANGELOGTEXT)
 	n := min(len(times), len(names), len(texts), maxChangelog)
 	for i := range n {
-		p.Changelog = append(p.Changelog, Change{Author: strings.TrimRight(names[i], " "), Date: int64(times[i]), Text: texts[i]})
+		out = append(out, Change{Author: strings.TrimRight(names[i], " "), Date: int64(times[i]), Text: texts[i]})
 	}
-	return p, r.err
+	return out
 }
 
 // newDep splits a relation's [epoch:]version[-release] as rpm-md writes it: the epoch is
