@@ -82,7 +82,7 @@ func TestBuildFormats(t *testing.T) {
 		{"trees only", []string{"tree"}, nil, ""},
 		{"as given", []string{"image", "deb"}, []string{"image", "deb"}, ""},
 		{"tree with others", []string{"tree", "deb"}, nil, `--format "tree": use deb, rpm, tarball and/or image, or tree alone for the trees only`},
-		{"unknown", []string{"zip"}, nil, `--format "zip": use deb, rpm, tarball, image, or tree alone for the trees only`},
+		{"unknown", []string{"zip"}, nil, `--format "zip": use deb, rpm, tarball and/or image, or tree alone for the trees only`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := buildFormats(tc.formats)
