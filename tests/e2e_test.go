@@ -193,16 +193,17 @@ func TestBuildRealTree(t *testing.T) {
 	}
 	evs := events(t, r.stdout)
 	last := evs[len(evs)-1]
-	// 1 source, 34 component trees, 3 editions.
-	if last.Event != "built" || last.Executed != 38 || last.Cached != 0 {
-		t.Fatalf("cold build: %+v, want 38 actions executed", last)
+	// 1 source, 34 component trees, 3 editions; 34 components' libraries, 3 editions'
+	// documents, the publication.
+	if last.Event != "built" || last.Executed != 76 || last.Cached != 0 {
+		t.Fatalf("cold build: %+v, want 76 actions executed", last)
 	}
 	m1, _ := os.ReadFile(filepath.Join(dir, "out/manifest.json"))
 
 	r = run(t, dir, cacheDir, "--offline", "--json", "build", "--format", "tree")
 	evs = events(t, r.stdout)
 	last = evs[len(evs)-1]
-	if r.code != 0 || last.Executed != 0 || last.Cached != 38 {
+	if r.code != 0 || last.Executed != 0 || last.Cached != 76 {
 		t.Fatalf("second build: exit %d, %+v: want 0 executed", r.code, last)
 	}
 	m2, _ := os.ReadFile(filepath.Join(dir, "out/manifest.json"))
@@ -343,5 +344,68 @@ func copyTree(t *testing.T, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// plannedActions lists what `plan --json` says a build of every format would run.
+func plannedActions(t *testing.T, dir, cacheDir string, args ...string) []planEvent {
+	t.Helper()
+	r := run(t, dir, cacheDir, append([]string{"--offline", "--json", "plan"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("plan exited %d:\n%s", r.code, r.stderr)
+	}
+	var out []planEvent
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var ev planEvent
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("plan --json printed %q: %v", line, err)
+		}
+		if ev.Event == "plan" {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+type planEvent struct {
+	Event, Action, Kind, Edition string
+	Cached                       bool
+	Deps                         []string
+}
+
+// One edition's part of the plan and the graph: its own actions and the shared ones they
+// need, and none of another edition's; the drawing has a cluster per edition.
+func TestPlanAndGraphPerEdition(t *testing.T) {
+	dir := project(t)
+	cacheDir := corpusCache(t)
+	all := plannedActions(t, dir, cacheDir)
+	core := plannedActions(t, dir, cacheDir, "--edition", "core")
+	if len(core) == 0 || len(core) >= len(all) {
+		t.Fatalf("plan --edition core lists %d of %d actions", len(core), len(all))
+	}
+	ids := map[string]bool{}
+	for _, ev := range core {
+		ids[ev.Action] = true
+		if ev.Edition != "" && ev.Edition != "core" {
+			t.Errorf("plan --edition core lists %s of edition %s", ev.Action, ev.Edition)
+		}
+	}
+	for _, want := range []string{"edition/core", "deb/edition/core", "image/core", "sbom/core", "tree/core/mediawiki", "rpm/core/mediawiki"} {
+		if !ids[want] {
+			t.Errorf("plan --edition core lacks %s", want)
+		}
+	}
+	r := run(t, dir, cacheDir, "--offline", "graph", "--dot")
+	if r.code != 0 {
+		t.Fatalf("graph --dot exited %d:\n%s", r.code, r.stderr)
+	}
+	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
+		if !strings.Contains(r.stdout, `subgraph "cluster_`+e+`"`) {
+			t.Errorf("graph --dot has no cluster for edition %s", e)
+		}
+	}
+	r = run(t, dir, cacheDir, "--offline", "graph", "--dot", "--edition", "core")
+	if r.code != 0 || !strings.Contains(r.stdout, `"cluster_core"`) || strings.Contains(r.stdout, `"cluster_enterprise"`) {
+		t.Errorf("graph --dot --edition core (exit %d) draws other editions or not core:\n%.2000s", r.code, r.stdout)
 	}
 }

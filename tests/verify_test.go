@@ -62,13 +62,21 @@ func TestVerifyRealTree(t *testing.T) {
 	dir := project(t)
 	cacheDir := seededCache(t)
 	out := filepath.Join(t.TempDir(), "out")
+	planned := plannedActions(t, dir, cacheDir)
 	start := time.Now()
-	if r := run(t, dir, cacheDir, "--offline", "-q", "build", "--out", out); r.code != 0 {
+	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--out", out)
+	if r.code != 0 {
 		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
 	}
 	t.Logf("%s: built the three editions, every format", time.Since(start).Round(time.Second))
+	// Plan shows every action the build runs: packages, tarballs, images, documents and
+	// the publication included.
+	evs0 := events(t, r.stdout)
+	if last := evs0[len(evs0)-1]; last.Executed+last.Cached != len(planned) {
+		t.Errorf("plan lists %d actions, build ran %d and found %d cached", len(planned), last.Executed, last.Cached)
+	}
 
-	r := run(t, dir, cacheDir, "--offline", "--json", "verify", "--against", out)
+	r = run(t, dir, cacheDir, "--offline", "--json", "verify", "--against", out)
 	t.Logf("%s: verified", time.Since(start).Round(time.Second))
 	if r.code != 0 {
 		t.Fatalf("verify exited %d, want 0:\n%s\n%s", r.code, r.stdout, lastLines(r.stderr, 40))
