@@ -265,7 +265,9 @@ func DOT(items []PlanItem) string {
 		return cmp.Or(strings.Compare(x.Group, y.Group), strings.Compare(x.ID, y.ID))
 	})
 	var b strings.Builder
-	b.WriteString("digraph mwedition {\n\trankdir=LR;\n\tnode [shape=box];\n")
+	// Edges merged where they run together, and small boxes: a build of three editions
+	// has hundreds of actions, and the picture is to be read, not admired.
+	b.WriteString("digraph mwedition {\n\trankdir=LR;\n\tconcentrate=true;\n\tranksep=1.2;\n\tnode [shape=box, fontname=\"Helvetica\", fontsize=11, height=0.3];\n")
 	group, indent := "", "\t"
 	for _, it := range items {
 		if it.Group != group {
@@ -273,9 +275,10 @@ func DOT(items []PlanItem) string {
 				b.WriteString("\t}\n")
 			}
 			group, indent = it.Group, "\t\t"
-			fmt.Fprintf(&b, "\tsubgraph \"cluster_%s\" {\n\t\tlabel=\"%s\";\n", dotEscape(group), dotEscape(group))
+			fmt.Fprintf(&b, "\tsubgraph \"cluster_%s\" {\n\t\tlabel=\"edition %s\";\n\t\tfontname=\"Helvetica-Bold\";\n\t\tstyle=filled;\n\t\tfillcolor=\"#eef3fb\";\n", dotEscape(group), dotEscape(group))
 		}
-		label := dotEscape(it.ID)
+		// The label is what progress says ("deb mediawiki-core"); the ID is the tooltip.
+		label := dotEscape(cmp.Or(it.Label, it.ID))
 		if it.Kind != "" {
 			label += `\n` + dotEscape(it.Kind)
 		}
@@ -284,7 +287,7 @@ func DOT(items []PlanItem) string {
 			label += `\n(cached)`
 			style = `, style=dashed, color=gray50, fontcolor=gray50`
 		}
-		fmt.Fprintf(&b, "%s\"%s\" [label=\"%s\"%s];\n", indent, dotEscape(it.ID), label, style)
+		fmt.Fprintf(&b, "%s\"%s\" [label=\"%s\", tooltip=\"%s\"%s];\n", indent, dotEscape(it.ID), label, dotEscape(it.ID), style)
 	}
 	if group != "" {
 		b.WriteString("\t}\n")
