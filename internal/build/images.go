@@ -275,7 +275,7 @@ func (o Options) layerAction(c resolve.Component) engine.Action {
 			if err != nil {
 				return engine.Outcome{}, fmt.Errorf("layer %s: %w", lp.ID, err)
 			}
-			return o.writeLayer(t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
+			return o.writeLayer(ctx, t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
 		},
 	}
 }
@@ -310,12 +310,12 @@ func (o Options) layerTree(lp layerParams) (fstree.Tree, error) {
 }
 
 // writeLayer stores t as a layer; the outcome is "<digest> <diff ID> <size>".
-func (o Options) writeLayer(t fstree.Tree, lo oci.LayerOptions) (engine.Outcome, error) {
+func (o Options) writeLayer(ctx context.Context, t fstree.Tree, lo oci.LayerOptions) (engine.Outcome, error) {
 	pr, pw := io.Pipe()
 	var diffID v1.Hash
 	go func() {
 		var err error
-		diffID, err = oci.WriteLayer(pw, t, o.store(), lo)
+		diffID, err = oci.WriteLayer(ctx, pw, t, o.store(), lo)
 		pw.CloseWithError(err)
 	}()
 	sha, n, err := o.store().AddBlob(pr, "")
@@ -614,7 +614,7 @@ func (o Options) editionLayer(ip imageParams, p imagePlan, created time.Time) (o
 	if err != nil {
 		return oci.Layer{}, err
 	}
-	out, err := o.writeLayer(t, oci.LayerOptions{MTime: created, Attrs: attrs})
+	out, err := o.writeLayer(context.TODO(), t, oci.LayerOptions{MTime: created, Attrs: attrs}) // a few small files; makeImage has no ctx yet
 	if err != nil {
 		return oci.Layer{}, err
 	}

@@ -193,21 +193,21 @@ func (o Options) packAction(format, id string, p pack.Package, treeDigest string
 					return engine.Outcome{}, fmt.Errorf("%s %s: %w", format, p.Name, err)
 				}
 			}
-			return o.writePackage(format, pkg)
+			return o.writePackage(ctx, format, pkg)
 		},
 	}
 }
 
 // writePackage builds a package into the store (streamed through a pipe, hashed as
 // written); the outcome names the blob and the file name it is published under.
-func (o Options) writePackage(format string, p pack.Package) (engine.Outcome, error) {
+func (o Options) writePackage(ctx context.Context, format string, p pack.Package) (engine.Outcome, error) {
 	pr, pw := io.Pipe()
 	go func() {
 		var err error
 		if format == FormatRPM {
-			err = pack.RPM(p, o.store(), pw, o.Signer)
+			err = pack.RPM(ctx, p, o.store(), pw, o.Signer)
 		} else {
-			err = pack.Deb(p, o.store(), pw)
+			err = pack.Deb(ctx, p, o.store(), pw)
 		}
 		pw.CloseWithError(err)
 	}()

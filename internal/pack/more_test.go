@@ -3,6 +3,7 @@ package pack
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,9 +137,9 @@ func TestConcurrent(t *testing.T) {
 			var b bytes.Buffer
 			var err error
 			if fam == debFamily {
-				err = Deb(fixture(tree, fam), st, &b)
+				err = Deb(context.Background(), fixture(tree, fam), st, &b)
 			} else {
-				err = RPM(fixture(tree, fam), st, &b, signer)
+				err = RPM(context.Background(), fixture(tree, fam), st, &b, signer)
 			}
 			if err != nil || !bytes.Equal(b.Bytes(), want[fam]) {
 				errs <- string(fam) + " build " + strconv.Itoa(i) + " differs or failed: " + errString(err)
@@ -157,4 +158,23 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// TestCancelled: a cancelled build stops before writing anything, in both formats.
+func TestCancelled(t *testing.T) {
+	st, tree := makeStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, fam := range []family{debFamily, rpmFamily} {
+		var b bytes.Buffer
+		var err error
+		if fam == debFamily {
+			err = Deb(ctx, fixture(tree, fam), st, &b)
+		} else {
+			err = RPM(ctx, fixture(tree, fam), st, &b, nil)
+		}
+		if !errors.Is(err, context.Canceled) || b.Len() != 0 {
+			t.Errorf("%s: error %v and %d bytes written, want context.Canceled and none", fam, err, b.Len())
+		}
+	}
 }

@@ -2,6 +2,7 @@ package pack
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // RPMCompression is the payload compression of every .rpm: zstd, which rpm reads since 4.14
@@ -151,14 +153,16 @@ const maxUint32 = 1<<32 - 1
 // when it has one; removed before RPM returns) while every file and the archive are hashed, so that the header, which precedes
 // the payload and records those digests and sizes, can then be written and the payload
 // copied after it. Memory holds the header's file lists, never file contents or the payload.
-func RPM(p Package, st Store, w io.Writer, signer *Signer) error {
-	if err := p.writeRPM(st, w, signer); err != nil {
+//
+// Cancelling ctx stops the writing between entries and inside the copy of a large file.
+func RPM(ctx context.Context, p Package, st tarfile.Store, w io.Writer, signer *Signer) error {
+	if err := p.writeRPM(ctx, st, w, signer); err != nil {
 		return fmt.Errorf("rpm %s: %w", p.Name, err)
 	}
 	return nil
 }
 
-func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
+func (p Package) writeRPM(ctx context.Context, st tarfile.Store, w io.Writer, signer *Signer) error {
 	if err := p.check(rpmFamily); err != nil {
 		return err
 	}
@@ -179,7 +183,7 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	pl, err := writeRPMPayload(tmp, es, p.MTime.Unix())
+	pl, err := writeRPMPayload(ctx, tmp, es, p.MTime.Unix())
 	if err != nil {
 		return fmt.Errorf("writing the payload: %w", err)
 	}
@@ -199,7 +203,7 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 			return err
 		}
 	}
-	if n, err := io.Copy(w, tmp); err != nil {
+	if n, err := io.Copy(w, tarfile.Reader(ctx, tmp)); err != nil {
 		return err
 	} else if n != pl.zsize {
 		return fmt.Errorf("the payload's temporary file holds %d bytes, not the %d written", n, pl.zsize)

@@ -452,7 +452,7 @@ func TestRPMMemory(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		n := &countWriter{}
-		if err := RPM(p, st, n, nil); err != nil {
+		if err := RPM(context.Background(), p, st, n, nil); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -482,7 +482,7 @@ func BenchmarkRPM(b *testing.B) {
 	b.SetBytes(files * size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := RPM(p, st, io.Discard, nil); err != nil {
+		if err := RPM(context.Background(), p, st, io.Discard, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -547,7 +547,7 @@ func TestRPMDeps(t *testing.T) {
 
 	p.Conflicts = []string{"mediawiki-edition >> 1"}
 	var buf bytes.Buffer
-	if err := RPM(p, st, &buf, nil); err == nil || !strings.Contains(err.Error(), `relation "mediawiki-edition >> 1"`) || buf.Len() != 0 {
+	if err := RPM(context.Background(), p, st, &buf, nil); err == nil || !strings.Contains(err.Error(), `relation "mediawiki-edition >> 1"`) || buf.Len() != 0 {
 		t.Errorf("got %v and %d bytes, want an error naming the relation and nothing written", err, buf.Len())
 	}
 }

@@ -397,7 +397,7 @@ func (im Importer) compress(r io.Reader, verdict func() error) (v1.Descriptor, v
 	pr, pw := io.Pipe()
 	diff := sha256.New()
 	go func() {
-		gz, err := newGzip(pw)
+		gz, err := layerGzip.NewWriter(pw)
 		if err == nil {
 			_, err = io.Copy(gz, io.TeeReader(r, diff))
 			if cerr := gz.Close(); err == nil {

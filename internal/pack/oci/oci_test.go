@@ -82,7 +82,7 @@ func tree(t *testing.T, st *cache.Store, prefix string, files map[string]string)
 func layer(t *testing.T, st *cache.Store, tr fstree.Tree, o oci.LayerOptions) oci.Layer {
 	t.Helper()
 	var buf bytes.Buffer
-	diff, err := oci.WriteLayer(&buf, tr, st, o)
+	diff, err := oci.WriteLayer(context.Background(), &buf, tr, st, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestWriteLayerRefusesChangedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := oci.WriteLayer(io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "x/a") {
+	if _, err := oci.WriteLayer(context.Background(), io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "x/a") {
 		t.Fatalf("WriteLayer of a file shorter than its entry: %v", err)
 	}
 }

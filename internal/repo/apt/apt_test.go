@@ -80,7 +80,7 @@ func deb(t *testing.T, dir, name, version, content string) string {
 	}
 	f := filepath.Join(dir, pack.DebFileName(p))
 	var b bytes.Buffer
-	if err := pack.Deb(p, nil, &b); err != nil {
+	if err := pack.Deb(context.Background(), p, nil, &b); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {

@@ -3,6 +3,7 @@ package dnf
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -74,7 +75,7 @@ func plain(name, version string, mtime time.Time) pack.Package {
 func writeRPM(t *testing.T, dir string, p pack.Package) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := pack.RPM(p, nil, &b, nil); err != nil {
+	if err := pack.RPM(context.Background(), p, nil, &b, nil); err != nil {
 		t.Fatal(err)
 	}
 	f := filepath.Join(dir, pack.RPMFileName(p))

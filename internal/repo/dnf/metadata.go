@@ -3,7 +3,6 @@ package dnf
 import (
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Options describe the repository for its users.
@@ -174,7 +174,7 @@ func sha256hex(b []byte) string {
 // header has no name and no time.
 func gzipBytes(b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw, err := tarfile.StdGzipBest.NewWriter(&out)
 	if err != nil {
 		return nil, err
 	}
