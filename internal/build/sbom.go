@@ -22,6 +22,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/pack/tarball"
 	"github.com/mwedition/mwedition/internal/resolve"
@@ -30,7 +31,7 @@ import (
 
 // SBOMDir is where build writes each edition's SPDX document (<edition>.spdx.json) and
 // provenance (<edition>.provenance.json), below the output directory.
-const SBOMDir = "sbom"
+const SBOMDir = outdir.SBOM
 
 // Suffixes of the files in SBOMDir.
 const (

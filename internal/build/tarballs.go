@@ -18,6 +18,7 @@ import (
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/tarball"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/spec"
@@ -30,9 +31,9 @@ const (
 	kindTarSeg  = "pack.tarseg"
 	kindTarball = "pack.tarball"
 	// TarballDir is where tarballs are published, below the output directory.
-	TarballDir = "tarballs"
+	TarballDir = outdir.Tarballs
 	// SumsFile lists every published tarball's SHA-256, as sha256sum -c reads it.
-	SumsFile = "SHA256SUMS"
+	SumsFile = outdir.Sums
 )
 
 // tarLayout names how editions become tarballs beyond what tarball.Format covers: the top

@@ -18,6 +18,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
@@ -261,7 +262,7 @@ Build refuses a missing or stale editions.lock and says which command fixes it.`
 				g.say("image   %-16s %-12s %s", im.Edition, im.Tag, im.Descriptor.Digest)
 			}
 			g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds, "images": imgs})
-			g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
+			g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), outdir.Manifest))
 			return nil
 		},
 	}

@@ -14,13 +14,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-)
 
-// Annotations of index.json that name what a descriptor is published as. The image sink
-// writes them; the pusher reads nothing else (never ref.name, whose form is a convention).
-const (
-	AnnotationEdition = "io.mwedition.edition"
-	AnnotationTag     = "io.mwedition.tag"
+	"github.com/mwedition/mwedition/internal/outdir"
 )
 
 // ErrNoLayout means the directory holds no OCI image layout (no index.json).
@@ -80,7 +75,7 @@ func ReadLayout(dir string) (*Layout, error) {
 	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
 	seen := map[[2]string]v1.Hash{}
 	for _, d := range im.Manifests {
-		ed, tag := d.Annotations[AnnotationEdition], d.Annotations[AnnotationTag]
+		ed, tag := d.Annotations[outdir.AnnotationEdition], d.Annotations[outdir.AnnotationTag]
 		if ed == "" && tag == "" {
 			if err := l.readReferrer(p, d); err != nil {
 				return nil, err
@@ -88,7 +83,7 @@ func ReadLayout(dir string) (*Layout, error) {
 			continue
 		}
 		if ed == "" || tag == "" {
-			return nil, fmt.Errorf("index.json: descriptor %s has only one of the %s and %s annotations", d.Digest, AnnotationEdition, AnnotationTag)
+			return nil, fmt.Errorf("index.json: descriptor %s has only one of the %s and %s annotations", d.Digest, outdir.AnnotationEdition, outdir.AnnotationTag)
 		}
 		k := [2]string{ed, tag}
 		if prev, ok := seen[k]; ok {
@@ -104,7 +99,7 @@ func ReadLayout(dir string) (*Layout, error) {
 		l.Refs = append(l.Refs, Ref{Edition: ed, Tag: tag, Desc: d})
 	}
 	if len(l.Refs) == 0 {
-		return nil, fmt.Errorf("%s: no descriptor in index.json carries the %s and %s annotations: nothing to publish", dir, AnnotationEdition, AnnotationTag)
+		return nil, fmt.Errorf("%s: no descriptor in index.json carries the %s and %s annotations: nothing to publish", dir, outdir.AnnotationEdition, outdir.AnnotationTag)
 	}
 	slices.SortFunc(l.Refs, func(a, b Ref) int {
 		if a.Edition != b.Edition {

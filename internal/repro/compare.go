@@ -16,6 +16,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -45,7 +46,7 @@ func (s Selection) format(rel string) bool {
 		return s.Formats[build.FormatTarball]
 	case "oci":
 		return s.Formats[build.FormatImage]
-	case "SHA256SUMS", "sbom":
+	case outdir.Sums, outdir.SBOM:
 		return false // they list every format's artifacts
 	}
 	return true
@@ -132,10 +133,10 @@ func (s Selection) KeepsEdition(e string) bool {
 
 // artifactDirs are the directories of out/ whose files are artifacts; oci/ is compared as
 // a layout.
-var artifactDirs = []string{"deb", "rpm", "sbom", build.TarballDir}
+var artifactDirs = []string{outdir.Deb, outdir.RPM, outdir.SBOM, outdir.Tarballs}
 
 // topFiles are the files at the top of out/ that describe the whole build.
-var topFiles = []string{"manifest.json", "SHA256SUMS"}
+var topFiles = []string{outdir.Manifest, outdir.Sums}
 
 // listArtifacts lists the artifact files of an output directory, relative and sorted.
 func listArtifacts(dir string) ([]string, error) {
@@ -197,7 +198,7 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		case !inO:
 			sum, _ := fstree.FileSHA256(rp)
 			results = append(results, Result{Artifact: rel, Status: Extra, Rebuilt: sum, Note: "the original output lacks it"})
-		case rel == "manifest.json":
+		case rel == outdir.Manifest:
 			r, err := CompareManifests(op, rp)
 			if err != nil {
 				return nil, err
@@ -240,7 +241,7 @@ func mergeSorted(a, b []string) []string {
 // CompareManifests compares two manifest.json files without their build fields, which
 // record how each was built (the rebuild's SOURCE_DATE_EPOCH may differ on purpose).
 func CompareManifests(orig, rebuilt string) (Result, error) {
-	res := Result{Artifact: "manifest.json", Status: Identical}
+	res := Result{Artifact: outdir.Manifest, Status: Identical}
 	strip := func(p string) ([]byte, error) {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -263,7 +264,7 @@ func CompareManifests(orig, rebuilt string) (Result, error) {
 	}
 	res.Original, _ = fstree.FileSHA256(orig)
 	res.Rebuilt, _ = fstree.FileSHA256(rebuilt)
-	ds, err := DiffJSON("manifest.json", o, r)
+	ds, err := DiffJSON(outdir.Manifest, o, r)
 	if err != nil {
 		return res, err
 	}
@@ -322,7 +323,7 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 			return nil, err
 		}
 		for _, d := range idx.Manifests {
-			if !sel.KeepsEdition(d.Annotations["io.mwedition.edition"]) {
+			if !sel.KeepsEdition(d.Annotations[outdir.AnnotationEdition]) {
 				continue
 			}
 			c, err := l.Closure(d.Digest)

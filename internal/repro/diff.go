@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
 )
 
 // Difference is one attribute of one entry that differs between the original artifact and
@@ -226,7 +227,7 @@ func CompareFiles(rel, orig, rebuilt string) (Result, error) {
 }
 
 func diffArtifacts(rel, orig, rebuilt string) ([]Difference, error) {
-	if path.Base(rel) == "SHA256SUMS" {
+	if path.Base(rel) == outdir.Sums {
 		return diffLines(orig, rebuilt)
 	}
 	o, err := Walk(orig, nil)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
 )
 
 // ociDesc is the part of an OCI descriptor a comparison needs.
@@ -209,7 +210,7 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 // editionOf is the edition an index entry belongs to; untagged referrers, which name none,
 // are compared as one artifact, oci/referrers.
 func editionOf(d ociDesc) string {
-	if e := d.Annotations["io.mwedition.edition"]; e != "" || d.Annotations["org.opencontainers.image.ref.name"] != "" {
+	if e := d.Annotations[outdir.AnnotationEdition]; e != "" || d.Annotations["org.opencontainers.image.ref.name"] != "" {
 		return e
 	}
 	return "referrers"
@@ -223,13 +224,13 @@ func manifestName(d ociDesc, all []ociDesc) string {
 	if n := d.Annotations["org.opencontainers.image.ref.name"]; n != "" {
 		return n
 	}
-	e := d.Annotations["io.mwedition.edition"]
+	e := d.Annotations[outdir.AnnotationEdition]
 	i := 0
 	for _, o := range all {
-		if o.Digest == d.Digest && o.Annotations["io.mwedition.edition"] == e {
+		if o.Digest == d.Digest && o.Annotations[outdir.AnnotationEdition] == e {
 			break
 		}
-		if o.Annotations["org.opencontainers.image.ref.name"] == "" && o.Annotations["io.mwedition.edition"] == e {
+		if o.Annotations["org.opencontainers.image.ref.name"] == "" && o.Annotations[outdir.AnnotationEdition] == e {
 			i++
 		}
 	}
