@@ -21,6 +21,7 @@ import (
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/rpmtag"
 )
 
 func TestRPMQuery(t *testing.T) {
@@ -294,7 +295,7 @@ func TestRPMReadBack(t *testing.T) {
 		want string
 	}{
 		{rpmutils.PAYLOADDIGEST, sha(payload)},
-		{tagPayloadDigestAlt, sha(archive)},
+		{rpmtag.PayloadDigestAlt, sha(archive)},
 	} {
 		if got, err := hdr.GetStrings(c.tag); err != nil || len(got) != 1 || got[0] != c.want {
 			t.Errorf("tag %d = %q, %v; want %s", c.tag, got, err, c.want)

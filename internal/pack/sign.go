@@ -15,6 +15,8 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
+
+	"github.com/mwedition/mwedition/internal/rpmtag"
 )
 
 // Signer signs RPMs and repository metadata with an OpenPGP private key. Signatures are
@@ -121,9 +123,9 @@ func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
 	}
 	switch k.PublicKey.PubKeyAlgo {
 	case packet.PubKeyAlgoDSA, packet.PubKeyAlgoECDSA:
-		return sig.Bytes(), sigTagDSA, nil
+		return sig.Bytes(), rpmtag.SigDSA, nil
 	}
-	return sig.Bytes(), sigTagRSA, nil
+	return sig.Bytes(), rpmtag.SigRSA, nil
 }
 
 // config chooses the key for a signature as of t and the configuration that makes the
