@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/outdir"
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
 	"github.com/mwedition/mwedition/internal/repo/apt"
 	"github.com/mwedition/mwedition/internal/repo/dnf"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 // repoFlags choose the repositories publish writes and how.
@@ -121,7 +121,7 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 }
 
 // publishDNF publishes out/rpm into the dnf repository --dnf names.
-func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *pack.Signer, date time.Time) error {
+func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *signature.Signer, date time.Time) error {
 	rpms, err := filepath.Glob(filepath.Join(out, outdir.RPM, "*.rpm"))
 	if err != nil {
 		return err

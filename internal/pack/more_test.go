@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 // TestOddNames: file names with glob and shell characters reach both formats verbatim
@@ -117,8 +119,8 @@ func TestMetaPackage(t *testing.T) {
 
 // TestConcurrent: packages built at once, sharing a signer, are the ones built one by one.
 func TestConcurrent(t *testing.T) {
-	k := signingKeys(t)
-	signer, err := NewSigner(k[0].priv, nil, "")
+	k := signaturetest.Keys(t)
+	signer, err := signature.NewSigner(k[0].Priv, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,9 @@
-// Package pack turns a normalised file tree and package metadata into .deb and .rpm packages.
+// Package pack turns a normalised file tree and package metadata into .deb and .rpm
+// packages: the two writers (Deb, RPM), the Debian documents a .deb must carry (DebDocs:
+// copyright and changelog.Debian.gz), the packages' file names, and the rules of the
+// installed layout every package is held to (nothing under /var/www, never
+// /etc/mediawiki/LocalSettings.php, files under /etc only as conffiles). RPMs are signed
+// with internal/signature's Signer; tar mechanics come from internal/tarfile.
 //
 // Output depends only on the inputs. Every timestamp in a package (tar, ar and cpio entries,
 // RPM file times and BUILDTIME) is Package.MTime; every owner is root:root; modes come from

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
@@ -142,7 +143,7 @@ func fixture(tree fstree.Tree, fam family) Package {
 }
 
 // build packages p in the given format into a file and returns its bytes and path.
-func build(t *testing.T, st tarfile.Store, p Package, fam family, signer *Signer) ([]byte, string) {
+func build(t *testing.T, st tarfile.Store, p Package, fam family, signer *signature.Signer) ([]byte, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	var err error

@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha1"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/rpmtag"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
@@ -67,14 +69,14 @@ const maxUint32 = 1<<32 - 1
 // copied after it. Memory holds the header's file lists, never file contents or the payload.
 //
 // Cancelling ctx stops the writing between entries and inside the copy of a large file.
-func RPM(ctx context.Context, p Package, st tarfile.Store, w io.Writer, signer *Signer) error {
+func RPM(ctx context.Context, p Package, st tarfile.Store, w io.Writer, signer *signature.Signer) error {
 	if err := p.writeRPM(ctx, st, w, signer); err != nil {
 		return fmt.Errorf("rpm %s: %w", p.Name, err)
 	}
 	return nil
 }
 
-func (p Package) writeRPM(ctx context.Context, st tarfile.Store, w io.Writer, signer *Signer) error {
+func (p Package) writeRPM(ctx context.Context, st tarfile.Store, w io.Writer, signer *signature.Signer) error {
 	if err := p.check(rpmFamily); err != nil {
 		return err
 	}
@@ -314,12 +316,17 @@ func addRPMFiles(h *rpmHeader, es []entry, pl rpmPayload, mtime uint32) error {
 
 // rpmSignature is the signature header, padded to 8 bytes: digests of the main header, the
 // sizes rpm checks before reading the payload, and the signer's signature of the header.
-func rpmSignature(hdr []byte, pl rpmPayload, signer *Signer, mtime time.Time) ([]byte, error) {
+func rpmSignature(hdr []byte, pl rpmPayload, signer *signature.Signer, mtime time.Time) ([]byte, error) {
 	var h rpmHeader
 	if signer != nil {
-		sig, tag, err := signer.signHeader(hdr, mtime)
+		sig, dsa, err := signer.Detach(bytes.NewReader(hdr), mtime)
 		if err != nil {
 			return nil, err
+		}
+		// As rpmsign files them.
+		tag := uint32(rpmtag.SigRSA)
+		if dsa {
+			tag = rpmtag.SigDSA
 		}
 		h.bin(tag, sig)
 	}

@@ -22,6 +22,8 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/rpmtag"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 func TestRPMQuery(t *testing.T) {
@@ -206,8 +208,8 @@ func TestRPMInstall(t *testing.T) {
 // relative payload names keep inside its scratch directory.
 func TestRPMLint(t *testing.T) {
 	need(t, "rpmlint", "cpio")
-	k := signingKeys(t)
-	signer, err := NewSigner(k[0].priv, nil, "")
+	k := signaturetest.Keys(t)
+	signer, err := signature.NewSigner(k[0].Priv, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +222,7 @@ func TestRPMLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := filepath.Join(home, "release.asc")
-	if err := os.WriteFile(pub, k[0].pub, 0o644); err != nil {
+	if err := os.WriteFile(pub, k[0].Pub, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run(t, "rpm", "--dbpath", db, "--import", pub)

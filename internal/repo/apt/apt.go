@@ -34,8 +34,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
 
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
@@ -73,7 +73,7 @@ type Options struct {
 	// KeyFile is the name of the public key file at the repository's root.
 	KeyFile string
 	// Signer signs InRelease and Release.gpg with the release manager's key. Required.
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// Progress, if set, hears of the publish's steps.
 	Progress func(repo.Event)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -88,12 +89,12 @@ func writeRPM(t *testing.T, dir string, p pack.Package) string {
 var (
 	keyOnce   sync.Once
 	keyArmor  []byte
-	keySigner *pack.Signer
+	keySigner *signature.Signer
 	keyErr    error
 )
 
 // testSigner is a throwaway RSA key made once per test binary.
-func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
+func testSigner(t *testing.T) (*signature.Signer, openpgp.EntityList) {
 	t.Helper()
 	keyOnce.Do(func() {
 		created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -110,7 +111,7 @@ func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
 		}
 		w.Close()
 		keyArmor = b.Bytes()
-		keySigner, keyErr = pack.NewSigner(keyArmor, nil, "")
+		keySigner, keyErr = signature.NewSigner(keyArmor, nil, "")
 	})
 	if keyErr != nil {
 		t.Fatal(keyErr)

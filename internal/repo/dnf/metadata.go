@@ -15,8 +15,8 @@ import (
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
@@ -28,7 +28,7 @@ type Options struct {
 	Time time.Time
 	// Signer signs repomd.xml; its public key is published beside it. Required: dnf users
 	// are told to set repo_gpgcheck=1.
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// ID names the repository in the .repo file ([ID], ID.repo) and the key file
 	// (RPM-GPG-KEY-ID). Default DefaultID.
 	ID string
