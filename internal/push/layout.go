@@ -12,10 +12,10 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 )
 
 // ErrNoLayout means the directory holds no OCI image layout (no index.json).
@@ -35,6 +35,8 @@ type Ref struct {
 type Layout struct {
 	Dir  string
 	Refs []Ref
+
+	dir oci.LayoutDir
 
 	manifests map[v1.Hash]manifest
 	blobs     map[v1.Hash]v1.Descriptor
@@ -58,21 +60,14 @@ func (m manifest) MediaType() (types.MediaType, error) { return m.desc.MediaType
 // annotations are published only as referrers of an image that is; it is an error if
 // none has them.
 func ReadLayout(dir string) (*Layout, error) {
-	p, err := layout.FromPath(dir)
+	p := oci.LayoutDir(dir)
+	im, err := p.Index()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w (no index.json)", dir, ErrNoLayout)
 	} else if err != nil {
-		return nil, err
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
-	}
-	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
+	l := &Layout{Dir: dir, dir: p, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
 	seen := map[[2]string]v1.Hash{}
 	for _, d := range im.Manifests {
 		ed, tag := d.Annotations[outdir.AnnotationEdition], d.Annotations[outdir.AnnotationTag]
@@ -113,11 +108,11 @@ func ReadLayout(dir string) (*Layout, error) {
 // readReferrer reads an untagged descriptor of index.json: an image manifest with a
 // subject is a referrer (read and checked like any manifest); anything else is not
 // published, and not read.
-func (l *Layout) readReferrer(p layout.Path, d v1.Descriptor) error {
+func (l *Layout) readReferrer(p oci.LayoutDir, d v1.Descriptor) error {
 	if !d.MediaType.IsImage() {
 		return nil
 	}
-	raw, err := p.Bytes(d.Digest)
+	raw, err := p.Blob(d.Digest)
 	if err != nil {
 		return fmt.Errorf("index.json lists %s, which is missing from the layout: %w", d.Digest, err)
 	}
@@ -157,14 +152,14 @@ func (l *Layout) Editions() []string {
 }
 
 // read loads the manifest d names and, recursively, what it reaches.
-func (l *Layout) read(p layout.Path, d v1.Descriptor, depth int) error {
+func (l *Layout) read(p oci.LayoutDir, d v1.Descriptor, depth int) error {
 	if _, ok := l.manifests[d.Digest]; ok {
 		return nil
 	}
 	if depth > 8 {
 		return fmt.Errorf("manifest %s: indexes nested more than 8 deep", d.Digest)
 	}
-	raw, err := p.Bytes(d.Digest)
+	raw, err := p.Blob(d.Digest)
 	if err != nil {
 		return fmt.Errorf("manifest %s is missing from the layout: %w", d.Digest, err)
 	}
@@ -209,11 +204,15 @@ func (l *Layout) read(p layout.Path, d v1.Descriptor, depth int) error {
 	return nil
 }
 
-func (l *Layout) checkBlob(p layout.Path, b v1.Descriptor) error {
+func (l *Layout) checkBlob(p oci.LayoutDir, b v1.Descriptor) error {
 	if _, ok := l.blobs[b.Digest]; ok {
 		return nil
 	}
-	fi, err := os.Stat(blobPath(string(p), b.Digest))
+	path, err := p.BlobPath(b.Digest)
+	if err != nil {
+		return fmt.Errorf("manifest lists blob %s: %w", b.Digest, err)
+	}
+	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("blob %s (%s) is missing from the layout", b.Digest, b.MediaType)
 	}
@@ -222,10 +221,6 @@ func (l *Layout) checkBlob(p layout.Path, b v1.Descriptor) error {
 	}
 	l.blobs[b.Digest] = b
 	return nil
-}
-
-func blobPath(dir string, h v1.Hash) string {
-	return filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
 }
 
 // reach lists, in push order, the manifests a ref reaches (children before the indexes

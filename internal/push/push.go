@@ -201,7 +201,11 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 	}
 	putBlob := func(ctx context.Context, p put) error {
 		d := l.blobs[p.blob]
-		layer, err := partial.CompressedToLayer(blob{path: blobPath(l.Dir, d.Digest), desc: d})
+		path, err := l.dir.BlobPath(d.Digest)
+		if err != nil {
+			return err
+		}
+		layer, err := partial.CompressedToLayer(blob{path: path, desc: d})
 		if err != nil {
 			return err
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -42,9 +43,9 @@ func (s Selection) format(rel string) bool {
 	switch dir {
 	case build.FormatDeb, build.FormatRPM:
 		return s.Formats[dir]
-	case build.TarballDir:
+	case outdir.Tarballs:
 		return s.Formats[build.FormatTarball]
-	case "oci":
+	case outdir.OCI:
 		return s.Formats[build.FormatImage]
 	case outdir.Sums, outdir.SBOM:
 		return false // they list every format's artifacts
@@ -99,17 +100,17 @@ func (s Selection) Keeps(rel string) bool {
 	}
 	dir, file := path.Split(rel)
 	switch dir {
-	case "deb/":
+	case outdir.Deb + "/":
 		name, _, _ := strings.Cut(file, "_")
 		return s.Packages[name]
-	case "rpm/":
+	case outdir.RPM + "/":
 		for p := range s.Packages {
 			if rest, ok := strings.CutPrefix(file, p+"-"); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
 				return true
 			}
 		}
 		return false
-	case "sbom/":
+	case outdir.SBOM + "/":
 		for e := range s.Editions {
 			if strings.HasPrefix(file, e+".") {
 				return true
@@ -165,7 +166,7 @@ func listArtifacts(dir string) ([]string, error) {
 }
 
 func hasLayout(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "oci", "index.json"))
+	_, err := os.Stat(filepath.Join(dir, outdir.OCI, "index.json"))
 	return err == nil
 }
 
@@ -213,21 +214,21 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		}
 	}
 	switch ho, hr := hasLayout(orig), hasLayout(rebuilt); {
-	case !sel.format("oci/"):
+	case !sel.format(outdir.OCI + "/"):
 	case ho && hr:
 		keep := sel.KeepsEdition
 		if sel.All {
 			keep = nil
 		}
-		rs, err := CompareLayouts(filepath.Join(orig, "oci"), filepath.Join(rebuilt, "oci"), keep)
+		rs, err := CompareLayouts(filepath.Join(orig, outdir.OCI), filepath.Join(rebuilt, outdir.OCI), keep)
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, rs...)
 	case ho:
-		results = append(results, Result{Artifact: "oci/index.json", Status: Missing, Note: "the rebuild made no images"})
+		results = append(results, Result{Artifact: outdir.OCI + "/index.json", Status: Missing, Note: "the rebuild made no images"})
 	case hr:
-		results = append(results, Result{Artifact: "oci/index.json", Status: Extra, Note: "the original output has no images"})
+		results = append(results, Result{Artifact: outdir.OCI + "/index.json", Status: Extra, Note: "the original output has no images"})
 	}
 	return results, nil
 }
@@ -317,8 +318,8 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 	var blobs map[string]bool
 	if !sel.All && hasLayout(rebuilt) {
 		blobs = map[string]bool{}
-		l := Layout(filepath.Join(rebuilt, "oci"))
-		idx, err := l.index()
+		l := oci.LayoutDir(filepath.Join(rebuilt, outdir.OCI))
+		idx, err := l.Index()
 		if err != nil {
 			return nil, err
 		}
@@ -326,12 +327,12 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 			if !sel.KeepsEdition(d.Annotations[outdir.AnnotationEdition]) {
 				continue
 			}
-			c, err := l.Closure(d.Digest)
+			c, err := closure(l, d.Digest)
 			if err != nil {
 				return nil, err
 			}
 			for _, b := range c {
-				blobs["oci/blobs/sha256/"+strings.TrimPrefix(b, "sha256:")] = true
+				blobs[outdir.OCI+"/blobs/sha256/"+strings.TrimPrefix(b, "sha256:")] = true
 			}
 		}
 	}
