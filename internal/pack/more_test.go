@@ -3,7 +3,11 @@ package pack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -177,6 +182,41 @@ func TestCancelled(t *testing.T) {
 		}
 		if !errors.Is(err, context.Canceled) || b.Len() != 0 {
 			t.Errorf("%s: error %v and %d bytes written, want context.Canceled and none", fam, err, b.Len())
+		}
+	}
+}
+
+// TestCancelWhileWriting: cancelling while a large file is being compressed stops the
+// writer within a second, in both formats, and nothing reaches w.
+func TestCancelWhileWriting(t *testing.T) {
+	root := t.TempDir()
+	big := make([]byte, 48<<20)
+	r := rand.New(rand.NewPCG(1, 2)) // incompressible: the slowest input per byte
+	for i := 0; i < len(big); i += 8 {
+		binary.LittleEndian.PutUint64(big[i:], r.Uint64())
+	}
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(big)
+	tree, err := fstree.New([]fstree.Entry{{Path: "big.bin", Type: fstree.File, Size: int64(len(big)), Digest: hex.EncodeToString(sum[:]), Src: "big.bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fam := range []family{debFamily, rpmFamily} {
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		var b bytes.Buffer
+		if fam == debFamily {
+			err = Deb(ctx, fixture(tree, fam), dirStore(root), &b)
+		} else {
+			err = RPM(ctx, fixture(tree, fam), dirStore(root), &b, nil)
+		}
+		timer.Stop()
+		cancel()
+		if took := time.Since(start); !errors.Is(err, context.Canceled) || took > time.Second || b.Len() != 0 {
+			t.Errorf("%s: %v after %s with %d bytes written; want context.Canceled within 1s and nothing written", fam, err, took, b.Len())
 		}
 	}
 }

@@ -231,6 +231,23 @@ func TestWriteLayerRefusesChangedFiles(t *testing.T) {
 	if _, err := oci.WriteLayer(context.Background(), io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "x/a") {
 		t.Fatalf("WriteLayer of a file shorter than its entry: %v", err)
 	}
+	// The digest is checked too: same size, other bytes.
+	for i := range e {
+		if e[i].Type == fstree.File {
+			e[i].Size, e[i].Digest = 3, strings.Repeat("0", 64)
+		}
+	}
+	if bad, err = fstree.New(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oci.WriteLayer(context.Background(), io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("WriteLayer of a file with other bytes than its entry's: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := oci.WriteLayer(ctx, io.Discard, tr, st, oci.LayerOptions{MTime: when}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WriteLayer, cancelled: %v", err)
+	}
 }
 
 // scratchImage is a two-layer image on no base, as an edition without a base gets.
