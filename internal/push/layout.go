@@ -36,10 +36,8 @@ type Layout struct {
 	Dir  string
 	Refs []Ref
 
-	dir oci.LayoutDir
-
 	manifests map[v1.Hash]manifest
-	blobs     map[v1.Hash]v1.Descriptor
+	blobs     map[v1.Hash]blob      // the files of configurations and layers
 	referrers map[v1.Hash][]v1.Hash // subject -> manifests referring to it, by digest
 }
 
@@ -67,7 +65,7 @@ func ReadLayout(dir string) (*Layout, error) {
 	} else if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
 	}
-	l := &Layout{Dir: dir, dir: p, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
+	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]blob{}, referrers: map[v1.Hash][]v1.Hash{}}
 	seen := map[[2]string]v1.Hash{}
 	for _, d := range im.Manifests {
 		ed, tag := d.Annotations[outdir.AnnotationEdition], d.Annotations[outdir.AnnotationTag]
@@ -219,7 +217,7 @@ func (l *Layout) checkBlob(p oci.LayoutDir, b v1.Descriptor) error {
 	if fi.Size() != b.Size {
 		return fmt.Errorf("blob %s has %d bytes in the layout, the manifest says %d: the layout is corrupt", b.Digest, fi.Size(), b.Size)
 	}
-	l.blobs[b.Digest] = b
+	l.blobs[b.Digest] = blob{path: path, desc: b}
 	return nil
 }
 
