@@ -5,6 +5,7 @@ package tests
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -28,6 +29,7 @@ import (
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo/dnf"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 // The dnf repository acceptance test: a small edition's .rpm packages, built and signed by
@@ -449,7 +451,7 @@ func standinRepo(t *testing.T, priv string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := pack.NewSigner(key, nil, "")
+	signer, err := signature.NewSigner(key, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -477,7 +479,7 @@ func standinRepo(t *testing.T, priv string) string {
 	for _, p := range pkgs {
 		f := filepath.Join(builds, pack.RPMFileName(p))
 		var b bytes.Buffer
-		if err := pack.RPM(p, nil, &b, signer); err != nil {
+		if err := pack.RPM(context.Background(), p, nil, &b, signer); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {

@@ -26,9 +26,9 @@ import (
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
 	"github.com/mwedition/mwedition/internal/lock"
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -48,7 +48,7 @@ type Options struct {
 	// Signer, when set, signs every .rpm (rpm -K verifies it once the public key is
 	// imported), and every tarball and out/tarballs/SHA256SUMS with a detached armored
 	// signature (gpg --verify); nil leaves them unsigned.
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// ImageBase, when set, replaces the base of every image output (build --image-base).
 	ImageBase string
 	// Keychain supplies credentials for registry bases; nil means anonymous access.

@@ -19,6 +19,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
@@ -26,7 +27,7 @@ import (
 
 // SBOMDir is where build writes each edition's SPDX document (<edition>.spdx.json) and
 // provenance (<edition>.provenance.json), below the output directory.
-const SBOMDir = "sbom"
+const SBOMDir = outdir.SBOM
 
 // Suffixes of the files in SBOMDir.
 const (

@@ -16,6 +16,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
@@ -159,7 +160,7 @@ func (o Options) storeManifest(m Manifest) (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	sums := map[string]string{"manifest.json": mb}
+	sums := map[string]string{outdir.Manifest: mb}
 	for _, a := range m.Artifacts {
 		sums[a.Path] = a.SHA256
 	}
@@ -178,7 +179,7 @@ func (o Options) publish(ctx context.Context, p Published) error {
 			return fmt.Errorf("publishing %s: %w", filepath.Join(o.out(), d.Dir), err)
 		}
 	}
-	for _, f := range [][2]string{{"manifest.json", p.Blob}, {SumsFile, p.Sums}} {
+	for _, f := range [][2]string{{outdir.Manifest, p.Blob}, {SumsFile, p.Sums}} {
 		b, err := os.ReadFile(o.store().Path(cache.BlobRel(f[1])))
 		if err != nil {
 			return err
@@ -191,7 +192,7 @@ func (o Options) publish(ctx context.Context, p Published) error {
 }
 
 // SumsFile lists every published file's SHA-256, as sha256sum -c reads it.
-const SumsFile = "SHA256SUMS"
+const SumsFile = outdir.Sums
 
 // publishDir makes a directory hold exactly a publication's files: they are linked (or
 // copied) into a new directory beside it, which then replaces it.

@@ -25,11 +25,11 @@ import (
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/fstree"
-	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 // testSigner makes an RSA key and its Signer, and returns the public key ring.
-func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
+func testSigner(t *testing.T) (*signature.Signer, openpgp.EntityList) {
 	t.Helper()
 	created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	e, err := openpgp.NewEntity("release", "test only", "release@mwedition.example.org",
@@ -40,7 +40,7 @@ func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
 	must(t, err)
 	must(t, e.SerializePrivate(w, nil))
 	must(t, w.Close())
-	s, err := pack.NewSigner(b.Bytes(), nil, "")
+	s, err := signature.NewSigner(b.Bytes(), nil, "")
 	must(t, err)
 	return s, openpgp.EntityList{e}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
@@ -299,7 +300,7 @@ func (g *globals) built(res build.Result, out string) {
 		g.say("image   %-16s %-12s %s", im.Edition, im.Tag, im.Descriptor.Digest)
 	}
 	g.result(map[string]any{"event": "built", "executed": r.Executed, "cached": r.Cached, "editions": eds, "images": imgs})
-	g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), "manifest.json"))
+	g.say("built: %d actions run, %d cached; wrote %s", r.Executed, r.Cached, filepath.Join(orDefault(out, filepath.Join(g.dir, "out")), outdir.Manifest))
 }
 
 func orDefault(s, d string) string {

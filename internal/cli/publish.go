@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/spf13/cobra"
 
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/push"
 )
 
@@ -82,7 +83,7 @@ Release is.`,
 				}
 				jobs = g.jobs
 			}
-			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(rf.out, filepath.Join(g.dir, "out")), "oci"), editions, jobs)
+			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(rf.out, filepath.Join(g.dir, "out")), outdir.OCI), editions, jobs)
 		},
 	}
 	fl := cmd.Flags()

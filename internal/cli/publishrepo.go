@@ -12,10 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/repo"
 	"github.com/mwedition/mwedition/internal/repo/apt"
 	"github.com/mwedition/mwedition/internal/repo/dnf"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 // repoFlags choose the repositories publish writes and how.
@@ -56,7 +57,7 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 		return usageError{errors.New("--keep and --generations must be at least 1")}
 	}
 	out := orDefault(f.out, filepath.Join(g.dir, "out"))
-	if _, err := os.Stat(filepath.Join(out, "manifest.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(out, outdir.Manifest)); err != nil {
 		return fmt.Errorf("%s has no build to publish (%v): run mwedition build first", out, err)
 	}
 	signer, err := f.sign.signer(g.dir)
@@ -82,12 +83,12 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 	if f.apt == "" {
 		return nil
 	}
-	debs, err := filepath.Glob(filepath.Join(out, "deb", "*.deb"))
+	debs, err := filepath.Glob(filepath.Join(out, outdir.Deb, "*.deb"))
 	if err != nil {
 		return err
 	}
 	if len(debs) == 0 {
-		return fmt.Errorf("%s holds no .deb packages: build with --format deb, for editions with an output \"deb\" block", filepath.Join(out, "deb"))
+		return fmt.Errorf("%s holds no .deb packages: build with --format deb, for editions with an output \"deb\" block", filepath.Join(out, outdir.Deb))
 	}
 	dir, err := filepath.Abs(f.apt)
 	if err != nil {
@@ -120,13 +121,13 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 }
 
 // publishDNF publishes out/rpm into the dnf repository --dnf names.
-func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *pack.Signer, date time.Time) error {
-	rpms, err := filepath.Glob(filepath.Join(out, "rpm", "*.rpm"))
+func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *signature.Signer, date time.Time) error {
+	rpms, err := filepath.Glob(filepath.Join(out, outdir.RPM, "*.rpm"))
 	if err != nil {
 		return err
 	}
 	if len(rpms) == 0 {
-		return fmt.Errorf("%s holds no .rpm packages: build with --format rpm, for editions with an output \"rpm\" block", filepath.Join(out, "rpm"))
+		return fmt.Errorf("%s holds no .rpm packages: build with --format rpm, for editions with an output \"rpm\" block", filepath.Join(out, outdir.RPM))
 	}
 	dir, err := filepath.Abs(f.dnf)
 	if err != nil {

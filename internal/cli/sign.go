@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 // passphraseEnv carries the signing key's passphrase, so that it appears in no command line
@@ -30,7 +30,7 @@ func (f *signFlags) register(cmd *cobra.Command) {
 
 // signer reads the key, or returns nil when none was asked for. Relative paths are taken
 // from the project directory, as every other path mwedition reads.
-func (f *signFlags) signer(dir string) (*pack.Signer, error) {
+func (f *signFlags) signer(dir string) (*signature.Signer, error) {
 	if f.keyFile == "" {
 		if f.fingerprint != "" || f.passphraseFile != "" {
 			return nil, usageError{errors.New("--sign-fingerprint and --sign-passphrase-file need --sign-key")}
@@ -55,7 +55,7 @@ func (f *signFlags) signer(dir string) (*pack.Signer, error) {
 		}
 		pass = []byte(strings.TrimRight(string(b), "\r\n"))
 	}
-	s, err := pack.NewSigner(key, pass, f.fingerprint)
+	s, err := signature.NewSigner(key, pass, f.fingerprint)
 	if err != nil {
 		return nil, fmt.Errorf("--sign-key %s: %w", f.keyFile, err)
 	}

@@ -24,9 +24,9 @@ import (
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/layout"
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
+	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/source"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -97,7 +97,7 @@ type Env struct {
 	// Formats are the names of the formats this build makes.
 	Formats []string
 	// Signer, when set, signs what the formats sign (rpm, tarballs and their sums).
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// ImageBase, when set, replaces the base of every image output.
 	ImageBase string
 	// Keychain supplies credentials for registry bases; nil means anonymous access.
@@ -199,7 +199,7 @@ func AddStreamed(st *cache.Store, write func(io.Writer) error) (string, int64, e
 }
 
 // SignBlob stores the armored detached signature of a stored blob and returns its SHA-256.
-func SignBlob(st *cache.Store, s *pack.Signer, sha string, t time.Time) (string, error) {
+func SignBlob(st *cache.Store, s *signature.Signer, sha string, t time.Time) (string, error) {
 	f, err := os.Open(st.Path(cache.BlobRel(sha)))
 	if err != nil {
 		return "", err

@@ -11,7 +11,7 @@ import (
 // on one core: the ceiling make bench holds the formats' throughput against.
 func BenchmarkCompressor(b *testing.B) {
 	b.Run("deb-gzip", func(b *testing.B) {
-		testcorpus.Bench(b, func(w io.Writer) (io.WriteCloser, error) { return newDebGzip(w) })
+		testcorpus.Bench(b, func(w io.Writer) (io.WriteCloser, error) { return debGzip.NewWriter(w) })
 	})
 	b.Run("rpm-zstd", func(b *testing.B) {
 		testcorpus.Bench(b, func(w io.Writer) (io.WriteCloser, error) { return newRPMZstd(w) })

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -15,9 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // DebCompression is the compression of both tar members of every .deb: gzip at level 6,
@@ -30,7 +30,8 @@ import (
 // this gzip for 17% less.
 const DebCompression = "gzip:6"
 
-const debGzipLevel = 6
+// debGzip is DebCompression's setting.
+var debGzip = tarfile.Gzip6
 
 // debBinary is the debian-binary member: the format version.
 const debBinary = "2.0\n"
@@ -52,14 +53,16 @@ const maxArSize = 9_999_999_999
 // sums, and the data member is copied after it. Memory holds the file list and the control
 // member, never file contents or the data member, whatever the tree's size. Compressing
 // twice, once to learn the size, would cost as much time as the package does.
-func Deb(p Package, st Store, w io.Writer) error {
-	if err := p.writeDeb(st, w); err != nil {
+//
+// Cancelling ctx stops the writing between entries and inside the copy of a large file.
+func Deb(ctx context.Context, p Package, st tarfile.Store, w io.Writer) error {
+	if err := p.writeDeb(ctx, st, w); err != nil {
 		return fmt.Errorf("deb %s: %w", p.Name, err)
 	}
 	return nil
 }
 
-func (p Package) writeDeb(st Store, w io.Writer) error {
+func (p Package) writeDeb(ctx context.Context, st tarfile.Store, w io.Writer) error {
 	if err := p.check(debFamily); err != nil {
 		return err
 	}
@@ -78,7 +81,7 @@ func (p Package) writeDeb(st Store, w io.Writer) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	data, err := writeDebData(tmp, es, mtime)
+	data, err := writeDebData(ctx, tmp, es, mtime)
 	if err != nil {
 		return fmt.Errorf("writing data.tar.gz: %w", err)
 	}
@@ -97,7 +100,7 @@ func (p Package) writeDeb(st Store, w io.Writer) error {
 	writeArMember(bw, "debian-binary", mtime, []byte(debBinary))
 	writeArMember(bw, "control.tar.gz", mtime, control)
 	bw.Write(arHeader("data.tar.gz", mtime, data.zsize))
-	if n, err := io.Copy(bw, tmp); err != nil {
+	if n, err := io.Copy(bw, tarfile.Reader(ctx, tmp)); err != nil {
 		return err
 	} else if n != data.zsize {
 		return fmt.Errorf("data.tar.gz's temporary file holds %d bytes, not the %d written", n, data.zsize)
@@ -158,11 +161,11 @@ type debData struct {
 // writeDebData writes es as a GNU tar archive, gzip-compressed, to out, and sums every
 // regular file as it goes. Names are "./usr/...", directories end in "/"; every owner is
 // root:root and every time mtime.
-func writeDebData(out io.Writer, es []entry, mtime time.Time) (debData, error) {
+func writeDebData(ctx context.Context, out io.Writer, es []entry, mtime time.Time) (debData, error) {
 	var d debData
 	cw := &countingWriter{w: out}
 	bw := bufio.NewWriterSize(cw, 256<<10)
-	zw, err := newDebGzip(bw)
+	zw, err := debGzip.NewWriter(bw)
 	if err != nil {
 		return d, err
 	}
@@ -170,16 +173,12 @@ func writeDebData(out io.Writer, es []entry, mtime time.Time) (debData, error) {
 	var sums bytes.Buffer
 	buf := make([]byte, 128<<10)
 	for _, e := range es {
-		h := &tar.Header{Name: "." + e.path, ModTime: mtime, Mode: int64(e.mode.Perm()), Uname: "root", Gname: "root", Format: tar.FormatGNU}
-		switch e.typ {
-		case fstree.Dir:
-			h.Typeflag, h.Name = tar.TypeDir, h.Name+"/"
-		case fstree.Symlink:
-			h.Typeflag, h.Linkname, h.Mode = tar.TypeSymlink, e.target, 0o777
-		case fstree.File:
-			h.Typeflag, h.Size = tar.TypeReg, e.size
-		default:
-			return d, fmt.Errorf("%s: cannot put a %s in a .deb", e.path, e.typ)
+		if err := ctx.Err(); err != nil {
+			return d, err
+		}
+		h, err := e.debHeader(mtime)
+		if err != nil {
+			return d, err
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			return d, fmt.Errorf("%s: %w", e.path, err)
@@ -188,7 +187,7 @@ func writeDebData(out io.Writer, es []entry, mtime time.Time) (debData, error) {
 			continue
 		}
 		m := md5.New()
-		if _, err := copyFile(io.MultiWriter(tw, m), e, buf); err != nil {
+		if _, err := copyFile(ctx, io.MultiWriter(tw, m), e, buf); err != nil {
 			return d, err
 		}
 		d.installed += e.size
@@ -205,6 +204,19 @@ func writeDebData(out io.Writer, es []entry, mtime time.Time) (debData, error) {
 	}
 	d.zsize, d.md5sums = cw.n, sums.Bytes()
 	return d, nil
+}
+
+// debHeader is e's header in data.tar: GNU format with named owners, as dpkg-deb writes.
+// A package's modes are 0644 or 0755 for files and 0755 for directories (check and
+// entries make sure), so the tree's Exec bit says all there is to say.
+func (e entry) debHeader(mtime time.Time) (*tar.Header, error) {
+	te := fstree.Entry{Type: e.typ, Exec: e.mode == 0o755, Size: e.size, Target: e.target}
+	h, err := tarfile.Header("."+e.path, te, mtime)
+	if err != nil {
+		return nil, fmt.Errorf("data.tar: %w", err)
+	}
+	h.Uname, h.Gname, h.Format = "root", "root", tar.FormatGNU
+	return h, nil
 }
 
 // debMember is a file of the control member.
@@ -239,7 +251,7 @@ func (p Package) debControlTar(es []entry, data debData, mtime time.Time) ([]byt
 		}
 	}
 	var buf bytes.Buffer
-	zw, err := newDebGzip(&buf)
+	zw, err := debGzip.NewWriter(&buf)
 	if err != nil {
 		return nil, err
 	}
@@ -317,17 +329,6 @@ func debDescription(summary, extended string) string {
 		}
 	}
 	return b.String()
-}
-
-// newDebGzip is the compressor of both tar members: no name, and time 0 ("none") set
-// explicitly, since klauspost/compress would otherwise write the zero time.Time's seconds.
-func newDebGzip(w io.Writer) (*gzip.Writer, error) {
-	zw, err := gzip.NewWriterLevel(w, debGzipLevel)
-	if err != nil {
-		return nil, err
-	}
-	zw.ModTime = time.Unix(0, 0)
-	return zw, nil
 }
 
 // debScript makes a body a shell script that stops at the first failure, unless it already

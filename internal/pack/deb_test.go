@@ -2,6 +2,7 @@ package pack
 
 import (
 	"bytes"
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"fmt"
@@ -293,9 +294,9 @@ func TestTempDir(t *testing.T) {
 		ts := tempStore{st, filepath.Join(t.TempDir(), "missing")}
 		var err error
 		if fam == debFamily {
-			err = Deb(fixture(tree, fam), ts, &bytes.Buffer{})
+			err = Deb(context.Background(), fixture(tree, fam), ts, &bytes.Buffer{})
 		} else {
-			err = RPM(fixture(tree, fam), ts, &bytes.Buffer{}, nil)
+			err = RPM(context.Background(), fixture(tree, fam), ts, &bytes.Buffer{}, nil)
 		}
 		if err == nil || !strings.Contains(err.Error(), "temporary file") || !strings.Contains(err.Error(), ts.tmp) {
 			t.Errorf("%s with a missing TempDir: got %v, want an error naming it", fam, err)
@@ -325,7 +326,7 @@ func TestDebMemory(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		n := &countWriter{}
-		if err := Deb(p, st, n); err != nil {
+		if err := Deb(context.Background(), p, st, n); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -351,7 +352,7 @@ func BenchmarkDeb(b *testing.B) {
 	b.SetBytes(files * size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := Deb(p, st, io.Discard); err != nil {
+		if err := Deb(context.Background(), p, st, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 	}

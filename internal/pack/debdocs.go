@@ -2,7 +2,6 @@ package pack
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"regexp"
 	"slices"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Copyright describes a package's licensing for Debian's machine-readable copyright file
@@ -171,9 +171,8 @@ func wrap(first, rest, text string, width int) string {
 // gzipN compresses like gzip -9n: no file name, no time, Unix as the OS.
 func gzipN(data []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
-	zw.OS = 3
-	zw.Write(data) // writes to a bytes.Buffer cannot fail
+	zw, _ := tarfile.StdGzipBestUnix.NewWriter(&buf) // the setting is valid
+	zw.Write(data)                                   // writes to a bytes.Buffer cannot fail
 	zw.Close()
 	return buf.Bytes()
 }

@@ -3,6 +3,11 @@ package pack
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,10 +15,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 // TestOddNames: file names with glob and shell characters reach both formats verbatim
@@ -116,8 +124,8 @@ func TestMetaPackage(t *testing.T) {
 
 // TestConcurrent: packages built at once, sharing a signer, are the ones built one by one.
 func TestConcurrent(t *testing.T) {
-	k := signingKeys(t)
-	signer, err := NewSigner(k[0].priv, nil, "")
+	k := signaturetest.Keys(t)
+	signer, err := signature.NewSigner(k[0].Priv, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,9 +144,9 @@ func TestConcurrent(t *testing.T) {
 			var b bytes.Buffer
 			var err error
 			if fam == debFamily {
-				err = Deb(fixture(tree, fam), st, &b)
+				err = Deb(context.Background(), fixture(tree, fam), st, &b)
 			} else {
-				err = RPM(fixture(tree, fam), st, &b, signer)
+				err = RPM(context.Background(), fixture(tree, fam), st, &b, signer)
 			}
 			if err != nil || !bytes.Equal(b.Bytes(), want[fam]) {
 				errs <- string(fam) + " build " + strconv.Itoa(i) + " differs or failed: " + errString(err)
@@ -157,4 +165,58 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// TestCancelled: a cancelled build stops before writing anything, in both formats.
+func TestCancelled(t *testing.T) {
+	st, tree := makeStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, fam := range []family{debFamily, rpmFamily} {
+		var b bytes.Buffer
+		var err error
+		if fam == debFamily {
+			err = Deb(ctx, fixture(tree, fam), st, &b)
+		} else {
+			err = RPM(ctx, fixture(tree, fam), st, &b, nil)
+		}
+		if !errors.Is(err, context.Canceled) || b.Len() != 0 {
+			t.Errorf("%s: error %v and %d bytes written, want context.Canceled and none", fam, err, b.Len())
+		}
+	}
+}
+
+// TestCancelWhileWriting: cancelling while a large file is being compressed stops the
+// writer within a second, in both formats, and nothing reaches w.
+func TestCancelWhileWriting(t *testing.T) {
+	root := t.TempDir()
+	big := make([]byte, 48<<20)
+	r := rand.New(rand.NewPCG(1, 2)) // incompressible: the slowest input per byte
+	for i := 0; i < len(big); i += 8 {
+		binary.LittleEndian.PutUint64(big[i:], r.Uint64())
+	}
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), big, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(big)
+	tree, err := fstree.New([]fstree.Entry{{Path: "big.bin", Type: fstree.File, Size: int64(len(big)), Digest: hex.EncodeToString(sum[:]), Src: "big.bin"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fam := range []family{debFamily, rpmFamily} {
+		ctx, cancel := context.WithCancel(context.Background())
+		timer := time.AfterFunc(50*time.Millisecond, cancel)
+		start := time.Now()
+		var b bytes.Buffer
+		if fam == debFamily {
+			err = Deb(ctx, fixture(tree, fam), dirStore(root), &b)
+		} else {
+			err = RPM(ctx, fixture(tree, fam), dirStore(root), &b, nil)
+		}
+		timer.Stop()
+		cancel()
+		if took := time.Since(start); !errors.Is(err, context.Canceled) || took > time.Second || b.Len() != 0 {
+			t.Errorf("%s: %v after %s with %d bytes written; want context.Canceled within 1s and nothing written", fam, err, took, b.Len())
+		}
+	}
 }

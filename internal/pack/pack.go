@@ -1,4 +1,9 @@
-// Package pack turns a normalised file tree and package metadata into .deb and .rpm packages.
+// Package pack turns a normalised file tree and package metadata into .deb and .rpm
+// packages: the two writers (Deb, RPM), the Debian documents a .deb must carry (DebDocs:
+// copyright and changelog.Debian.gz), the packages' file names, and the rules of the
+// installed layout every package is held to (nothing under /var/www, never
+// /etc/mediawiki/LocalSettings.php, files under /etc only as conffiles). RPMs are signed
+// with internal/signature's Signer; tar mechanics come from internal/tarfile.
 //
 // Output depends only on the inputs. Every timestamp in a package (tar, ar and cpio entries,
 // RPM file times and BUILDTIME) is Package.MTime; every owner is root:root; modes come from
@@ -27,16 +32,12 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // BuildHost is written as the RPM build host: a constant, so that packages do not depend on
 // the machine that built them.
 const BuildHost = "mwedition"
-
-// Store resolves a tree entry's Src to a path on this host. internal/cache.Store satisfies it.
-type Store interface {
-	Path(src string) string
-}
 
 // tempDirStore is a Store that says where temporary files go: internal/cache.Store's tmp
 // directory, on the file system that holds its blobs. The payload of a package being
@@ -48,7 +49,7 @@ type tempDirStore interface {
 
 // tempDir is where a package's temporary files go: the Store's TempDir, or the system's
 // when it has none.
-func tempDir(st Store) string {
+func tempDir(st tarfile.Store) string {
 	if t, ok := st.(tempDirStore); ok {
 		return t.TempDir()
 	}
@@ -217,7 +218,7 @@ type entry struct {
 
 // entries lays out every path of the package: the prefix directory, the tree below it and the
 // extra entries, checked for collisions, modes and conffile rules, sorted by path.
-func (p Package) entries(st Store) ([]entry, error) {
+func (p Package) entries(st tarfile.Store) ([]entry, error) {
 	byPath := map[string]entry{}
 	add := func(e entry) error {
 		if prev, ok := byPath[e.path]; ok {

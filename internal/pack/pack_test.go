@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden.sha256")
@@ -141,15 +143,15 @@ func fixture(tree fstree.Tree, fam family) Package {
 }
 
 // build packages p in the given format into a file and returns its bytes and path.
-func build(t *testing.T, st Store, p Package, fam family, signer *Signer) ([]byte, string) {
+func build(t *testing.T, st tarfile.Store, p Package, fam family, signer *signature.Signer) ([]byte, string) {
 	t.Helper()
 	var buf bytes.Buffer
 	var err error
 	switch fam {
 	case debFamily:
-		err = Deb(p, st, &buf)
+		err = Deb(context.Background(), p, st, &buf)
 	case rpmFamily:
-		err = RPM(p, st, &buf, signer)
+		err = RPM(context.Background(), p, st, &buf, signer)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -310,9 +312,9 @@ func TestRejects(t *testing.T) {
 				var buf bytes.Buffer
 				var err error
 				if fam == debFamily {
-					err = Deb(p, st, &buf)
+					err = Deb(context.Background(), p, st, &buf)
 				} else {
-					err = RPM(p, st, &buf, nil)
+					err = RPM(context.Background(), p, st, &buf, nil)
 				}
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("%s: got error %v, want one containing %q", fam, err, tc.want)
@@ -332,12 +334,12 @@ func TestStoreMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	err := Deb(fixture(tree, debFamily), st, &buf)
+	err := Deb(context.Background(), fixture(tree, debFamily), st, &buf)
 	if err == nil || !strings.Contains(err.Error(), "README.md") || buf.Len() != 0 {
 		t.Fatalf("deb: got %v and %d bytes, want an error naming README.md and nothing written", err, buf.Len())
 	}
 	buf.Reset()
-	err = RPM(fixture(tree, rpmFamily), st, &buf, nil)
+	err = RPM(context.Background(), fixture(tree, rpmFamily), st, &buf, nil)
 	if err == nil || !strings.Contains(err.Error(), "README.md") || buf.Len() != 0 {
 		t.Fatalf("rpm: got %v and %d bytes, want an error naming README.md and nothing written", err, buf.Len())
 	}
@@ -355,9 +357,9 @@ func TestStoreCorrupt(t *testing.T) {
 		var buf bytes.Buffer
 		var err error
 		if fam == debFamily {
-			err = Deb(fixture(tree, fam), st, &buf)
+			err = Deb(context.Background(), fixture(tree, fam), st, &buf)
 		} else {
-			err = RPM(fixture(tree, fam), st, &buf, nil)
+			err = RPM(context.Background(), fixture(tree, fam), st, &buf, nil)
 		}
 		if err == nil || !strings.Contains(err.Error(), "README.md") || !strings.Contains(err.Error(), e.Digest) || buf.Len() != 0 {
 			t.Errorf("%s: got %v and %d bytes, want an error naming README.md and its digest, and nothing written", fam, err, buf.Len())

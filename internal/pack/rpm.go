@@ -1,7 +1,9 @@
 package pack
 
 import (
+	"bytes"
 	"cmp"
+	"context"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +17,9 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/rpmtag"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // RPMCompression is the payload compression of every .rpm: zstd, which rpm reads since 4.14
@@ -31,95 +36,6 @@ const RPMGroup = "Applications/Internet"
 // rpmVersionTag is the RPMVERSION tag, which names the program that wrote the package: not
 // rpm, so no rpm version is claimed.
 const rpmVersionTag = "mwedition"
-
-// Main header tags (rpm's lib/rpmtag.h).
-const (
-	tagI18NTable         = 100
-	tagName              = 1000
-	tagVersion           = 1001
-	tagRelease           = 1002
-	tagEpoch             = 1003
-	tagSummary           = 1004
-	tagDescription       = 1005
-	tagBuildTime         = 1006
-	tagBuildHost         = 1007
-	tagSize              = 1009
-	tagVendor            = 1011
-	tagLicense           = 1014
-	tagPackager          = 1015
-	tagGroup             = 1016
-	tagURL               = 1020
-	tagOS                = 1021
-	tagArch              = 1022
-	tagPreIn             = 1023
-	tagPostIn            = 1024
-	tagPreUn             = 1025
-	tagPostUn            = 1026
-	tagFileSizes         = 1028
-	tagFileModes         = 1030
-	tagFileRdevs         = 1033
-	tagFileMtimes        = 1034
-	tagFileDigests       = 1035
-	tagFileLinkTos       = 1036
-	tagFileFlags         = 1037
-	tagFileUserName      = 1039
-	tagFileGroupName     = 1040
-	tagSourceRPM         = 1044
-	tagFileVerifyFlags   = 1045
-	tagProvideName       = 1047
-	tagRequireFlags      = 1048
-	tagRequireName       = 1049
-	tagRequireVersion    = 1050
-	tagConflictFlags     = 1053
-	tagConflictName      = 1054
-	tagConflictVersion   = 1055
-	tagRPMVersion        = 1064
-	tagChangelogTime     = 1080
-	tagChangelogName     = 1081
-	tagChangelogText     = 1082
-	tagPreInProg         = 1085
-	tagPostInProg        = 1086
-	tagPreUnProg         = 1087
-	tagPostUnProg        = 1088
-	tagObsoleteName      = 1090
-	tagFileDevices       = 1095
-	tagFileInodes        = 1096
-	tagFileLangs         = 1097
-	tagProvideFlags      = 1112
-	tagProvideVersion    = 1113
-	tagObsoleteFlags     = 1114
-	tagObsoleteVersion   = 1115
-	tagDirIndexes        = 1116
-	tagBaseNames         = 1117
-	tagDirNames          = 1118
-	tagPayloadFormat     = 1124
-	tagPayloadCompressor = 1125
-	tagPayloadFlags      = 1126
-	tagPlatform          = 1132
-	tagLongSize          = 5009
-	tagFileDigestAlgo    = 5011
-	tagRecommendName     = 5046
-	tagRecommendVersion  = 5047
-	tagRecommendFlags    = 5048
-	tagSuggestName       = 5049
-	tagSuggestVersion    = 5050
-	tagSuggestFlags      = 5051
-	tagPayloadDigest     = 5092
-	tagPayloadDigestAlgo = 5093
-	tagPayloadDigestAlt  = 5097
-)
-
-// Signature header tags.
-const (
-	sigTagDSA             = 267 // OpenPGP signature of the main header, DSA and ECDSA keys
-	sigTagRSA             = 268 // OpenPGP signature of the main header, other keys
-	sigTagSHA1            = 269
-	sigTagLongSize        = 270
-	sigTagLongArchiveSize = 271
-	sigTagSHA256          = 273
-	sigTagSize            = 1000 // main header and compressed payload
-	sigTagPayloadSize     = 1007 // uncompressed payload
-)
 
 // Dependency sense flags (rpm's rpmsenseFlags) and file flags (rpmfileAttrs).
 const (
@@ -151,14 +67,16 @@ const maxUint32 = 1<<32 - 1
 // when it has one; removed before RPM returns) while every file and the archive are hashed, so that the header, which precedes
 // the payload and records those digests and sizes, can then be written and the payload
 // copied after it. Memory holds the header's file lists, never file contents or the payload.
-func RPM(p Package, st Store, w io.Writer, signer *Signer) error {
-	if err := p.writeRPM(st, w, signer); err != nil {
+//
+// Cancelling ctx stops the writing between entries and inside the copy of a large file.
+func RPM(ctx context.Context, p Package, st tarfile.Store, w io.Writer, signer *signature.Signer) error {
+	if err := p.writeRPM(ctx, st, w, signer); err != nil {
 		return fmt.Errorf("rpm %s: %w", p.Name, err)
 	}
 	return nil
 }
 
-func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
+func (p Package) writeRPM(ctx context.Context, st tarfile.Store, w io.Writer, signer *signature.Signer) error {
 	if err := p.check(rpmFamily); err != nil {
 		return err
 	}
@@ -179,7 +97,7 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
-	pl, err := writeRPMPayload(tmp, es, p.MTime.Unix())
+	pl, err := writeRPMPayload(ctx, tmp, es, p.MTime.Unix())
 	if err != nil {
 		return fmt.Errorf("writing the payload: %w", err)
 	}
@@ -199,7 +117,7 @@ func (p Package) writeRPM(st Store, w io.Writer, signer *Signer) error {
 			return err
 		}
 	}
-	if n, err := io.Copy(w, tmp); err != nil {
+	if n, err := io.Copy(w, tarfile.Reader(ctx, tmp)); err != nil {
 		return err
 	} else if n != pl.zsize {
 		return fmt.Errorf("the payload's temporary file holds %d bytes, not the %d written", n, pl.zsize)
@@ -236,47 +154,47 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 	if description == "" {
 		description = p.Summary
 	}
-	h.strs(tagI18NTable, []string{"C"})
-	h.str(tagName, p.Name)
-	h.str(tagVersion, p.Version)
-	h.str(tagRelease, p.release())
+	h.strs(rpmtag.HeaderI18NTable, []string{"C"})
+	h.str(rpmtag.Name, p.Name)
+	h.str(rpmtag.Version, p.Version)
+	h.str(rpmtag.Release, p.release())
 	if p.Epoch != 0 {
-		h.int32s(tagEpoch, uint32(p.Epoch))
+		h.int32s(rpmtag.Epoch, uint32(p.Epoch))
 	}
-	h.i18n(tagSummary, p.Summary)
-	h.i18n(tagDescription, description)
-	h.int32s(tagBuildTime, mtime)
-	h.str(tagBuildHost, BuildHost)
+	h.i18n(rpmtag.Summary, p.Summary)
+	h.i18n(rpmtag.Description, description)
+	h.int32s(rpmtag.BuildTime, mtime)
+	h.str(rpmtag.BuildHost, BuildHost)
 	if p.Vendor != "" {
-		h.str(tagVendor, p.Vendor)
+		h.str(rpmtag.Vendor, p.Vendor)
 	}
-	h.str(tagLicense, p.License)
-	h.str(tagPackager, p.Maintainer)
-	h.i18n(tagGroup, RPMGroup)
+	h.str(rpmtag.License, p.License)
+	h.str(rpmtag.Packager, p.Maintainer)
+	h.i18n(rpmtag.Group, RPMGroup)
 	if p.Homepage != "" {
-		h.str(tagURL, p.Homepage)
+		h.str(rpmtag.URL, p.Homepage)
 	}
-	h.str(tagOS, "linux")
-	h.str(tagArch, "noarch")
-	h.str(tagPlatform, "noarch-unknown-linux")
-	h.str(tagSourceRPM, p.Name+"-"+p.Version+"-"+p.release()+".src.rpm")
-	h.str(tagRPMVersion, rpmVersionTag)
-	h.str(tagPayloadFormat, "cpio")
-	h.str(tagPayloadCompressor, RPMCompression)
-	h.str(tagPayloadFlags, strconv.Itoa(rpmZstdLevel))
-	h.strs(tagPayloadDigest, []string{hex.EncodeToString(pl.digest)})
-	h.int32s(tagPayloadDigestAlgo, pgpHashSHA256)
-	h.strs(tagPayloadDigestAlt, []string{hex.EncodeToString(pl.altDigest)})
+	h.str(rpmtag.OS, "linux")
+	h.str(rpmtag.Arch, "noarch")
+	h.str(rpmtag.Platform, "noarch-unknown-linux")
+	h.str(rpmtag.SourceRPM, p.Name+"-"+p.Version+"-"+p.release()+".src.rpm")
+	h.str(rpmtag.RPMVersion, rpmVersionTag)
+	h.str(rpmtag.PayloadFormat, "cpio")
+	h.str(rpmtag.PayloadCompressor, RPMCompression)
+	h.str(rpmtag.PayloadFlags, strconv.Itoa(rpmZstdLevel))
+	h.strs(rpmtag.PayloadDigest, []string{hex.EncodeToString(pl.digest)})
+	h.int32s(rpmtag.PayloadDigestAlgo, pgpHashSHA256)
+	h.strs(rpmtag.PayloadDigestAlt, []string{hex.EncodeToString(pl.altDigest)})
 
 	for _, sc := range []struct {
 		body       string
 		tag, prog  uint32
 		scriptBits uint32
 	}{
-		{p.Scripts.PreInstall, tagPreIn, tagPreInProg, senseScriptPre},
-		{p.Scripts.PostInstall, tagPostIn, tagPostInProg, senseScriptPre << 1},
-		{p.Scripts.PreRemove, tagPreUn, tagPreUnProg, senseScriptPre << 2},
-		{p.Scripts.PostRemove, tagPostUn, tagPostUnProg, senseScriptPre << 3},
+		{p.Scripts.PreInstall, rpmtag.PreIn, rpmtag.PreInProg, senseScriptPre},
+		{p.Scripts.PostInstall, rpmtag.PostIn, rpmtag.PostInProg, senseScriptPre << 1},
+		{p.Scripts.PreRemove, rpmtag.PreUn, rpmtag.PreUnProg, senseScriptPre << 2},
+		{p.Scripts.PostRemove, rpmtag.PostUn, rpmtag.PostUnProg, senseScriptPre << 3},
 	} {
 		if strings.TrimSpace(sc.body) == "" {
 			continue
@@ -288,24 +206,24 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 	}
 
 	evr := p.rpmEVR()
-	h.int32s(tagChangelogTime, mtime)
-	h.strs(tagChangelogName, []string{p.Maintainer + " - " + evr})
+	h.int32s(rpmtag.ChangelogTime, mtime)
+	h.strs(rpmtag.ChangelogName, []string{p.Maintainer + " - " + evr})
 	var text []string
 	for _, c := range p.changes(evr) {
 		text = append(text, "- "+c)
 	}
-	h.strs(tagChangelogText, []string{strings.Join(text, "\n")})
+	h.strs(rpmtag.ChangelogText, []string{strings.Join(text, "\n")})
 
 	for _, d := range []struct {
 		deps                 []rpmDep
 		name, flags, version uint32
 	}{
-		{deps.provides, tagProvideName, tagProvideFlags, tagProvideVersion},
-		{deps.requires, tagRequireName, tagRequireFlags, tagRequireVersion},
-		{deps.conflicts, tagConflictName, tagConflictFlags, tagConflictVersion},
-		{deps.obsoletes, tagObsoleteName, tagObsoleteFlags, tagObsoleteVersion},
-		{deps.recommends, tagRecommendName, tagRecommendFlags, tagRecommendVersion},
-		{deps.suggests, tagSuggestName, tagSuggestFlags, tagSuggestVersion},
+		{deps.provides, rpmtag.ProvideName, rpmtag.ProvideFlags, rpmtag.ProvideVersion},
+		{deps.requires, rpmtag.RequireName, rpmtag.RequireFlags, rpmtag.RequireVersion},
+		{deps.conflicts, rpmtag.ConflictName, rpmtag.ConflictFlags, rpmtag.ConflictVersion},
+		{deps.obsoletes, rpmtag.ObsoleteName, rpmtag.ObsoleteFlags, rpmtag.ObsoleteVersion},
+		{deps.recommends, rpmtag.RecommendName, rpmtag.RecommendFlags, rpmtag.RecommendVersion},
+		{deps.suggests, rpmtag.SuggestName, rpmtag.SuggestFlags, rpmtag.SuggestVersion},
 	} {
 		ds := sortDeps(d.deps)
 		names, versions, flags := make([]string, len(ds)), make([]string, len(ds)), make([]uint32, len(ds))
@@ -320,7 +238,7 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 	if err := addRPMFiles(&h, es, pl, mtime); err != nil {
 		return nil, err
 	}
-	return h.marshal(tagHeaderImmutable)
+	return h.marshal(rpmtag.HeaderImmutable)
 }
 
 // addRPMFiles adds the file list. Paths are split into directory and base name
@@ -372,55 +290,60 @@ func addRPMFiles(h *rpmHeader, es []entry, pl rpmPayload, mtime uint32) error {
 		dirIndexes[i], baseNames[i] = idx, base
 	}
 	if total > maxUint32 {
-		h.int64s(tagLongSize, total)
+		h.int64s(rpmtag.LongSize, total)
 	} else {
-		h.int32s(tagSize, uint32(total))
+		h.int32s(rpmtag.Size, uint32(total))
 	}
-	h.int32s(tagFileSizes, sizes...)
-	h.int16s(tagFileModes, modes)
-	h.int16s(tagFileRdevs, rdevs)
-	h.int32s(tagFileMtimes, mtimes...)
-	h.strs(tagFileDigests, pl.fileDigest)
-	h.strs(tagFileLinkTos, linkTos)
-	h.int32s(tagFileFlags, flags...)
-	h.strs(tagFileUserName, users)
-	h.strs(tagFileGroupName, groups)
-	h.int32s(tagFileVerifyFlags, verify...)
-	h.int32s(tagFileDevices, devices...)
-	h.int32s(tagFileInodes, inodes...)
-	h.strs(tagFileLangs, langs)
-	h.int32s(tagDirIndexes, dirIndexes...)
-	h.strs(tagBaseNames, baseNames)
-	h.strs(tagDirNames, dirNames)
-	h.int32s(tagFileDigestAlgo, pgpHashSHA256)
+	h.int32s(rpmtag.FileSizes, sizes...)
+	h.int16s(rpmtag.FileModes, modes)
+	h.int16s(rpmtag.FileRdevs, rdevs)
+	h.int32s(rpmtag.FileMtimes, mtimes...)
+	h.strs(rpmtag.FileDigests, pl.fileDigest)
+	h.strs(rpmtag.FileLinkTos, linkTos)
+	h.int32s(rpmtag.FileFlags, flags...)
+	h.strs(rpmtag.FileUserName, users)
+	h.strs(rpmtag.FileGroupName, groups)
+	h.int32s(rpmtag.FileVerifyFlags, verify...)
+	h.int32s(rpmtag.FileDevices, devices...)
+	h.int32s(rpmtag.FileInodes, inodes...)
+	h.strs(rpmtag.FileLangs, langs)
+	h.int32s(rpmtag.DirIndexes, dirIndexes...)
+	h.strs(rpmtag.BaseNames, baseNames)
+	h.strs(rpmtag.DirNames, dirNames)
+	h.int32s(rpmtag.FileDigestAlgo, pgpHashSHA256)
 	return nil
 }
 
 // rpmSignature is the signature header, padded to 8 bytes: digests of the main header, the
 // sizes rpm checks before reading the payload, and the signer's signature of the header.
-func rpmSignature(hdr []byte, pl rpmPayload, signer *Signer, mtime time.Time) ([]byte, error) {
+func rpmSignature(hdr []byte, pl rpmPayload, signer *signature.Signer, mtime time.Time) ([]byte, error) {
 	var h rpmHeader
 	if signer != nil {
-		sig, tag, err := signer.signHeader(hdr, mtime)
+		sig, dsa, err := signer.Detach(bytes.NewReader(hdr), mtime)
 		if err != nil {
 			return nil, err
+		}
+		// As rpmsign files them.
+		tag := uint32(rpmtag.SigRSA)
+		if dsa {
+			tag = rpmtag.SigDSA
 		}
 		h.bin(tag, sig)
 	}
 	s1, s256 := sha1.Sum(hdr), sha256.Sum256(hdr)
-	h.str(sigTagSHA1, hex.EncodeToString(s1[:]))
-	h.str(sigTagSHA256, hex.EncodeToString(s256[:]))
+	h.str(rpmtag.SigSHA1, hex.EncodeToString(s1[:]))
+	h.str(rpmtag.SigSHA256, hex.EncodeToString(s256[:]))
 	if total := uint64(len(hdr)) + uint64(pl.zsize); total > maxUint32 {
-		h.int64s(sigTagLongSize, total)
+		h.int64s(rpmtag.SigLongSize, total)
 	} else {
-		h.int32s(sigTagSize, uint32(total))
+		h.int32s(rpmtag.SigSize, uint32(total))
 	}
 	if uint64(pl.size) > maxUint32 {
-		h.int64s(sigTagLongArchiveSize, uint64(pl.size))
+		h.int64s(rpmtag.SigLongArchiveSize, uint64(pl.size))
 	} else {
-		h.int32s(sigTagPayloadSize, uint32(pl.size))
+		h.int32s(rpmtag.SigPayloadSize, uint32(pl.size))
 	}
-	b, err := h.marshal(tagHeaderSignatures)
+	b, err := h.marshal(rpmtag.HeaderSignatures)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,9 @@ import (
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/rpmtag"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 func TestRPMQuery(t *testing.T) {
@@ -205,8 +208,8 @@ func TestRPMInstall(t *testing.T) {
 // relative payload names keep inside its scratch directory.
 func TestRPMLint(t *testing.T) {
 	need(t, "rpmlint", "cpio")
-	k := signingKeys(t)
-	signer, err := NewSigner(k[0].priv, nil, "")
+	k := signaturetest.Keys(t)
+	signer, err := signature.NewSigner(k[0].Priv, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +222,7 @@ func TestRPMLint(t *testing.T) {
 		t.Fatal(err)
 	}
 	pub := filepath.Join(home, "release.asc")
-	if err := os.WriteFile(pub, k[0].pub, 0o644); err != nil {
+	if err := os.WriteFile(pub, k[0].Pub, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	run(t, "rpm", "--dbpath", db, "--import", pub)
@@ -294,7 +297,7 @@ func TestRPMReadBack(t *testing.T) {
 		want string
 	}{
 		{rpmutils.PAYLOADDIGEST, sha(payload)},
-		{tagPayloadDigestAlt, sha(archive)},
+		{rpmtag.PayloadDigestAlt, sha(archive)},
 	} {
 		if got, err := hdr.GetStrings(c.tag); err != nil || len(got) != 1 || got[0] != c.want {
 			t.Errorf("tag %d = %q, %v; want %s", c.tag, got, err, c.want)
@@ -452,7 +455,7 @@ func TestRPMMemory(t *testing.T) {
 		runtime.GC()
 		runtime.ReadMemStats(&before)
 		n := &countWriter{}
-		if err := RPM(p, st, n, nil); err != nil {
+		if err := RPM(context.Background(), p, st, n, nil); err != nil {
 			t.Fatal(err)
 		}
 		runtime.ReadMemStats(&after)
@@ -482,7 +485,7 @@ func BenchmarkRPM(b *testing.B) {
 	b.SetBytes(files * size)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := RPM(p, st, io.Discard, nil); err != nil {
+		if err := RPM(context.Background(), p, st, io.Discard, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -547,7 +550,7 @@ func TestRPMDeps(t *testing.T) {
 
 	p.Conflicts = []string{"mediawiki-edition >> 1"}
 	var buf bytes.Buffer
-	if err := RPM(p, st, &buf, nil); err == nil || !strings.Contains(err.Error(), `relation "mediawiki-edition >> 1"`) || buf.Len() != 0 {
+	if err := RPM(context.Background(), p, st, &buf, nil); err == nil || !strings.Contains(err.Error(), `relation "mediawiki-edition >> 1"`) || buf.Len() != 0 {
 		t.Errorf("got %v and %d bytes, want an error naming the relation and nothing written", err, buf.Len())
 	}
 }

@@ -4,32 +4,13 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
-)
 
-// RPM header data types (rpm's rpmTagType).
-const (
-	rpmInt16       = 3
-	rpmInt32       = 4
-	rpmInt64       = 5
-	rpmString      = 6
-	rpmBin         = 7
-	rpmStringArray = 8
-	rpmI18NString  = 9
+	"github.com/mwedition/mwedition/internal/rpmtag"
 )
 
 // rpmTypeAlign is the alignment rpm requires of each type's data in the data store; the
 // types not listed need none.
-var rpmTypeAlign = map[uint32]int{rpmInt16: 2, rpmInt32: 4, rpmInt64: 8}
-
-// Region tags: the first index entry of a header names the region that the whole header is,
-// and points at a copy of itself (the trailer) at the end of the data store.
-const (
-	tagHeaderSignatures = 62 // the signature header
-	tagHeaderImmutable  = 63 // the main header
-)
-
-// rpmHeaderMagic starts every header: magic, version 1, four reserved bytes.
-var rpmHeaderMagic = [8]byte{0x8e, 0xad, 0xe8, 0x01, 0, 0, 0, 0}
+var rpmTypeAlign = map[uint32]int{rpmtag.Int16: 2, rpmtag.Int32: 4, rpmtag.Int64: 8}
 
 // rpmHeader collects the entries of one header. Adding a tag twice is a programming error,
 // caught by marshal.
@@ -47,13 +28,13 @@ func (h *rpmHeader) add(tag, typ uint32, count int, data []byte) {
 }
 
 func (h *rpmHeader) str(tag uint32, s string) {
-	h.add(tag, rpmString, 1, append([]byte(s), 0))
+	h.add(tag, rpmtag.String, 1, append([]byte(s), 0))
 }
 
 // i18n adds a translatable string with only the "C" locale's text, as rpmbuild does for
 // Summary, Description and Group.
 func (h *rpmHeader) i18n(tag uint32, s string) {
-	h.add(tag, rpmI18NString, 1, append([]byte(s), 0))
+	h.add(tag, rpmtag.I18NString, 1, append([]byte(s), 0))
 }
 
 // strs adds a string array; rpm refuses empty arrays, so an empty one is left out.
@@ -65,10 +46,10 @@ func (h *rpmHeader) strs(tag uint32, ss []string) {
 	for _, s := range ss {
 		b = append(append(b, s...), 0)
 	}
-	h.add(tag, rpmStringArray, len(ss), b)
+	h.add(tag, rpmtag.StringArray, len(ss), b)
 }
 
-func (h *rpmHeader) bin(tag uint32, b []byte) { h.add(tag, rpmBin, len(b), b) }
+func (h *rpmHeader) bin(tag uint32, b []byte) { h.add(tag, rpmtag.Bin, len(b), b) }
 
 func (h *rpmHeader) int16s(tag uint32, vs []uint16) {
 	if len(vs) == 0 {
@@ -78,7 +59,7 @@ func (h *rpmHeader) int16s(tag uint32, vs []uint16) {
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint16(b, v)
 	}
-	h.add(tag, rpmInt16, len(vs), b)
+	h.add(tag, rpmtag.Int16, len(vs), b)
 }
 
 func (h *rpmHeader) int32s(tag uint32, vs ...uint32) {
@@ -89,7 +70,7 @@ func (h *rpmHeader) int32s(tag uint32, vs ...uint32) {
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint32(b, v)
 	}
-	h.add(tag, rpmInt32, len(vs), b)
+	h.add(tag, rpmtag.Int32, len(vs), b)
 }
 
 func (h *rpmHeader) int64s(tag uint32, vs ...uint64) {
@@ -100,7 +81,7 @@ func (h *rpmHeader) int64s(tag uint32, vs ...uint64) {
 	for _, v := range vs {
 		b = binary.BigEndian.AppendUint64(b, v)
 	}
-	h.add(tag, rpmInt64, len(vs), b)
+	h.add(tag, rpmtag.Int64, len(vs), b)
 }
 
 // marshal encodes the header as one immutable region named by region, the way rpm writes
@@ -119,7 +100,7 @@ func (h *rpmHeader) marshal(region uint32) ([]byte, error) {
 	il := len(es) + 1
 	var data []byte
 	index := make([]byte, 0, 16*il)
-	index = appendIndexEntry(index, region, rpmBin, 0, 16) // the offset is set below
+	index = appendIndexEntry(index, region, rpmtag.Bin, 0, 16) // the offset is set below
 	for _, e := range es {
 		if a := rpmTypeAlign[e.typ]; a > 1 {
 			for len(data)%a != 0 {
@@ -130,17 +111,17 @@ func (h *rpmHeader) marshal(region uint32) ([]byte, error) {
 		data = append(data, e.data...)
 	}
 	binary.BigEndian.PutUint32(index[8:12], uint32(len(data)))
-	data = appendIndexEntry(data, region, rpmBin, uint32(-16*int32(il)), 16)
+	data = appendIndexEntry(data, region, rpmtag.Bin, uint32(-16*int32(il)), 16)
 	// rpm's limits: 65535 entries and 256 MiB of data; the signature header, 32 and 8 KiB.
 	maxEntries, maxData := 0xffff, 0x0fffffff
-	if region == tagHeaderSignatures {
+	if region == rpmtag.HeaderSignatures {
 		maxEntries, maxData = 32, 8192
 	}
 	if il > maxEntries || len(data) > maxData {
 		return nil, fmt.Errorf("rpm header: %d entries and %d bytes of data are more than rpm reads (%d, %d)", il, len(data), maxEntries, maxData)
 	}
 	out := make([]byte, 0, 16+len(index)+len(data))
-	out = append(out, rpmHeaderMagic[:]...)
+	out = append(out, rpmtag.Magic[:]...)
 	out = binary.BigEndian.AppendUint32(out, uint32(il))
 	out = binary.BigEndian.AppendUint32(out, uint32(len(data)))
 	out = append(out, index...)

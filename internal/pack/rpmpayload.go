@@ -2,17 +2,18 @@ package pack
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
-	"os"
 	"strconv"
 
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // rpmZstdLevel is the zstd level of the payload: 7, klauspost/compress's
@@ -76,7 +77,7 @@ func newRPMZstd(w io.Writer) (*zstd.Encoder, error) {
 // so that "rpm2cpio | cpio -id" unpacks below the current directory. Each entry has inode
 // i+1, the same number as its FILEINODES entry; owners are 0, times are mtime, directories
 // have two links and everything else one.
-func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error) {
+func writeRPMPayload(ctx context.Context, out io.Writer, es []entry, mtime int64) (rpmPayload, error) {
 	var pl rpmPayload
 	zsum := &countingHash{h: sha256.New()}
 	bw := bufio.NewWriterSize(io.MultiWriter(out, zsum), 256<<10)
@@ -90,6 +91,9 @@ func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error)
 	buf := make([]byte, 128<<10)
 	pl.fileDigest = make([]string, len(es))
 	for i, e := range es {
+		if err := ctx.Err(); err != nil {
+			return pl, err
+		}
 		var mode, nlink uint32 = uint32(e.mode.Perm()), 1
 		var size int64
 		switch e.typ {
@@ -111,7 +115,7 @@ func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error)
 		}
 		switch e.typ {
 		case fstree.File:
-			d, err := copyFile(cw, e, buf)
+			d, err := copyFile(ctx, cw, e, buf)
 			if err != nil {
 				return pl, err
 			}
@@ -139,34 +143,18 @@ func writeRPMPayload(out io.Writer, es []entry, mtime int64) (rpmPayload, error)
 	return pl, nil
 }
 
-// copyFile copies one file's bytes to w and returns their SHA-256, checking that they are
-// the bytes the tree lists: the header states the size before the bytes are read.
-func copyFile(w io.Writer, e entry, buf []byte) (string, error) {
-	h := sha256.New()
-	if e.src == "" {
-		h.Write(e.content)
-		if _, err := w.Write(e.content); err != nil {
-			return "", err
-		}
-		return hex.EncodeToString(h.Sum(nil)), nil
+// copyFile copies one entry's bytes to w and returns their SHA-256; a tree file must be
+// the file the tree lists (tarfile.CopyFile checks), since the header before it states the
+// size.
+func copyFile(ctx context.Context, w io.Writer, e entry, buf []byte) (string, error) {
+	if e.src != "" {
+		return tarfile.CopyFile(ctx, w, tarfile.Source{Name: e.path, Path: e.src, Size: e.size, Digest: e.digest}, buf)
 	}
-	f, err := os.Open(e.src)
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", e.path, err)
+	if _, err := w.Write(e.content); err != nil {
+		return "", err
 	}
-	defer f.Close()
-	n, err := io.CopyBuffer(io.MultiWriter(w, h), io.LimitReader(f, e.size), buf)
-	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", e.path, err)
-	}
-	if extra, _ := f.Read(buf[:1]); n != e.size || extra != 0 {
-		return "", fmt.Errorf("%s: the store's %s is not the %d-byte file the tree lists", e.path, e.src, e.size)
-	}
-	d := hex.EncodeToString(h.Sum(nil))
-	if e.digest != "" && d != e.digest {
-		return "", fmt.Errorf("%s: the store's %s has sha256 %s, not the tree's %s", e.path, e.src, d, e.digest)
-	}
-	return d, nil
+	sum := sha256.Sum256(e.content)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // writeCPIOHeader writes a newc header ("070701", thirteen 8-digit hex fields) and the

@@ -12,15 +12,10 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-)
 
-// Annotations of index.json that name what a descriptor is published as. The image sink
-// writes them; the pusher reads nothing else (never ref.name, whose form is a convention).
-const (
-	AnnotationEdition = "io.mwedition.edition"
-	AnnotationTag     = "io.mwedition.tag"
+	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 )
 
 // ErrNoLayout means the directory holds no OCI image layout (no index.json).
@@ -42,7 +37,7 @@ type Layout struct {
 	Refs []Ref
 
 	manifests map[v1.Hash]manifest
-	blobs     map[v1.Hash]v1.Descriptor
+	blobs     map[v1.Hash]blob      // the files of configurations and layers
 	referrers map[v1.Hash][]v1.Hash // subject -> manifests referring to it, by digest
 }
 
@@ -63,24 +58,17 @@ func (m manifest) MediaType() (types.MediaType, error) { return m.desc.MediaType
 // annotations are published only as referrers of an image that is; it is an error if
 // none has them.
 func ReadLayout(dir string) (*Layout, error) {
-	p, err := layout.FromPath(dir)
+	p := oci.LayoutDir(dir)
+	im, err := p.Index()
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w (no index.json)", dir, ErrNoLayout)
 	} else if err != nil {
-		return nil, err
-	}
-	idx, err := p.ImageIndex()
-	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
 	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, "index.json"), err)
-	}
-	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]v1.Descriptor{}, referrers: map[v1.Hash][]v1.Hash{}}
+	l := &Layout{Dir: dir, manifests: map[v1.Hash]manifest{}, blobs: map[v1.Hash]blob{}, referrers: map[v1.Hash][]v1.Hash{}}
 	seen := map[[2]string]v1.Hash{}
 	for _, d := range im.Manifests {
-		ed, tag := d.Annotations[AnnotationEdition], d.Annotations[AnnotationTag]
+		ed, tag := d.Annotations[outdir.AnnotationEdition], d.Annotations[outdir.AnnotationTag]
 		if ed == "" && tag == "" {
 			if err := l.readReferrer(p, d); err != nil {
 				return nil, err
@@ -88,7 +76,7 @@ func ReadLayout(dir string) (*Layout, error) {
 			continue
 		}
 		if ed == "" || tag == "" {
-			return nil, fmt.Errorf("index.json: descriptor %s has only one of the %s and %s annotations", d.Digest, AnnotationEdition, AnnotationTag)
+			return nil, fmt.Errorf("index.json: descriptor %s has only one of the %s and %s annotations", d.Digest, outdir.AnnotationEdition, outdir.AnnotationTag)
 		}
 		k := [2]string{ed, tag}
 		if prev, ok := seen[k]; ok {
@@ -104,7 +92,7 @@ func ReadLayout(dir string) (*Layout, error) {
 		l.Refs = append(l.Refs, Ref{Edition: ed, Tag: tag, Desc: d})
 	}
 	if len(l.Refs) == 0 {
-		return nil, fmt.Errorf("%s: no descriptor in index.json carries the %s and %s annotations: nothing to publish", dir, AnnotationEdition, AnnotationTag)
+		return nil, fmt.Errorf("%s: no descriptor in index.json carries the %s and %s annotations: nothing to publish", dir, outdir.AnnotationEdition, outdir.AnnotationTag)
 	}
 	slices.SortFunc(l.Refs, func(a, b Ref) int {
 		if a.Edition != b.Edition {
@@ -118,11 +106,11 @@ func ReadLayout(dir string) (*Layout, error) {
 // readReferrer reads an untagged descriptor of index.json: an image manifest with a
 // subject is a referrer (read and checked like any manifest); anything else is not
 // published, and not read.
-func (l *Layout) readReferrer(p layout.Path, d v1.Descriptor) error {
+func (l *Layout) readReferrer(p oci.LayoutDir, d v1.Descriptor) error {
 	if !d.MediaType.IsImage() {
 		return nil
 	}
-	raw, err := p.Bytes(d.Digest)
+	raw, err := p.Blob(d.Digest)
 	if err != nil {
 		return fmt.Errorf("index.json lists %s, which is missing from the layout: %w", d.Digest, err)
 	}
@@ -162,14 +150,14 @@ func (l *Layout) Editions() []string {
 }
 
 // read loads the manifest d names and, recursively, what it reaches.
-func (l *Layout) read(p layout.Path, d v1.Descriptor, depth int) error {
+func (l *Layout) read(p oci.LayoutDir, d v1.Descriptor, depth int) error {
 	if _, ok := l.manifests[d.Digest]; ok {
 		return nil
 	}
 	if depth > 8 {
 		return fmt.Errorf("manifest %s: indexes nested more than 8 deep", d.Digest)
 	}
-	raw, err := p.Bytes(d.Digest)
+	raw, err := p.Blob(d.Digest)
 	if err != nil {
 		return fmt.Errorf("manifest %s is missing from the layout: %w", d.Digest, err)
 	}
@@ -214,23 +202,23 @@ func (l *Layout) read(p layout.Path, d v1.Descriptor, depth int) error {
 	return nil
 }
 
-func (l *Layout) checkBlob(p layout.Path, b v1.Descriptor) error {
+func (l *Layout) checkBlob(p oci.LayoutDir, b v1.Descriptor) error {
 	if _, ok := l.blobs[b.Digest]; ok {
 		return nil
 	}
-	fi, err := os.Stat(blobPath(string(p), b.Digest))
+	path, err := p.BlobPath(b.Digest)
+	if err != nil {
+		return fmt.Errorf("manifest lists blob %s: %w", b.Digest, err)
+	}
+	fi, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("blob %s (%s) is missing from the layout", b.Digest, b.MediaType)
 	}
 	if fi.Size() != b.Size {
 		return fmt.Errorf("blob %s has %d bytes in the layout, the manifest says %d: the layout is corrupt", b.Digest, fi.Size(), b.Size)
 	}
-	l.blobs[b.Digest] = b
+	l.blobs[b.Digest] = blob{path: path, desc: b}
 	return nil
-}
-
-func blobPath(dir string, h v1.Hash) string {
-	return filepath.Join(dir, "blobs", h.Algorithm, h.Hex)
 }
 
 // reach lists, in push order, the manifests a ref reaches (children before the indexes

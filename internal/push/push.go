@@ -200,8 +200,9 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 		}
 	}
 	putBlob := func(ctx context.Context, p put) error {
-		d := l.blobs[p.blob]
-		layer, err := partial.CompressedToLayer(blob{path: blobPath(l.Dir, d.Digest), desc: d})
+		b := l.blobs[p.blob]
+		d := b.desc
+		layer, err := partial.CompressedToLayer(b)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/push"
 )
 
@@ -81,8 +82,8 @@ func editionLayout(t *testing.T) (string, map[string]v1.Hash) {
 	ann := func(ed, tag string) layout.Option {
 		return layout.WithAnnotations(map[string]string{
 			"org.opencontainers.image.ref.name": ed + "-" + tag,
-			push.AnnotationEdition:              ed,
-			push.AnnotationTag:                  tag,
+			outdir.AnnotationEdition:            ed,
+			outdir.AnnotationTag:                tag,
 		})
 	}
 	for _, e := range []struct {
@@ -612,12 +613,12 @@ func TestReadLayoutErrors(t *testing.T) {
 		}, "the layout is corrupt"},
 		{"no annotations", func(t *testing.T, dir string) {
 			rewriteIndex(t, dir, func(d *v1.Descriptor) {
-				delete(d.Annotations, push.AnnotationEdition)
-				delete(d.Annotations, push.AnnotationTag)
+				delete(d.Annotations, outdir.AnnotationEdition)
+				delete(d.Annotations, outdir.AnnotationTag)
 			})
 		}, "nothing to publish"},
 		{"edition without tag", func(t *testing.T, dir string) {
-			rewriteIndex(t, dir, func(d *v1.Descriptor) { delete(d.Annotations, push.AnnotationTag) })
+			rewriteIndex(t, dir, func(d *v1.Descriptor) { delete(d.Annotations, outdir.AnnotationTag) })
 		}, "has only one of"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -17,6 +17,8 @@ import (
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/format/tarballs"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -43,7 +45,7 @@ func (s Selection) format(rel string) bool {
 		return s.Formats[f]
 	}
 	switch dir {
-	case "SHA256SUMS", "sbom":
+	case outdir.Sums, outdir.SBOM:
 		return false // they list every format's artifacts
 	}
 	return true
@@ -96,17 +98,17 @@ func (s Selection) Keeps(rel string) bool {
 	}
 	dir, file := path.Split(rel)
 	switch dir {
-	case "deb/":
+	case outdir.Deb + "/":
 		name, _, _ := strings.Cut(file, "_")
 		return s.Packages[name]
-	case "rpm/":
+	case outdir.RPM + "/":
 		for p := range s.Packages {
 			if rest, ok := strings.CutPrefix(file, p+"-"); ok && rest != "" && rest[0] >= '0' && rest[0] <= '9' {
 				return true
 			}
 		}
 		return false
-	case "sbom/":
+	case outdir.SBOM + "/":
 		for e := range s.Editions {
 			if strings.HasPrefix(file, e+".") {
 				return true
@@ -130,10 +132,10 @@ func (s Selection) KeepsEdition(e string) bool {
 
 // artifactDirs are the directories of out/ whose files are artifacts; oci/ is compared as
 // a layout.
-var artifactDirs = []string{"deb", "rpm", "sbom", build.TarballDir}
+var artifactDirs = []string{outdir.Deb, outdir.RPM, outdir.SBOM, outdir.Tarballs}
 
 // topFiles are the files at the top of out/ that describe the whole build.
-var topFiles = []string{"manifest.json", "SHA256SUMS"}
+var topFiles = []string{outdir.Manifest, outdir.Sums}
 
 // listArtifacts lists the artifact files of an output directory, relative and sorted.
 func listArtifacts(dir string) ([]string, error) {
@@ -162,7 +164,7 @@ func listArtifacts(dir string) ([]string, error) {
 }
 
 func hasLayout(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, "oci", "index.json"))
+	_, err := os.Stat(filepath.Join(dir, outdir.OCI, "index.json"))
 	return err == nil
 }
 
@@ -195,7 +197,7 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		case !inO:
 			sum, _ := fstree.FileSHA256(rp)
 			results = append(results, Result{Artifact: rel, Status: Extra, Rebuilt: sum, Note: "the original output lacks it"})
-		case rel == "manifest.json":
+		case rel == outdir.Manifest:
 			r, err := CompareManifests(op, rp)
 			if err != nil {
 				return nil, err
@@ -210,21 +212,21 @@ func CompareDirs(orig, rebuilt string, sel Selection) ([]Result, error) {
 		}
 	}
 	switch ho, hr := hasLayout(orig), hasLayout(rebuilt); {
-	case !sel.format("oci/"):
+	case !sel.format(outdir.OCI + "/"):
 	case ho && hr:
 		keep := sel.KeepsEdition
 		if sel.All {
 			keep = nil
 		}
-		rs, err := CompareLayouts(filepath.Join(orig, "oci"), filepath.Join(rebuilt, "oci"), keep)
+		rs, err := CompareLayouts(filepath.Join(orig, outdir.OCI), filepath.Join(rebuilt, outdir.OCI), keep)
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, rs...)
 	case ho:
-		results = append(results, Result{Artifact: "oci/index.json", Status: Missing, Note: "the rebuild made no images"})
+		results = append(results, Result{Artifact: outdir.OCI + "/index.json", Status: Missing, Note: "the rebuild made no images"})
 	case hr:
-		results = append(results, Result{Artifact: "oci/index.json", Status: Extra, Note: "the original output has no images"})
+		results = append(results, Result{Artifact: outdir.OCI + "/index.json", Status: Extra, Note: "the original output has no images"})
 	}
 	return results, nil
 }
@@ -238,7 +240,7 @@ func mergeSorted(a, b []string) []string {
 // CompareManifests compares two manifest.json files without their build fields, which
 // record how each was built (the rebuild's SOURCE_DATE_EPOCH may differ on purpose).
 func CompareManifests(orig, rebuilt string) (Result, error) {
-	res := Result{Artifact: "manifest.json", Status: Identical}
+	res := Result{Artifact: outdir.Manifest, Status: Identical}
 	strip := func(p string) ([]byte, error) {
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -261,7 +263,7 @@ func CompareManifests(orig, rebuilt string) (Result, error) {
 	}
 	res.Original, _ = fstree.FileSHA256(orig)
 	res.Rebuilt, _ = fstree.FileSHA256(rebuilt)
-	ds, err := DiffJSON("manifest.json", o, r)
+	ds, err := DiffJSON(outdir.Manifest, o, r)
 	if err != nil {
 		return res, err
 	}
@@ -314,21 +316,21 @@ func CompareSums(sums []Sum, rebuilt string, sel Selection) ([]Result, error) {
 	var blobs map[string]bool
 	if !sel.All && hasLayout(rebuilt) {
 		blobs = map[string]bool{}
-		l := Layout(filepath.Join(rebuilt, "oci"))
-		idx, err := l.index()
+		l := oci.LayoutDir(filepath.Join(rebuilt, outdir.OCI))
+		idx, err := l.Index()
 		if err != nil {
 			return nil, err
 		}
 		for _, d := range idx.Manifests {
-			if !sel.KeepsEdition(d.Annotations["io.mwedition.edition"]) {
+			if !sel.KeepsEdition(d.Annotations[outdir.AnnotationEdition]) {
 				continue
 			}
-			c, err := l.Closure(d.Digest)
+			c, err := closure(l, d.Digest)
 			if err != nil {
 				return nil, err
 			}
 			for _, b := range c {
-				blobs["oci/blobs/sha256/"+strings.TrimPrefix(b, "sha256:")] = true
+				blobs[outdir.OCI+"/blobs/sha256/"+strings.TrimPrefix(b, "sha256:")] = true
 			}
 		}
 	}

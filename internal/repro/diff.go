@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/rpmtag"
 )
 
 // Difference is one attribute of one entry that differs between the original artifact and
@@ -226,7 +228,7 @@ func CompareFiles(rel, orig, rebuilt string) (Result, error) {
 }
 
 func diffArtifacts(rel, orig, rebuilt string) ([]Difference, error) {
-	if path.Base(rel) == "SHA256SUMS" {
+	if path.Base(rel) == outdir.Sums {
 		return diffLines(orig, rebuilt)
 	}
 	o, err := Walk(orig, nil)
@@ -246,7 +248,7 @@ func unsignedRPM(ds []Difference) ([]Difference, string) {
 	var out []Difference
 	dropped := false
 	for _, d := range ds {
-		if d.Field == "missing" && (d.Entry == "signature: field "+rpmTagName(rpmTagDSAHeader) || d.Entry == "signature: field "+rpmTagName(rpmTagRSAHeader)) {
+		if d.Field == "missing" && (d.Entry == "signature: field "+rpmtag.Label(rpmtag.SigDSA) || d.Entry == "signature: field "+rpmtag.Label(rpmtag.SigRSA)) {
 			dropped = true
 			continue
 		}

@@ -9,7 +9,11 @@ import (
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/outdir"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 )
 
 // ociDesc is the part of an OCI descriptor a comparison needs.
@@ -23,10 +27,6 @@ type ociDesc struct {
 		Architecture string `json:"architecture"`
 		Variant      string `json:"variant,omitempty"`
 	} `json:"platform,omitempty"`
-}
-
-type ociIndex struct {
-	Manifests []ociDesc `json:"manifests"`
 }
 
 type ociManifest struct {
@@ -43,76 +43,36 @@ type ociConfig struct {
 	} `json:"history"`
 }
 
-// Layout is an OCI image layout directory.
-type Layout string
-
-func (l Layout) blobPath(digest string) string {
-	alg, hex, _ := strings.Cut(digest, ":")
-	return filepath.Join(string(l), "blobs", alg, hex)
-}
-
-func (l Layout) read(digest string) ([]byte, error) {
-	if !validDigest(digest) {
-		return nil, fmt.Errorf("%q is not a sha256 digest", digest)
-	}
-	return os.ReadFile(l.blobPath(digest))
-}
-
-func validDigest(d string) bool {
-	h, ok := strings.CutPrefix(d, "sha256:")
-	return ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
-}
-
-func (l Layout) index() (ociIndex, error) {
-	var idx ociIndex
-	b, err := os.ReadFile(filepath.Join(string(l), "index.json"))
+// blobPath is the file of the blob named d in l: "" when d is not a sha256 digest, which
+// then reads as a missing blob.
+func blobPath(l oci.LayoutDir, d string) string {
+	h, err := v1.NewHash(d)
 	if err != nil {
-		return idx, err
+		return ""
 	}
-	if err := json.Unmarshal(b, &idx); err != nil {
-		return idx, fmt.Errorf("%s/index.json: %w", l, err)
-	}
-	return idx, nil
+	p, _ := l.BlobPath(h)
+	return p
 }
 
-// Closure lists the blobs an index entry reaches (itself, child manifests, configs, layers).
-func (l Layout) Closure(d string) ([]string, error) {
-	seen := map[string]bool{}
-	var walk func(d string) error
-	walk = func(d string) error {
-		if seen[d] {
-			return nil
-		}
-		seen[d] = true
-		b, err := l.read(d)
-		if err != nil {
-			return err
-		}
-		var m ociManifest
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("blob %s: %w", d, err)
-		}
-		for _, c := range m.Manifests {
-			if err := walk(c.Digest); err != nil {
-				return err
-			}
-		}
-		if m.Config.Digest != "" {
-			seen[m.Config.Digest] = true
-		}
-		for _, ly := range m.Layers {
-			seen[ly.Digest] = true
-		}
-		return nil
+// readBlob reads the blob named d in l.
+func readBlob(l oci.LayoutDir, d string) ([]byte, error) {
+	h, err := v1.NewHash(d)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not a sha256 digest", d)
 	}
-	if err := walk(d); err != nil {
+	return l.Blob(h)
+}
+
+// closure lists the blobs, as digests, that the index entry d reaches.
+func closure(l oci.LayoutDir, d v1.Hash) ([]string, error) {
+	hs, err := l.Closure(d)
+	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = h.String()
 	}
-	sort.Strings(out)
 	return out, nil
 }
 
@@ -123,30 +83,30 @@ func (l Layout) Closure(d string) ([]string, error) {
 // names; where they do not, manifests and configurations are compared field by field and
 // layers entry by entry.
 func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Result, error) {
-	lo, lr := Layout(orig), Layout(rebuilt)
-	oi, err := lo.index()
+	lo, lr := oci.LayoutDir(orig), oci.LayoutDir(rebuilt)
+	oi, err := lo.Index()
 	if err != nil {
 		return nil, fmt.Errorf("the original layout: %w", err)
 	}
-	ri, err := lr.index()
+	ri, err := lr.Index()
 	if err != nil {
 		return nil, fmt.Errorf("the rebuilt layout: %w", err)
 	}
 	var results []Result
 	if keep == nil {
 		for _, f := range []string{"index.json", "oci-layout"} {
-			r, err := CompareFiles("oci/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
+			r, err := CompareFiles(outdir.OCI+"/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
 			if err != nil {
 				return nil, err
 			}
 			results = append(results, r)
 		}
 	}
-	rebuiltByName := map[string]ociDesc{}
+	rebuiltByName := map[string]v1.Descriptor{}
 	for _, d := range ri.Manifests {
 		rebuiltByName[manifestName(d, ri.Manifests)] = d
 	}
-	byEdition := map[string][]ociDesc{}
+	byEdition := map[string][]v1.Descriptor{}
 	for _, d := range oi.Manifests {
 		e := editionOf(d)
 		if keep == nil || keep(e) {
@@ -157,7 +117,7 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	for _, d := range ri.Manifests {
 		e := editionOf(d)
 		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
-			results = append(results, Result{Artifact: "oci/" + e, Status: Extra, Rebuilt: d.Digest,
+			results = append(results, Result{Artifact: outdir.OCI + "/" + e, Status: Extra, Rebuilt: d.Digest.String(),
 				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
 		}
 	}
@@ -168,22 +128,22 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	sort.Strings(editions)
 	c := &ociComparer{orig: lo, rebuilt: lr, done: map[[2]string][]Difference{}, hashed: map[string]string{}}
 	for _, e := range editions {
-		res := Result{Artifact: "oci/" + e, Status: Identical}
+		res := Result{Artifact: outdir.OCI + "/" + e, Status: Identical}
 		var names []string
 		var ds []Difference
 		for _, d := range byEdition[e] {
 			name := manifestName(d, oi.Manifests)
 			names = append(names, name)
-			res.Original = d.Digest
+			res.Original = d.Digest.String()
 			r, ok := rebuiltByName[name]
 			if !ok {
 				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "missing"})
 				continue
 			}
-			res.Rebuilt = r.Digest
+			res.Rebuilt = r.Digest.String()
 			if r.Digest != d.Digest {
-				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest, Rebuilt: r.Digest})
-				more, err := c.image("", d.Digest, r.Digest)
+				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest.String(), Rebuilt: r.Digest.String()})
+				more, err := c.image("", d.Digest.String(), r.Digest.String())
 				if err != nil {
 					return nil, err
 				}
@@ -208,8 +168,8 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 
 // editionOf is the edition an index entry belongs to; untagged referrers, which name none,
 // are compared as one artifact, oci/referrers.
-func editionOf(d ociDesc) string {
-	if e := d.Annotations["io.mwedition.edition"]; e != "" || d.Annotations["org.opencontainers.image.ref.name"] != "" {
+func editionOf(d v1.Descriptor) string {
+	if e := d.Annotations[outdir.AnnotationEdition]; e != "" || d.Annotations["org.opencontainers.image.ref.name"] != "" {
 		return e
 	}
 	return "referrers"
@@ -219,17 +179,17 @@ func editionOf(d ociDesc) string {
 // for an untagged one (a referrer: an SBOM or provenance attached to an image), its edition
 // and its place among that edition's untagged manifests, which the build writes in a fixed
 // order.
-func manifestName(d ociDesc, all []ociDesc) string {
+func manifestName(d v1.Descriptor, all []v1.Descriptor) string {
 	if n := d.Annotations["org.opencontainers.image.ref.name"]; n != "" {
 		return n
 	}
-	e := d.Annotations["io.mwedition.edition"]
+	e := d.Annotations[outdir.AnnotationEdition]
 	i := 0
 	for _, o := range all {
-		if o.Digest == d.Digest && o.Annotations["io.mwedition.edition"] == e {
+		if o.Digest == d.Digest && o.Annotations[outdir.AnnotationEdition] == e {
 			break
 		}
-		if o.Annotations["org.opencontainers.image.ref.name"] == "" && o.Annotations["io.mwedition.edition"] == e {
+		if o.Annotations["org.opencontainers.image.ref.name"] == "" && o.Annotations[outdir.AnnotationEdition] == e {
 			i++
 		}
 	}
@@ -237,7 +197,7 @@ func manifestName(d ociDesc, all []ociDesc) string {
 }
 
 type ociComparer struct {
-	orig, rebuilt Layout
+	orig, rebuilt oci.LayoutDir
 	done          map[[2]string][]Difference
 	hashed        map[string]string // original blob -> its actual sha256
 }
@@ -257,16 +217,16 @@ func dedupeDiffs(ds []Difference) []Difference {
 // integrity checks that every blob the original image reaches hashes to its name: a blob
 // rewritten in place keeps its name. A layer that does not is compared, entry by entry,
 // with the rebuilt blob of that name.
-func (c *ociComparer) integrity(d string) ([]Difference, error) {
-	blobs, err := c.orig.Closure(d)
+func (c *ociComparer) integrity(d v1.Hash) ([]Difference, error) {
+	blobs, err := closure(c.orig, d)
 	if err != nil {
-		return []Difference{{Entry: "blob " + d, Field: "readable", Original: err.Error()}}, nil
+		return []Difference{{Entry: "blob " + d.String(), Field: "readable", Original: err.Error()}}, nil
 	}
 	var out []Difference
 	for _, b := range blobs {
 		got, ok := c.hashed[b]
 		if !ok {
-			if got, err = fstree.FileSHA256(c.orig.blobPath(b)); err != nil {
+			if got, err = fstree.FileSHA256(blobPath(c.orig, b)); err != nil {
 				got = "unreadable: " + err.Error()
 			} else {
 				got = "sha256:" + got
@@ -277,7 +237,7 @@ func (c *ociComparer) integrity(d string) ([]Difference, error) {
 			continue
 		}
 		out = append(out, Difference{Entry: "blob " + b, Field: "sha256", Original: got, Rebuilt: b})
-		if _, err := os.Stat(c.rebuilt.blobPath(b)); err == nil {
+		if _, err := os.Stat(blobPath(c.rebuilt, b)); err == nil {
 			more, err := c.blob("blob "+short(b), b, b, "")
 			if err != nil {
 				return nil, err
@@ -301,11 +261,11 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 	if ds, ok := c.done[key]; ok {
 		return ds, nil
 	}
-	ob, err := c.orig.read(od)
+	ob, err := readBlob(c.orig, od)
 	if err != nil {
 		return []Difference{{Entry: where + "manifest " + od, Field: "readable", Original: err.Error()}}, nil
 	}
-	rb, err := c.rebuilt.read(rd)
+	rb, err := readBlob(c.rebuilt, rd)
 	if err != nil {
 		return nil, fmt.Errorf("the rebuilt layout: %w", err)
 	}
@@ -346,7 +306,7 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 		ds = append(ds, more...)
 	}
 	var history []string
-	if cb, err := c.rebuilt.read(rm.Config.Digest); err == nil {
+	if cb, err := readBlob(c.rebuilt, rm.Config.Digest); err == nil {
 		var cfg ociConfig
 		if json.Unmarshal(cb, &cfg) == nil {
 			for _, h := range cfg.History {
@@ -384,7 +344,7 @@ func (c *ociComparer) blob(where, od, rd, kind string) ([]Difference, error) {
 	if ds, ok := c.done[key]; ok && od != rd {
 		return ds, nil
 	}
-	op, rp := c.orig.blobPath(od), c.rebuilt.blobPath(rd)
+	op, rp := blobPath(c.orig, od), blobPath(c.rebuilt, rd)
 	if kind == "" {
 		b, err := os.ReadFile(op)
 		if err == nil && len(b) > 0 && b[0] == '{' {

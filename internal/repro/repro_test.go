@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -186,9 +187,9 @@ func writePackage(t *testing.T, dir string, p pack.Package, rpm bool) string {
 	var err error
 	name := pack.DebFileName(p)
 	if rpm {
-		err, name = pack.RPM(p, nil, &buf, nil), pack.RPMFileName(p)
+		err, name = pack.RPM(context.Background(), p, nil, &buf, nil), pack.RPMFileName(p)
 	} else {
-		err = pack.Deb(p, nil, &buf)
+		err = pack.Deb(context.Background(), p, nil, &buf)
 	}
 	if err != nil {
 		t.Fatal(err)

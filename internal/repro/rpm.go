@@ -15,52 +15,14 @@ import (
 	"time"
 
 	"github.com/sassoftware/go-rpmutils/cpio"
+
+	"github.com/mwedition/mwedition/internal/rpmtag"
 )
-
-// rpmTagNames name the tags mwedition writes (rpm's lib/rpmtag.h); others show by number.
-var rpmTagNames = map[int]string{
-	62: "HEADERSIGNATURES", 63: "HEADERIMMUTABLE", 100: "HEADERI18NTABLE",
-	267: "DSAHEADER", 268: "RSAHEADER", 269: "SHA1HEADER", 270: "LONGSIGSIZE", 271: "LONGARCHIVESIZE", 273: "SHA256HEADER",
-	1000: "NAME", 1001: "VERSION", 1002: "RELEASE", 1003: "EPOCH", 1004: "SUMMARY", 1005: "DESCRIPTION",
-	1006: "BUILDTIME", 1007: "BUILDHOST", 1009: "SIZE", 1011: "VENDOR", 1014: "LICENSE", 1015: "PACKAGER",
-	1016: "GROUP", 1020: "URL", 1021: "OS", 1022: "ARCH", 1023: "PREIN", 1024: "POSTIN", 1025: "PREUN",
-	1026: "POSTUN", 1028: "FILESIZES", 1030: "FILEMODES", 1033: "FILERDEVS", 1034: "FILEMTIMES",
-	1035: "FILEDIGESTS", 1036: "FILELINKTOS", 1037: "FILEFLAGS", 1039: "FILEUSERNAME", 1040: "FILEGROUPNAME",
-	1044: "SOURCERPM", 1045: "FILEVERIFYFLAGS", 1047: "PROVIDENAME", 1048: "REQUIREFLAGS", 1049: "REQUIRENAME",
-	1050: "REQUIREVERSION", 1053: "CONFLICTFLAGS", 1054: "CONFLICTNAME", 1055: "CONFLICTVERSION",
-	1064: "RPMVERSION", 1080: "CHANGELOGTIME", 1081: "CHANGELOGNAME", 1082: "CHANGELOGTEXT",
-	1085: "PREINPROG", 1086: "POSTINPROG", 1087: "PREUNPROG", 1088: "POSTUNPROG", 1090: "OBSOLETENAME",
-	1095: "FILEDEVICES", 1096: "FILEINODES", 1097: "FILELANGS", 1112: "PROVIDEFLAGS", 1113: "PROVIDEVERSION",
-	1114: "OBSOLETEFLAGS", 1115: "OBSOLETEVERSION", 1116: "DIRINDEXES", 1117: "BASENAMES", 1118: "DIRNAMES",
-	1124: "PAYLOADFORMAT", 1125: "PAYLOADCOMPRESSOR", 1126: "PAYLOADFLAGS", 1132: "PLATFORM",
-	5009: "LONGSIZE", 5011: "FILEDIGESTALGO", 5046: "RECOMMENDNAME", 5047: "RECOMMENDVERSION",
-	5048: "RECOMMENDFLAGS", 5049: "SUGGESTNAME", 5050: "SUGGESTVERSION", 5051: "SUGGESTFLAGS",
-	5092: "PAYLOADDIGEST", 5093: "PAYLOADDIGESTALGO", 5097: "PAYLOADDIGESTALT",
-}
-
-// Signature header tags that hold an OpenPGP signature: a rebuild without the key lacks them.
-const (
-	rpmTagDSAHeader = 267
-	rpmTagRSAHeader = 268
-)
-
-// rpmFileTags are the main header's per-file arrays: each element is reported under the
-// file's path, so that a difference names the file.
-var rpmFileTags = map[int]bool{1028: true, 1030: true, 1033: true, 1034: true, 1035: true, 1036: true, 1037: true,
-	1039: true, 1040: true, 1045: true, 1095: true, 1096: true, 1097: true, 1116: true, 1117: true}
 
 // rpmTag is one parsed header entry.
 type rpmTag struct {
 	tag, typ, count int
 	data            []byte
-}
-
-// rpmTagName is how a tag is named in entries: "1006 BUILDTIME".
-func rpmTagName(tag int) string {
-	if n, ok := rpmTagNames[tag]; ok {
-		return strconv.Itoa(tag) + " " + n
-	}
-	return strconv.Itoa(tag)
 }
 
 // readRPMHeader reads one header structure (magic, index, data store).
@@ -69,7 +31,7 @@ func readRPMHeader(r io.Reader) ([]rpmTag, int, error) {
 	if _, err := io.ReadFull(r, intro); err != nil {
 		return nil, 0, err
 	}
-	if intro[0] != 0x8e || intro[1] != 0xad || intro[2] != 0xe8 || intro[3] != 0x01 {
+	if [4]byte(intro) != [4]byte(rpmtag.Magic[:4]) {
 		return nil, 0, errors.New("bad header magic")
 	}
 	n := int(binary.BigEndian.Uint32(intro[8:12]))
@@ -110,13 +72,13 @@ func readRPMHeader(r io.Reader) ([]rpmTag, int, error) {
 			}
 		}
 		data := store[e.off:end]
-		if w := map[int]int{3: 2, 4: 4, 5: 8}[e.typ]; w > 0 && e.count*w <= len(data) {
+		if w := map[int]int{rpmtag.Int16: 2, rpmtag.Int32: 4, rpmtag.Int64: 8}[e.typ]; w > 0 && e.count*w <= len(data) {
 			data = data[:e.count*w]
-		} else if e.typ == 2 || e.typ == 1 || e.typ == 7 {
+		} else if e.typ == rpmtag.Int8 || e.typ == rpmtag.Char || e.typ == rpmtag.Bin {
 			if e.count <= len(data) {
 				data = data[:e.count]
 			}
-		} else if e.typ == 6 || e.typ == 8 || e.typ == 9 {
+		} else if e.typ == rpmtag.String || e.typ == rpmtag.StringArray || e.typ == rpmtag.I18NString {
 			// count NUL-terminated strings
 			k, cut := 0, 0
 			for cut < len(data) && k < e.count {
@@ -138,22 +100,22 @@ func readRPMHeader(r io.Reader) ([]rpmTag, int, error) {
 func (t rpmTag) values() []string {
 	var out []string
 	switch t.typ {
-	case 3:
+	case rpmtag.Int16:
 		for i := 0; i+2 <= len(t.data); i += 2 {
 			out = append(out, strconv.FormatUint(uint64(binary.BigEndian.Uint16(t.data[i:])), 10))
 		}
-	case 4:
+	case rpmtag.Int32:
 		for i := 0; i+4 <= len(t.data); i += 4 {
 			out = append(out, strconv.FormatUint(uint64(binary.BigEndian.Uint32(t.data[i:])), 10))
 		}
-	case 5:
+	case rpmtag.Int64:
 		for i := 0; i+8 <= len(t.data); i += 8 {
 			out = append(out, strconv.FormatUint(binary.BigEndian.Uint64(t.data[i:]), 10))
 		}
-	case 6, 8, 9:
+	case rpmtag.String, rpmtag.StringArray, rpmtag.I18NString:
 		s := strings.TrimSuffix(string(t.data), "\x00")
 		out = strings.Split(s, "\x00")
-	case 7:
+	case rpmtag.Bin:
 		sum := sha256.Sum256(t.data)
 		out = []string{fmt.Sprintf("%d bytes, sha256 %s", len(t.data), hex.EncodeToString(sum[:]))}
 	default:
@@ -183,7 +145,7 @@ func (w *walker) rpm(r *bufio.Reader) error {
 		}
 	}
 	for _, t := range sig {
-		w.add(Entry{Kind: KindField, Where: "signature", Name: rpmTagName(t.tag), Value: strings.Join(t.values(), "\n")})
+		w.add(Entry{Kind: KindField, Where: "signature", Name: rpmtag.Label(t.tag), Value: strings.Join(t.values(), "\n")})
 	}
 	main, _, err := readRPMHeader(r)
 	if err != nil {
@@ -195,8 +157,8 @@ func (w *walker) rpm(r *bufio.Reader) error {
 	}
 	// Paths of the files, for naming per-file values.
 	var paths []string
-	if bn, ok := byTag[1117]; ok {
-		dirs, idx := byTag[1118].values(), byTag[1116].values()
+	if bn, ok := byTag[rpmtag.BaseNames]; ok {
+		dirs, idx := byTag[rpmtag.DirNames].values(), byTag[rpmtag.DirIndexes].values()
 		for i, b := range bn.values() {
 			d := ""
 			if i < len(idx) {
@@ -209,13 +171,13 @@ func (w *walker) rpm(r *bufio.Reader) error {
 	}
 	for _, t := range main {
 		vs := t.values()
-		if rpmFileTags[t.tag] && len(vs) == len(paths) {
+		if rpmtag.PerFile(t.tag) && len(vs) == len(paths) {
 			for i, v := range vs {
-				w.add(Entry{Kind: KindField, Where: "header", Name: rpmTagName(t.tag) + " " + paths[i], Value: v})
+				w.add(Entry{Kind: KindField, Where: "header", Name: rpmtag.Label(t.tag) + " " + paths[i], Value: v})
 			}
 			continue
 		}
-		w.add(Entry{Kind: KindField, Where: "header", Name: rpmTagName(t.tag), Value: strings.Join(vs, "\n")})
+		w.add(Entry{Kind: KindField, Where: "header", Name: rpmtag.Label(t.tag), Value: strings.Join(vs, "\n")})
 	}
 	// The payload: hashed as stored, then decompressed by its magic bytes.
 	h := &countingHash{h: sha256.New()}

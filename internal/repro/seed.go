@@ -10,9 +10,12 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -148,7 +151,11 @@ func Seed(user, fresh *cache.Store, set spec.Set, lk lock.File) (Seeded, error) 
 // reaches from the user's cache, each checked against its digest; false when the user's
 // cache lacks it.
 func SeedImage(user, fresh *cache.Store, digest string) (bool, int, error) {
-	blobs, err := Layout(user.Root()).Closure(digest)
+	h, err := v1.NewHash(digest)
+	if err != nil {
+		return false, 0, fmt.Errorf("image %q: %w", digest, err)
+	}
+	blobs, err := closure(oci.LayoutDir(user.Root()), h)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, 0, nil
 	}

@@ -1,5 +1,7 @@
-// Package signature checks detached OpenPGP signatures on upstream release
-// files against a pinned keyring, such as the MediaWiki release keys.
+// Package signature is mwedition's OpenPGP: it checks detached signatures on upstream
+// release files against a pinned keyring, such as the MediaWiki release keys (Keyring,
+// VerifyDetached), and signs what a build publishes with the release manager's key
+// (Signer: RPM headers, tarballs, SHA256SUMS, repository metadata), deterministically.
 //
 // It is a thin layer over github.com/ProtonMail/go-crypto/openpgp that reads
 // multi-block armored keyrings and turns the library's errors into a few

@@ -28,6 +28,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/platform"
 	"github.com/mwedition/mwedition/internal/resolve"
@@ -49,7 +50,7 @@ func (imageFormat) Dir() string { return Dir }
 const name = spec.FormatImage
 
 // Dir is the OCI image layout's directory below the output directory.
-const Dir = "oci"
+const Dir = outdir.OCI
 
 // Image action kinds: a base imported into the store, a component's layer, an edition's image.
 const (
@@ -207,7 +208,7 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 			Label: "image " + e.Name, Group: e.Name,
 			Valid: format.Valid(func(im Image) bool { return oci.Complete(o.store(), im.Descriptor()) }),
 			Run: func(ctx context.Context, in engine.Inputs) (engine.Outcome, error) {
-				return o.makeImage(ip, baseID, layerIDs, in)
+				return o.makeImage(ctx, ip, baseID, layerIDs, in)
 			},
 		})
 	}
@@ -302,7 +303,7 @@ func (o env) layerAction(c resolve.Component) engine.Action {
 			if err != nil {
 				return engine.Outcome{}, fmt.Errorf("layer %s: %w", lp.ID, err)
 			}
-			l, err := o.writeLayer(t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
+			l, err := o.writeLayer(ctx, t, oci.LayerOptions{MTime: time.Unix(lp.MTime, 0)})
 			if err != nil {
 				return engine.Outcome{}, err
 			}
@@ -341,11 +342,11 @@ func (o env) layerTree(lp layerParams) (fstree.Tree, error) {
 }
 
 // writeLayer stores t as a layer.
-func (o env) writeLayer(t fstree.Tree, lo oci.LayerOptions) (oci.Layer, error) {
+func (o env) writeLayer(ctx context.Context, t fstree.Tree, lo oci.LayerOptions) (oci.Layer, error) {
 	var diffID v1.Hash
 	sha, n, err := format.AddStreamed(o.store(), func(w io.Writer) error {
 		var err error
-		diffID, err = oci.WriteLayer(w, t, o.store(), lo)
+		diffID, err = oci.WriteLayer(ctx, w, t, o.store(), lo)
 		return err
 	})
 	if err != nil {
@@ -374,7 +375,7 @@ func (l Layer) layer() (oci.Layer, error) {
 // makeImage assembles an edition's image from its stored layers: one image over each of
 // the base's images (an index when the base is one), each with an edition layer made for
 // what that base holds.
-func (o env) makeImage(ip imageParams, baseID string, layerIDs []string, in engine.Inputs) (engine.Outcome, error) {
+func (o env) makeImage(ctx context.Context, ip imageParams, baseID string, layerIDs []string, in engine.Inputs) (engine.Outcome, error) {
 	st := o.store()
 	created := time.Unix(ip.Time, 0).UTC()
 	var layers []oci.Layer
@@ -410,12 +411,12 @@ func (o env) makeImage(ip imageParams, baseID string, layerIDs []string, in engi
 			return engine.Outcome{}, fmt.Errorf("the base's contents: %w", err)
 		}
 	}
-	return o.assemble(ip, created, layers, top, bases, contents)
+	return o.assemble(ctx, ip, created, layers, top, bases, contents)
 }
 
 // assemble writes one image over each of the base's images, and an index of them when the
 // base is one.
-func (o env) assemble(ip imageParams, created time.Time, layers []oci.Layer, top v1.Descriptor, bases []v1.Descriptor, contents map[string]oci.Contents) (engine.Outcome, error) {
+func (o env) assemble(ctx context.Context, ip imageParams, created time.Time, layers []oci.Layer, top v1.Descriptor, bases []v1.Descriptor, contents map[string]oci.Contents) (engine.Outcome, error) {
 	st := o.store()
 	var err error
 	var images []v1.Descriptor
@@ -432,7 +433,7 @@ func (o env) assemble(ip imageParams, created time.Time, layers []oci.Layer, top
 			}
 		}
 		plan := planImage(contents[bd.Digest.String()])
-		el, err := o.editionLayer(ip, plan, created)
+		el, err := o.editionLayer(ctx, ip, plan, created)
 		if err != nil {
 			return engine.Outcome{}, fmt.Errorf("edition layer: %w", err)
 		}
@@ -477,7 +478,7 @@ func imageAnnotations(e resolve.Edition, comps []resolve.Component, t int64) map
 		"org.opencontainers.image.version": e.Version,
 		"org.opencontainers.image.created": format.UTC(t),
 		"org.opencontainers.image.url":     "https://www.mediawiki.org/",
-		"io.mwedition.edition":             e.Name,
+		outdir.AnnotationEdition:           e.Name,
 	}
 	var members, licenses []string
 	var nExt, nSkin int
@@ -502,7 +503,7 @@ func imageAnnotations(e resolve.Edition, comps []resolve.Component, t int64) map
 	}
 	sort.Strings(licenses)
 	a["org.opencontainers.image.licenses"] = strings.Join(format.Dedupe(licenses), " AND ")
-	a["io.mwedition.components"] = strings.Join(members, ",")
+	a[outdir.AnnotationComponents] = strings.Join(members, ",")
 	return a
 }
 
@@ -570,7 +571,7 @@ func planImage(c oci.Contents) imagePlan {
 // The settings file is code in /usr/share/mediawiki, with a link in /etc/mediawiki where
 // the packages put it: /etc/mediawiki is a volume, whose copy a new image would otherwise
 // not replace, and which a mounted volume would hide.
-func (o env) editionLayer(ip imageParams, p imagePlan, created time.Time) (oci.Layer, error) {
+func (o env) editionLayer(ctx context.Context, ip imageParams, p imagePlan, created time.Time) (oci.Layer, error) {
 	var entries []fstree.Entry
 	attrs := map[string]oci.Attr{}
 	file := func(p string, b []byte) error {
@@ -632,7 +633,7 @@ func (o env) editionLayer(ip imageParams, p imagePlan, created time.Time) (oci.L
 	if err != nil {
 		return oci.Layer{}, err
 	}
-	l, err := o.writeLayer(t, oci.LayerOptions{MTime: created, Attrs: attrs})
+	l, err := o.writeLayer(ctx, t, oci.LayerOptions{MTime: created, Attrs: attrs})
 	if err != nil {
 		return oci.Layer{}, err
 	}
@@ -828,8 +829,8 @@ func (f imageFormat) Publish(fenv format.Env, outs format.Outcomes, attached []v
 			d := im.Descriptor()
 			d.Annotations = map[string]string{
 				"org.opencontainers.image.ref.name": e.Name + "-" + t,
-				"io.mwedition.edition":              e.Name,
-				"io.mwedition.tag":                  t,
+				outdir.AnnotationEdition:            e.Name,
+				outdir.AnnotationTag:                t,
 			}
 			descs = append(descs, d)
 		}

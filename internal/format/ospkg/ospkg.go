@@ -19,6 +19,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/platform"
 	"github.com/mwedition/mwedition/internal/relation"
@@ -31,21 +32,22 @@ import (
 // Format is one OS package format.
 type Format struct {
 	name   string
+	dir    string // below out/
 	kind   string // the engine's kind of its actions
 	family platform.Family
 }
 
 // The OS package formats.
 var (
-	Deb = Format{name: spec.FormatDeb, kind: "pack.deb", family: platform.Debian}
-	RPM = Format{name: spec.FormatRPM, kind: "pack.rpm", family: platform.RPM}
+	Deb = Format{name: spec.FormatDeb, dir: outdir.Deb, kind: "pack.deb", family: platform.Debian}
+	RPM = Format{name: spec.FormatRPM, dir: outdir.RPM, kind: "pack.rpm", family: platform.RPM}
 )
 
 // Name is the format's name in output blocks, and its directory under out/.
 func (f Format) Name() string { return f.name }
 
-// Dir is where the packages are published below out/: the format's name.
-func (f Format) Dir() string { return f.name }
+// Dir is where the packages are published below out/.
+func (f Format) Dir() string { return f.dir }
 
 // maintainer of the packages mwedition makes, until editions can say.
 const maintainer = "mwedition <packages@mwedition.example.org>"
@@ -199,9 +201,9 @@ func (f Format) packAction(env format.Env, id string, p pack.Package, treeDigest
 func (f Format) writePackage(ctx context.Context, env format.Env, p pack.Package) (engine.Outcome, error) {
 	sha, n, err := format.AddStreamed(env.Store, func(w io.Writer) error {
 		if f.family == platform.RPM {
-			return pack.RPM(p, env.Store, w, env.Signer)
+			return pack.RPM(ctx, p, env.Store, w, env.Signer)
 		}
-		return pack.Deb(p, env.Store, w)
+		return pack.Deb(ctx, p, env.Store, w)
 	})
 	if err != nil {
 		return engine.Outcome{}, fmt.Errorf("%s %s: %w", f.name, p.Name, err)
@@ -240,7 +242,7 @@ func (f Format) Edition(env format.Env, e resolve.Edition, outs format.Outcomes)
 		if err != nil {
 			return col, err
 		}
-		a := sbom.Artifact{Kind: sbom.ArtifactKind(f.name), Path: f.name + "/" + p.File, Name: p.Name, Version: p.Version, Arch: p.Arch, SHA256: p.Blob}
+		a := sbom.Artifact{Kind: sbom.ArtifactKind(f.name), Path: f.dir + "/" + p.File, Name: p.Name, Version: p.Version, Arch: p.Arch, SHA256: p.Blob}
 		if id != "edition/"+e.Name {
 			a.From = id
 		}
@@ -251,7 +253,7 @@ func (f Format) Edition(env format.Env, e resolve.Edition, outs format.Outcomes)
 
 // Publish places every package this build made in out/<format>/.
 func (f Format) Publish(env format.Env, outs format.Outcomes, _ []v1.Descriptor) (format.Publication, error) {
-	pub := format.Publication{Dir: f.name, Files: map[string]string{}}
+	pub := format.Publication{Dir: f.dir, Files: map[string]string{}}
 	acts, err := f.Actions(env)
 	if err != nil {
 		return pub, err

@@ -20,6 +20,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/tarball"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
@@ -41,9 +42,9 @@ const (
 	kindTarSeg  = "pack.tarseg"
 	kindTarball = "pack.tarball"
 	// Dir is where tarballs are published, below the output directory.
-	Dir = "tarballs"
+	Dir = outdir.Tarballs
 	// SumsFile lists every published tarball's SHA-256, as sha256sum -c reads it.
-	SumsFile = "SHA256SUMS"
+	SumsFile = outdir.Sums
 )
 
 // tarLayout names how editions become tarballs beyond what tarball.Format covers: the top

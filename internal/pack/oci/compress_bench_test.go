@@ -11,6 +11,6 @@ import (
 // core: the ceiling make bench holds the images' throughput against.
 func BenchmarkCompressor(b *testing.B) {
 	b.Run("gzip", func(b *testing.B) {
-		testcorpus.Bench(b, func(w io.Writer) (io.WriteCloser, error) { return newGzip(w) })
+		testcorpus.Bench(b, func(w io.Writer) (io.WriteCloser, error) { return layerGzip.NewWriter(w) })
 	})
 }

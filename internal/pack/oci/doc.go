@@ -15,6 +15,8 @@
 //     over a base from stored layers, always with OCI media types.
 //   - WriteLayout publishes stored images as one OCI image layout, each blob once, built
 //     aside and renamed into place.
+//   - LayoutDir reads a layout back (index.json, blobs by digest, what an image reaches):
+//     the one reader that publishing, verify's comparison and layout bases all use.
 //
 // Blobs live in a Store (internal/cache.Store satisfies it) at blobs/sha256/<hex>, the path
 // an OCI layout uses. Everything here is a function of its inputs: no clock, host name or

@@ -22,7 +22,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -178,7 +177,7 @@ func (im Importer) registry(ctx context.Context, b BaseRef) (v1.Descriptor, erro
 }
 
 func (im Importer) layout(b BaseRef) (v1.Descriptor, error) {
-	idx, err := layout.ImageIndexFromPath(b.Path)
+	idx, err := LayoutDir(b.Path).Images()
 	if err != nil {
 		return v1.Descriptor{}, fmt.Errorf("%s is not an OCI image layout: %w", b.Path, err)
 	}
@@ -397,7 +396,7 @@ func (im Importer) compress(r io.Reader, verdict func() error) (v1.Descriptor, v
 	pr, pw := io.Pipe()
 	diff := sha256.New()
 	go func() {
-		gz, err := newGzip(pw)
+		gz, err := layerGzip.NewWriter(pw)
 		if err == nil {
 			_, err = io.Copy(gz, io.TeeReader(r, diff))
 			if cerr := gz.Close(); err == nil {

@@ -3,19 +3,18 @@ package oci
 import (
 	"archive/tar"
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Attr gives one layer entry an owner, or permissions, other than the tree's (root, 0644 or
@@ -38,18 +37,21 @@ type LayerOptions struct {
 // layers below it (the OCI image specification's whiteout).
 const WhiteoutPrefix = ".wh."
 
-const gzipLevel = gzip.DefaultCompression
+// layerGzip is the layers' compressor setting: a fixed level, since another gives other
+// bytes, and so other layer digests.
+var layerGzip = tarfile.GzipDefault
 
 // WriteLayer writes t, whose paths are relative to the image's root, as a gzip-compressed
 // tar layer to w, and returns the layer's DiffID: the SHA-256 of the uncompressed tar.
-// File contents are read from st at each entry's Src and streamed; a file whose size
-// changed since the tree was made is an error.
-func WriteLayer(w io.Writer, t fstree.Tree, st Store, o LayerOptions) (v1.Hash, error) {
+// File contents are read from st at each entry's Src and streamed; a file whose size or
+// digest changed since the tree was made is an error. Cancelling ctx stops the writing
+// between entries and inside the copy of a large file.
+func WriteLayer(ctx context.Context, w io.Writer, t fstree.Tree, st Store, o LayerOptions) (v1.Hash, error) {
 	if o.MTime.Unix() < 0 {
 		return v1.Hash{}, fmt.Errorf("layer time %s is before 1970", o.MTime)
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	gz, err := newGzip(bw)
+	gz, err := layerGzip.NewWriter(bw)
 	if err != nil {
 		return v1.Hash{}, err
 	}
@@ -59,31 +61,12 @@ func WriteLayer(w io.Writer, t fstree.Tree, st Store, o LayerOptions) (v1.Hash, 
 	buf := make([]byte, 1<<16)
 	// Tree entries are sorted bytewise, parents first: the tar is too.
 	for i := 0; i < t.Len(); i++ {
+		if err := ctx.Err(); err != nil {
+			return v1.Hash{}, err
+		}
 		e := t.At(i)
-		hdr := &tar.Header{Name: e.Path, ModTime: mtime, Mode: int64(e.Mode().Perm())}
-		switch e.Type {
-		case fstree.Dir:
-			hdr.Typeflag, hdr.Name = tar.TypeDir, e.Path+"/"
-		case fstree.Symlink:
-			hdr.Typeflag, hdr.Linkname = tar.TypeSymlink, e.Target
-		case fstree.File:
-			hdr.Typeflag, hdr.Size = tar.TypeReg, e.Size
-		default:
-			return v1.Hash{}, fmt.Errorf("%s: cannot put a %s in a layer", e.Path, e.Type)
-		}
-		if a, ok := o.Attrs[e.Path]; ok {
-			hdr.Uid, hdr.Gid = a.UID, a.GID
-			if a.Perm != 0 {
-				hdr.Mode = int64(a.Perm.Perm())
-			}
-		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return v1.Hash{}, fmt.Errorf("%s: %w", e.Path, err)
-		}
-		if e.Type == fstree.File && e.Size > 0 {
-			if err := copyFile(tw, st, e, buf); err != nil {
-				return v1.Hash{}, err
-			}
+		if err := writeLayerEntry(ctx, tw, st, e, o.Attrs, mtime, buf); err != nil {
+			return v1.Hash{}, err
 		}
 	}
 	if err := tw.Close(); err != nil {
@@ -98,30 +81,25 @@ func WriteLayer(w io.Writer, t fstree.Tree, st Store, o LayerOptions) (v1.Hash, 
 	return sha256Hash(hex.EncodeToString(diff.Sum(nil))), nil
 }
 
-// newGzip is the layers' compressor: a fixed level (another gives other bytes), and a
-// header with no name and the time 0 (klauspost/compress writes the zero time.Time as
-// uint32(Unix()), not as 0).
-func newGzip(w io.Writer) (*gzip.Writer, error) {
-	gz, err := gzip.NewWriterLevel(w, gzipLevel)
+// writeLayerEntry writes e's header, without owner names (a layer's owners are numbers
+// the image's /etc/passwd resolves), then its bytes.
+func writeLayerEntry(ctx context.Context, tw *tar.Writer, st Store, e fstree.Entry, attrs map[string]Attr, mtime time.Time, buf []byte) error {
+	hdr, err := tarfile.Header(e.Path, e, mtime)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	gz.ModTime = time.Unix(0, 0)
-	return gz, nil
-}
-
-func copyFile(w io.Writer, st Store, e fstree.Entry, buf []byte) error {
-	f, err := os.Open(st.Path(e.Src))
-	if err != nil {
+	if a, ok := attrs[e.Path]; ok {
+		hdr.Uid, hdr.Gid = a.UID, a.GID
+		if a.Perm != 0 {
+			hdr.Mode = int64(a.Perm.Perm())
+		}
+	}
+	if err := tw.WriteHeader(hdr); err != nil {
 		return fmt.Errorf("%s: %w", e.Path, err)
 	}
-	defer f.Close()
-	n, err := io.CopyBuffer(w, io.LimitReader(f, e.Size), buf)
-	if err != nil {
-		return fmt.Errorf("%s: %w", e.Path, err)
+	if e.Type != fstree.File {
+		return nil
 	}
-	if n != e.Size {
-		return fmt.Errorf("%s: %d bytes, but the tree says %d: the cache changed under it", e.Path, n, e.Size)
-	}
-	return nil
+	_, err = tarfile.CopyEntry(ctx, tw, st, e, buf)
+	return err
 }

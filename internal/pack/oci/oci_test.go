@@ -82,7 +82,7 @@ func tree(t *testing.T, st *cache.Store, prefix string, files map[string]string)
 func layer(t *testing.T, st *cache.Store, tr fstree.Tree, o oci.LayerOptions) oci.Layer {
 	t.Helper()
 	var buf bytes.Buffer
-	diff, err := oci.WriteLayer(&buf, tr, st, o)
+	diff, err := oci.WriteLayer(context.Background(), &buf, tr, st, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,8 +228,25 @@ func TestWriteLayerRefusesChangedFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := oci.WriteLayer(io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "x/a") {
+	if _, err := oci.WriteLayer(context.Background(), io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "x/a") {
 		t.Fatalf("WriteLayer of a file shorter than its entry: %v", err)
+	}
+	// The digest is checked too: same size, other bytes.
+	for i := range e {
+		if e[i].Type == fstree.File {
+			e[i].Size, e[i].Digest = 3, strings.Repeat("0", 64)
+		}
+	}
+	if bad, err = fstree.New(e); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oci.WriteLayer(context.Background(), io.Discard, bad, st, oci.LayerOptions{MTime: when}); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Fatalf("WriteLayer of a file with other bytes than its entry's: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := oci.WriteLayer(ctx, io.Discard, tr, st, oci.LayerOptions{MTime: when}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("WriteLayer, cancelled: %v", err)
 	}
 }
 

@@ -10,14 +10,16 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Store is the content-addressed store that blobs (layers, configurations, manifests) live
 // in, named by the hex SHA-256 of their bytes. internal/cache.Store satisfies it.
+// Its Path turns a store-relative slash path into a host path: a tree entry's Src, or a
+// blob at blobs/sha256/<hex>, as in an OCI image layout.
 type Store interface {
-	// Path turns a store-relative slash path into a host path; blobs are at
-	// blobs/sha256/<hex>, as in an OCI image layout.
-	Path(rel string) string
+	tarfile.Store
 	HasBlob(sha string) bool
 	// AddBlob streams r into the store; when want is not empty the bytes must hash to it.
 	AddBlob(r io.Reader, want string) (sha string, n int64, err error)

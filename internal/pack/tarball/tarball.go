@@ -24,18 +24,17 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Format names the bytes this package writes for given inputs: header layout, compressor
@@ -64,11 +63,6 @@ func ParseCompression(s string) (Compression, error) {
 
 // Ext is the file name extension: ".tar.gz", ".tar.xz", ".tar.zst".
 func (c Compression) Ext() string { return ".tar." + string(c) }
-
-// Store resolves a tree entry's Src to a path on this host. internal/cache.Store satisfies it.
-type Store interface {
-	Path(src string) string
-}
 
 // Segment is a run of tar entries: a tree below a prefix.
 type Segment struct {
@@ -122,13 +116,13 @@ func (l *Limiter) release() { <-l.slots }
 // can be followed by other segments; the last segment of a tarball is written by WriteLast.
 // Chunks are compressed in parallel under o.Limiter; memory holds at most one compressed
 // chunk per slot, never a whole segment.
-func WriteSegment(ctx context.Context, w io.Writer, st Store, seg Segment, c Compression, o Options) error {
+func WriteSegment(ctx context.Context, w io.Writer, st tarfile.Store, seg Segment, c Compression, o Options) error {
 	return write(ctx, w, st, seg, c, o, false)
 }
 
 // WriteLast is WriteSegment for the last segment of a tarball: its entries, then the tar
 // end-of-archive marker. It writes the marker even when seg has no entries.
-func WriteLast(ctx context.Context, w io.Writer, st Store, seg Segment, c Compression, o Options) error {
+func WriteLast(ctx context.Context, w io.Writer, st tarfile.Store, seg Segment, c Compression, o Options) error {
 	return write(ctx, w, st, seg, c, o, true)
 }
 
@@ -182,7 +176,7 @@ func split(items []item, size int64) [][]item {
 	return chunks
 }
 
-func write(ctx context.Context, w io.Writer, st Store, seg Segment, c Compression, o Options, last bool) error {
+func write(ctx context.Context, w io.Writer, st tarfile.Store, seg Segment, c Compression, o Options, last bool) error {
 	if _, err := ParseCompression(string(c)); err != nil {
 		return err
 	}
@@ -226,7 +220,7 @@ type part struct {
 // writeChunks compresses chunks in parallel and writes them in order. A slot of lim is
 // taken before a chunk starts and given back once its bytes are written, so at most one
 // compressed chunk per slot waits in memory.
-func writeChunks(ctx context.Context, w io.Writer, st Store, chunks [][]item, mtime time.Time, c Compression, last bool, lim *Limiter) error {
+func writeChunks(ctx context.Context, w io.Writer, st tarfile.Store, chunks [][]item, mtime time.Time, c Compression, last bool, lim *Limiter) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -287,7 +281,7 @@ func writeChunks(ctx context.Context, w io.Writer, st Store, chunks [][]item, mt
 
 // writeChunk writes items as tar data through one compressor, then ends the member
 // (stream, frame). end adds the tar end-of-archive marker.
-func writeChunk(ctx context.Context, w io.Writer, st Store, items []item, mtime time.Time, c Compression, end bool) error {
+func writeChunk(ctx context.Context, w io.Writer, st tarfile.Store, items []item, mtime time.Time, c Compression, end bool) error {
 	bw := bufio.NewWriterSize(w, 256<<10)
 	cw, err := compressor(c, bw)
 	if err != nil {
@@ -299,7 +293,7 @@ func writeChunk(ctx context.Context, w io.Writer, st Store, items []item, mtime 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := writeEntry(tw, st, it, mtime, buf); err != nil {
+		if err := writeEntry(ctx, tw, st, it, mtime, buf); err != nil {
 			return err
 		}
 	}
@@ -317,51 +311,31 @@ func writeChunk(ctx context.Context, w io.Writer, st Store, items []item, mtime 
 	return bw.Flush()
 }
 
-func writeEntry(tw *tar.Writer, st Store, it item, mtime time.Time, buf []byte) error {
-	e := it.e
+func writeEntry(ctx context.Context, tw *tar.Writer, st tarfile.Store, it item, mtime time.Time, buf []byte) error {
 	// Format stays unset: archive/tar then writes USTAR, and PAX only for an entry USTAR
 	// cannot hold (a name or link target too long). Access and change times stay zero, so
 	// no PAX records carry them.
-	h := &tar.Header{Name: it.name, Mode: int64(e.Mode().Perm()), Uname: "root", Gname: "root", ModTime: mtime}
-	switch e.Type {
-	case fstree.Dir:
-		h.Typeflag, h.Name = tar.TypeDir, it.name+"/"
-	case fstree.Symlink:
-		h.Typeflag, h.Linkname = tar.TypeSymlink, e.Target
-	case fstree.File:
-		h.Typeflag, h.Size = tar.TypeReg, e.Size
-	default:
-		return fmt.Errorf("%s: cannot put a %s in a tarball", it.name, e.Type)
+	h, err := tarfile.Header(it.name, it.e, mtime)
+	if err != nil {
+		return err
 	}
+	h.Uname, h.Gname = "root", "root"
 	if err := tw.WriteHeader(h); err != nil {
 		return fmt.Errorf("%s: %w", it.name, err)
 	}
-	if e.Type != fstree.File {
+	if it.e.Type != fstree.File {
 		return nil
 	}
-	f, err := os.Open(st.Path(e.Src))
-	if err != nil {
-		return fmt.Errorf("%s: %w", it.name, err)
-	}
-	defer f.Close()
-	// LimitReader: a file grown since its tree was made must not overrun its header.
-	n, err := io.CopyBuffer(tw, io.LimitReader(f, e.Size), buf)
-	if err != nil {
-		return fmt.Errorf("%s: %w", it.name, err)
-	}
-	if n != e.Size {
-		return fmt.Errorf("%s: %s has %d bytes, but its tree says %d: the cache changed under it", it.name, st.Path(e.Src), n, e.Size)
-	}
-	return nil
+	e := it.e
+	e.Path = it.name
+	_, err = tarfile.CopyEntry(ctx, tw, st, e, buf)
+	return err
 }
 
 // Compressor settings are pinned, not left to library defaults, so that a dependency
 // upgrade changing a default cannot change the bytes unnoticed (the golden test would
 // catch it either way).
 const (
-	// gzipLevel is gzip's own default, which MediaWiki's release tarballs use too: level 9
-	// makes core's segment 4% smaller at three times the time.
-	gzipLevel = 6
 	// xzDict is xz -4's dictionary, half of xz -6's. ulikunitz/xz's hash-chain encoder
 	// holds a 4-byte chain entry per dictionary byte, an 8 MiB hash table and the
 	// dictionary: 28 MiB at 4 MiB, 48 MiB at 8, times the encoders the Limiter lets run at
@@ -371,17 +345,14 @@ const (
 	zstdWindow = 8 << 20
 )
 
+// gzipSetting is level 6, gzip's own default, which MediaWiki's release tarballs use too:
+// level 9 makes core's segment 4% smaller at three times the time.
+var gzipSetting = tarfile.Gzip6
+
 func compressor(c Compression, w io.Writer) (io.WriteCloser, error) {
 	switch c {
 	case Gzip:
-		zw, err := gzip.NewWriterLevel(w, gzipLevel)
-		if err != nil {
-			return nil, err
-		}
-		// No name, and time 0 ("none"): klauspost/compress writes the zero time.Time as
-		// a wrapped-around number, unlike compress/gzip, so it is set explicitly.
-		zw.ModTime = time.Unix(0, 0)
-		return zw, nil
+		return gzipSetting.NewWriter(w)
 	case XZ:
 		// Hash-chain matching: ulikunitz/xz's binary tree compresses about 5% better but
 		// is an order of magnitude slower. One block per stream (a stream is a chunk).

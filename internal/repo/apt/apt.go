@@ -34,8 +34,9 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
 
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Defaults of Options.
@@ -72,7 +73,7 @@ type Options struct {
 	// KeyFile is the name of the public key file at the repository's root.
 	KeyFile string
 	// Signer signs InRelease and Release.gpg with the release manager's key. Required.
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// Progress, if set, hears of the publish's steps.
 	Progress func(repo.Event)
 }
@@ -465,13 +466,10 @@ func releaseDate(release []byte) (time.Time, error) {
 // decompresses to b (a compressor bug must not reach users).
 func gzipBytes(b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	w, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	w, err := tarfile.GzipBestUnix.NewWriter(&out) // as gzip -9n
 	if err != nil {
 		return nil, err
 	}
-	// As gzip -n: klauspost's writer puts the zero time's Unix() into MTIME, where the
-	// standard library writes 0 (no time); the Unix epoch gives 0 in both.
-	w.ModTime, w.OS = time.Unix(0, 0), 3
 	if _, err := w.Write(b); err != nil {
 		return nil, err
 	}

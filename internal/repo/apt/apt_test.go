@@ -26,18 +26,19 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 var (
 	signerOnce sync.Once
-	signer     *pack.Signer
+	signer     *signature.Signer
 	signerErr  error
 )
 
 // testSigner is a throwaway RSA key made once per test binary.
-func testSigner(t *testing.T) *pack.Signer {
+func testSigner(t *testing.T) *signature.Signer {
 	t.Helper()
 	signerOnce.Do(func() {
 		created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -54,7 +55,7 @@ func testSigner(t *testing.T) *pack.Signer {
 			return
 		}
 		w.Close()
-		signer, signerErr = pack.NewSigner(b.Bytes(), nil, "")
+		signer, signerErr = signature.NewSigner(b.Bytes(), nil, "")
 	})
 	if signerErr != nil {
 		t.Fatal(signerErr)
@@ -80,7 +81,7 @@ func deb(t *testing.T, dir, name, version, content string) string {
 	}
 	f := filepath.Join(dir, pack.DebFileName(p))
 	var b bytes.Buffer
-	if err := pack.Deb(p, nil, &b); err != nil {
+	if err := pack.Deb(context.Background(), p, nil, &b); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(f, b.Bytes(), 0o644); err != nil {

@@ -3,6 +3,7 @@ package dnf
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"flag"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/signature"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -74,7 +76,7 @@ func plain(name, version string, mtime time.Time) pack.Package {
 func writeRPM(t *testing.T, dir string, p pack.Package) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := pack.RPM(p, nil, &b, nil); err != nil {
+	if err := pack.RPM(context.Background(), p, nil, &b, nil); err != nil {
 		t.Fatal(err)
 	}
 	f := filepath.Join(dir, pack.RPMFileName(p))
@@ -87,12 +89,12 @@ func writeRPM(t *testing.T, dir string, p pack.Package) string {
 var (
 	keyOnce   sync.Once
 	keyArmor  []byte
-	keySigner *pack.Signer
+	keySigner *signature.Signer
 	keyErr    error
 )
 
 // testSigner is a throwaway RSA key made once per test binary.
-func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
+func testSigner(t *testing.T) (*signature.Signer, openpgp.EntityList) {
 	t.Helper()
 	keyOnce.Do(func() {
 		created := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -109,7 +111,7 @@ func testSigner(t *testing.T) (*pack.Signer, openpgp.EntityList) {
 		}
 		w.Close()
 		keyArmor = b.Bytes()
-		keySigner, keyErr = pack.NewSigner(keyArmor, nil, "")
+		keySigner, keyErr = signature.NewSigner(keyArmor, nil, "")
 	})
 	if keyErr != nil {
 		t.Fatal(keyErr)

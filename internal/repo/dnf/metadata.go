@@ -3,7 +3,6 @@ package dnf
 import (
 	"bytes"
 	"cmp"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -16,8 +15,9 @@ import (
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
-	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/tarfile"
 )
 
 // Options describe the repository for its users.
@@ -28,7 +28,7 @@ type Options struct {
 	Time time.Time
 	// Signer signs repomd.xml; its public key is published beside it. Required: dnf users
 	// are told to set repo_gpgcheck=1.
-	Signer *pack.Signer
+	Signer *signature.Signer
 	// ID names the repository in the .repo file ([ID], ID.repo) and the key file
 	// (RPM-GPG-KEY-ID). Default DefaultID.
 	ID string
@@ -205,7 +205,7 @@ func sha256hex(b []byte) string {
 // header has no name and no time.
 func gzipBytes(b []byte) ([]byte, error) {
 	var out bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&out, gzip.BestCompression)
+	zw, err := tarfile.StdGzipBest.NewWriter(&out)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package pack
+package signature
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
 
-// Signer signs RPMs and repository metadata with an OpenPGP private key. Signatures are
+// Signer signs RPM headers, tarballs and repository metadata with an OpenPGP private key. Signatures are
 // SHA-256 and made as of the package's MTime (or the signing key's creation, if that is
 // later: a signature cannot predate its key), without go-crypto's random salt notation, so
 // that with an RSA or EdDSA key the same package signed twice gives the same bytes. A Signer
@@ -107,23 +107,20 @@ func (s *Signer) key(t time.Time) (openpgp.Key, time.Time, error) {
 	return openpgp.Key{}, time.Time{}, fmt.Errorf("signing key %s has no usable signing key (expired, revoked, or no private signing key)", s.Fingerprint())
 }
 
-// signHeader makes the binary detached OpenPGP signature of an RPM header for a package
-// of time t, and returns the signature header tag it goes under: DSAHEADER for DSA and
-// ECDSA keys, RSAHEADER for the others (EdDSA included), as rpmsign chooses.
-func (s *Signer) signHeader(hdr []byte, t time.Time) ([]byte, uint32, error) {
+// Detach makes the binary detached OpenPGP signature of r's bytes as of t (an RPM
+// header's), and says whether the key that made it is a DSA or ECDSA key, which RPM files
+// under another signature tag than the others (EdDSA included).
+func (s *Signer) Detach(r io.Reader, t time.Time) (sig []byte, dsa bool, err error) {
 	k, cfg, err := s.config(t)
 	if err != nil {
-		return nil, 0, err
+		return nil, false, err
 	}
-	var sig bytes.Buffer
-	if err := openpgp.DetachSign(&sig, s.entity, bytes.NewReader(hdr), cfg); err != nil {
-		return nil, 0, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	var b bytes.Buffer
+	if err := openpgp.DetachSign(&b, s.entity, r, cfg); err != nil {
+		return nil, false, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
 	}
-	switch k.PublicKey.PubKeyAlgo {
-	case packet.PubKeyAlgoDSA, packet.PubKeyAlgoECDSA:
-		return sig.Bytes(), sigTagDSA, nil
-	}
-	return sig.Bytes(), sigTagRSA, nil
+	algo := k.PublicKey.PubKeyAlgo
+	return b.Bytes(), algo == packet.PubKeyAlgoDSA || algo == packet.PubKeyAlgoECDSA, nil
 }
 
 // config chooses the key for a signature as of t and the configuration that makes the
