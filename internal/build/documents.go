@@ -66,8 +66,11 @@ func (o Options) librariesActions(g resolve.Graph) []engine.Action {
 			Valid: format.Valid(func(l Libraries) bool { return l.Blob == "" || o.store().HasBlob(l.Blob) }),
 			Run: func(context.Context, engine.Inputs) (engine.Outcome, error) {
 				libs, err := o.readLibraries(c)
-				if err != nil || len(libs) == 0 {
-					return engine.Outcome{Output: `{}`}, err
+				if err != nil {
+					return engine.Outcome{}, err
+				}
+				if len(libs) == 0 {
+					return format.Encode(Libraries{}, 0)
 				}
 				b, err := json.Marshal(libs)
 				if err != nil {

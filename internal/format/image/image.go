@@ -73,15 +73,6 @@ const imageLayout = "mwedition-image-v2"
 // code only, which any platform can run, but a configuration must name one.
 var scratchPlatform = v1.Platform{OS: "linux", Architecture: "amd64"}
 
-// imageOutput returns the edition's image output block, if it has one.
-func imageOutput(e resolve.Edition) (spec.Output, bool) {
-	for _, o := range e.Outputs {
-		if o.Format == name {
-			return o, true
-		}
-	}
-	return spec.Output{}, false
-}
 
 // tagRE is what a registry accepts as a tag; notInTag what it does not.
 var (
@@ -149,7 +140,7 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 	// A file base's fingerprint reads the whole file: once per build, however many editions.
 	fingerprints := map[oci.BaseRef]string{}
 	for _, e := range g.Editions {
-		out, ok := imageOutput(e)
+		out, ok := format.Output(e, name)
 		if !ok {
 			continue
 		}
@@ -738,7 +729,7 @@ func (o env) store() *cache.Store { return o.Store }
 // documents are attached to, and the base it was built on.
 func (f imageFormat) Edition(fenv format.Env, e resolve.Edition, outs format.Outcomes) (format.Collected, error) {
 	var col format.Collected
-	out, ok := imageOutput(e)
+	out, ok := format.Output(e, name)
 	if !ok {
 		return col, nil
 	}
@@ -813,7 +804,7 @@ func (f imageFormat) Publish(fenv format.Env, outs format.Outcomes, attached []v
 	pub := format.Publication{Dir: Dir}
 	var descs []v1.Descriptor
 	for _, e := range fenv.Graph.Editions {
-		out, ok := imageOutput(e)
+		out, ok := format.Output(e, name)
 		if !ok {
 			continue
 		}
