@@ -94,12 +94,8 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	}
 	var results []Result
 	if keep == nil {
-		for _, f := range []string{"index.json", "oci-layout"} {
-			r, err := CompareFiles(outdir.OCI+"/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
-			if err != nil {
-				return nil, err
-			}
-			results = append(results, r)
+		if results, err = compareLayoutFiles(orig, rebuilt); err != nil {
+			return nil, err
 		}
 	}
 	rebuiltByName := map[string]v1.Descriptor{}
@@ -113,14 +109,7 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 			byEdition[e] = append(byEdition[e], d)
 		}
 	}
-	// Editions only the rebuild has.
-	for _, d := range ri.Manifests {
-		e := editionOf(d)
-		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
-			results = append(results, Result{Artifact: outdir.OCI + "/" + e, Status: Extra, Rebuilt: d.Digest.String(),
-				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
-		}
-	}
+	results = append(results, extraEditions(ri.Manifests, byEdition, keep)...)
 	editions := make([]string, 0, len(byEdition))
 	for e := range byEdition {
 		editions = append(editions, e)
@@ -128,42 +117,79 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	sort.Strings(editions)
 	c := &ociComparer{orig: lo, rebuilt: lr, done: map[[2]string][]Difference{}, hashed: map[string]string{}}
 	for _, e := range editions {
-		res := Result{Artifact: outdir.OCI + "/" + e, Status: Identical}
-		var names []string
-		var ds []Difference
-		for _, d := range byEdition[e] {
-			name := manifestName(d, oi.Manifests)
-			names = append(names, name)
-			res.Original = d.Digest.String()
-			r, ok := rebuiltByName[name]
-			if !ok {
-				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "missing"})
-				continue
-			}
-			res.Rebuilt = r.Digest.String()
-			if r.Digest != d.Digest {
-				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest.String(), Rebuilt: r.Digest.String()})
-				more, err := c.image("", d.Digest.String(), r.Digest.String())
-				if err != nil {
-					return nil, err
-				}
-				ds = append(ds, more...)
-			}
-			bad, err := c.integrity(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			ds = append(ds, bad...)
-		}
-		res.Note = "tags " + strings.Join(names, ", ")
-		ds = dedupeDiffs(ds)
-		if len(ds) > 0 {
-			res.Status = Differs
-			res.setDifferences(ds)
+		res, err := c.edition(e, byEdition[e], oi.Manifests, rebuiltByName)
+		if err != nil {
+			return nil, err
 		}
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+// compareLayoutFiles compares the layouts' index.json and oci-layout as files.
+func compareLayoutFiles(orig, rebuilt string) ([]Result, error) {
+	var results []Result
+	for _, f := range []string{"index.json", "oci-layout"} {
+		r, err := CompareFiles(outdir.OCI+"/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// extraEditions reports the editions only the rebuild has: those of the rebuilt index's
+// entries that keep wants and byEdition, the original's, lacks.
+func extraEditions(rebuilt []v1.Descriptor, byEdition map[string][]v1.Descriptor, keep func(edition string) bool) []Result {
+	var results []Result
+	for _, d := range rebuilt {
+		e := editionOf(d)
+		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
+			results = append(results, Result{Artifact: outdir.OCI + "/" + e, Status: Extra, Rebuilt: d.Digest.String(),
+				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
+		}
+	}
+	return results
+}
+
+// edition compares one edition's images, ds (all being the original index's entries), with
+// the rebuilt images of the same names, and checks the integrity of the original's blobs.
+func (c *ociComparer) edition(e string, ds, all []v1.Descriptor, rebuiltByName map[string]v1.Descriptor) (Result, error) {
+	res := Result{Artifact: outdir.OCI + "/" + e, Status: Identical}
+	var names []string
+	var diffs []Difference
+	for _, d := range ds {
+		name := manifestName(d, all)
+		names = append(names, name)
+		res.Original = d.Digest.String()
+		r, ok := rebuiltByName[name]
+		if !ok {
+			diffs = append(diffs, Difference{Entry: "index.json: " + name, Field: "missing"})
+			continue
+		}
+		res.Rebuilt = r.Digest.String()
+		if r.Digest != d.Digest {
+			diffs = append(diffs, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest.String(), Rebuilt: r.Digest.String()})
+			more, err := c.image("", d.Digest.String(), r.Digest.String())
+			if err != nil {
+				return Result{}, err
+			}
+			diffs = append(diffs, more...)
+		}
+		bad, err := c.integrity(d.Digest)
+		if err != nil {
+			return Result{}, err
+		}
+		diffs = append(diffs, bad...)
+	}
+	res.Note = "tags " + strings.Join(names, ", ")
+	diffs = dedupeDiffs(diffs)
+	if len(diffs) > 0 {
+		res.Status = Differs
+		res.setDifferences(diffs)
+	}
+	return res, nil
 }
 
 // editionOf is the edition an index entry belongs to; untagged referrers, which name none,
