@@ -310,7 +310,30 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Children of an index, by position.
+	more, err := c.children(where, om, rm)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, more...)
+	if om.Config.Digest != "" && om.Config.Digest != rm.Config.Digest {
+		more, err := c.blob(where+"config", om.Config.Digest, rm.Config.Digest, "json")
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
+	}
+	more, err = c.layers(where, om, rm)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, more...)
+	c.done[key] = ds
+	return ds, nil
+}
+
+// children compares the images of two indexes, by position, naming each by its platform.
+func (c *ociComparer) children(where string, om, rm ociManifest) ([]Difference, error) {
+	var ds []Difference
 	for i := range min(len(om.Manifests), len(rm.Manifests)) {
 		if om.Manifests[i].Digest != rm.Manifests[i].Digest {
 			p := "image " + strconv.Itoa(i)
@@ -324,24 +347,14 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 			ds = append(ds, more...)
 		}
 	}
-	if om.Config.Digest != "" && om.Config.Digest != rm.Config.Digest {
-		more, err := c.blob(where+"config", om.Config.Digest, rm.Config.Digest, "json")
-		if err != nil {
-			return nil, err
-		}
-		ds = append(ds, more...)
-	}
-	var history []string
-	if cb, err := readBlob(c.rebuilt, rm.Config.Digest); err == nil {
-		var cfg ociConfig
-		if json.Unmarshal(cb, &cfg) == nil {
-			for _, h := range cfg.History {
-				if !h.EmptyLayer {
-					history = append(history, h.CreatedBy)
-				}
-			}
-		}
-	}
+	return ds, nil
+}
+
+// layers compares two manifests' layers, by position, naming each by the step of the
+// rebuilt image's history that made it.
+func (c *ociComparer) layers(where string, om, rm ociManifest) ([]Difference, error) {
+	history := c.layerHistory(rm.Config.Digest)
+	var ds []Difference
 	for i := range min(len(om.Layers), len(rm.Layers)) {
 		if om.Layers[i].Digest == rm.Layers[i].Digest {
 			continue
@@ -360,8 +373,24 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 		}
 		ds = append(ds, more...)
 	}
-	c.done[key] = ds
 	return ds, nil
+}
+
+// layerHistory is the created_by of each layer-making step of the rebuilt configuration
+// named digest; nil when it cannot be read, which only leaves the layers unnamed.
+func (c *ociComparer) layerHistory(digest string) []string {
+	var history []string
+	if cb, err := readBlob(c.rebuilt, digest); err == nil {
+		var cfg ociConfig
+		if json.Unmarshal(cb, &cfg) == nil {
+			for _, h := range cfg.History {
+				if !h.EmptyLayer {
+					history = append(history, h.CreatedBy)
+				}
+			}
+		}
+	}
+	return history
 }
 
 // blob compares two blobs: as JSON, as layers, or (kind "") as whatever their bytes parse as.
