@@ -150,6 +150,20 @@ func rpmScript(body string) string {
 func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte, error) {
 	var h rpmHeader
 	mtime := uint32(p.MTime.Unix())
+	p.addRPMMetadata(&h, mtime)
+	addRPMPayloadTags(&h, pl)
+	p.addRPMScripts(&h, &deps)
+	p.addRPMChangelog(&h, mtime)
+	addRPMDeps(&h, deps)
+	if err := addRPMFiles(&h, es, pl, mtime); err != nil {
+		return nil, err
+	}
+	return h.marshal(rpmtag.HeaderImmutable)
+}
+
+// addRPMMetadata adds what names and describes the package, and where and by what it was
+// built. The description falls back to the summary.
+func (p Package) addRPMMetadata(h *rpmHeader, mtime uint32) {
 	description := strings.TrimSpace(p.Description)
 	if description == "" {
 		description = p.Summary
@@ -179,13 +193,21 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 	h.str(rpmtag.Platform, "noarch-unknown-linux")
 	h.str(rpmtag.SourceRPM, p.Name+"-"+p.Version+"-"+p.release()+".src.rpm")
 	h.str(rpmtag.RPMVersion, rpmVersionTag)
+}
+
+// addRPMPayloadTags adds the payload's format, compression and digests.
+func addRPMPayloadTags(h *rpmHeader, pl rpmPayload) {
 	h.str(rpmtag.PayloadFormat, "cpio")
 	h.str(rpmtag.PayloadCompressor, RPMCompression)
 	h.str(rpmtag.PayloadFlags, strconv.Itoa(rpmZstdLevel))
 	h.strs(rpmtag.PayloadDigest, []string{hex.EncodeToString(pl.digest)})
 	h.int32s(rpmtag.PayloadDigestAlgo, pgpHashSHA256)
 	h.strs(rpmtag.PayloadDigestAlt, []string{hex.EncodeToString(pl.altDigest)})
+}
 
+// addRPMScripts adds the scriptlets that are not blank, and for each the requirement of
+// its interpreter to deps, which are added after them.
+func (p Package) addRPMScripts(h *rpmHeader, deps *rpmDeps) {
 	for _, sc := range []struct {
 		body       string
 		tag, prog  uint32
@@ -204,7 +226,10 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 		// rpmbuild's Requires(pre) etc. on the interpreter.
 		deps.requires = append(deps.requires, rpmDep{name: "/bin/sh", flags: senseInterp | sc.scriptBits})
 	}
+}
 
+// addRPMChangelog adds the %changelog: one entry, dated mtime, listing p's changes.
+func (p Package) addRPMChangelog(h *rpmHeader, mtime uint32) {
 	evr := p.rpmEVR()
 	h.int32s(rpmtag.ChangelogTime, mtime)
 	h.strs(rpmtag.ChangelogName, []string{p.Maintainer + " - " + evr})
@@ -213,7 +238,10 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 		text = append(text, "- "+c)
 	}
 	h.strs(rpmtag.ChangelogText, []string{strings.Join(text, "\n")})
+}
 
+// addRPMDeps adds each kind of dependency, sorted, as its three parallel tags.
+func addRPMDeps(h *rpmHeader, deps rpmDeps) {
 	for _, d := range []struct {
 		deps                 []rpmDep
 		name, flags, version uint32
@@ -234,11 +262,6 @@ func (p Package) rpmMainHeader(es []entry, pl rpmPayload, deps rpmDeps) ([]byte,
 		h.int32s(d.flags, flags...)
 		h.strs(d.version, versions)
 	}
-
-	if err := addRPMFiles(&h, es, pl, mtime); err != nil {
-		return nil, err
-	}
-	return h.marshal(rpmtag.HeaderImmutable)
 }
 
 // addRPMFiles adds the file list. Paths are split into directory and base name

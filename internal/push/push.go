@@ -138,58 +138,96 @@ type repo struct {
 // Push publishes the layout's editions to t. The report lists the tags written, even when
 // an error ends the push; a push that fails before its last phase writes no tag at all.
 func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
-	var rep Report
 	repos, err := plan(ctx, l, t, o)
 	if err != nil {
-		return rep, err
+		return Report{}, err
 	}
 	jobs := o.Jobs
 	if jobs <= 0 {
 		jobs = 4
 	}
+	s := &session{l: l, t: t, repos: repos, jobs: jobs, tally: newTally(repos, o.Observer)}
+	if err := s.pushBlobs(ctx); err != nil {
+		return s.fail(err)
+	}
+	if err := s.pushManifests(ctx); err != nil {
+		return s.fail(err)
+	}
+	return s.pushTags(ctx)
+}
+
+// session is one push under way: what it pushes, where, and the tally of what is done.
+type session struct {
+	l     *Layout
+	t     Target
+	repos []*repo
+	jobs  int
+	tally *tally
+}
+
+// tally counts the finished steps into the report and passes each on to the observer;
+// its lock keeps the observer from being called by two goroutines at once.
+type tally struct {
+	mu       sync.Mutex // guards rep, done and calls to the observer
+	rep      Report
+	done     int
+	total    int
+	observer func(Event)
+}
+
+// newTally is a tally of every blob, manifest and tag the repositories need.
+func newTally(repos []*repo, observer func(Event)) *tally {
 	total := 0
 	for _, r := range repos {
 		total += len(r.blobs) + len(r.manifests) + len(r.refs)
 	}
-	var mu sync.Mutex // guards rep, done and calls to the observer
-	done := 0
-	emit := func(e Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		done++
-		switch e.Type {
-		case EventBlob:
-			switch e.Outcome {
-			case Uploaded:
-				rep.Uploaded++
-				rep.UploadedBytes += e.Size
-			case Mounted:
-				rep.Mounted++
-			default:
-				rep.Existed++
-			}
-		case EventManifest:
-			rep.Manifests++
-		}
-		if o.Observer != nil {
-			e.Done, e.Total = done, total
-			o.Observer(e)
-		}
-	}
-	fail := func(err error) (Report, error) {
-		return rep, fmt.Errorf("publishing to %s: %w; no tag was written", t, err)
-	}
+	return &tally{total: total, observer: observer}
+}
 
-	// Blobs: each to the first repository needing it, then mounted from there into the
-	// others, which is why the second step waits for the first.
-	type put struct {
-		r    *repo
-		blob v1.Hash
-		from *repo
+// emit records a finished step and reports it.
+func (c *tally) emit(e Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.done++
+	switch e.Type {
+	case EventBlob:
+		switch e.Outcome {
+		case Uploaded:
+			c.rep.Uploaded++
+			c.rep.UploadedBytes += e.Size
+		case Mounted:
+			c.rep.Mounted++
+		default:
+			c.rep.Existed++
+		}
+	case EventManifest:
+		c.rep.Manifests++
 	}
+	if c.observer != nil {
+		e.Done, e.Total = c.done, c.total
+		c.observer(e)
+	}
+}
+
+// fail ends a push before any tag was written.
+func (s *session) fail(err error) (Report, error) {
+	return s.tally.rep, fmt.Errorf("publishing to %s: %w; no tag was written", s.t, err)
+}
+
+// put is one blob going into a repository: uploaded, or, when from is not nil, mounted
+// from the repository it went into first.
+type put struct {
+	r    *repo
+	blob v1.Hash
+	from *repo
+}
+
+// pushBlobs puts each blob into the first repository needing it, then mounts it from there
+// into the others, which is why the second step waits for the first.
+func (s *session) pushBlobs(ctx context.Context) error {
 	home := map[v1.Hash]*repo{}
 	var first, mounts []put
-	for _, r := range repos {
+	for _, r := range s.repos {
 		for _, b := range r.blobs {
 			if h, ok := home[b]; ok {
 				mounts = append(mounts, put{r, b, h})
@@ -199,71 +237,82 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 			first = append(first, put{r: r, blob: b})
 		}
 	}
-	putBlob := func(ctx context.Context, p put) error {
-		b := l.blobs[p.blob]
-		d := b.desc
-		layer, err := partial.CompressedToLayer(b)
-		if err != nil {
-			return err
-		}
-		ev := Event{Type: EventBlob, Repository: p.r.name.Name(), Digest: d.Digest, Size: d.Size}
-		if p.from != nil {
-			layer = &remote.MountableLayer{Layer: layer, Reference: p.from.name.Digest(d.Digest.String())}
-			ev.From = p.from.name.Name()
-		}
-		if err := p.r.pusher.Upload(ctx, p.r.name, layer); err != nil {
-			return explain(fmt.Errorf("pushing blob %s (%s) to %s: %w", d.Digest, d.MediaType, p.r.name, err), t, p.r)
-		}
-		ev.Outcome = p.r.wire.outcome(d.Digest)
-		emit(ev)
-		return nil
+	if err := each(ctx, s.jobs, first, s.putBlob); err != nil {
+		return err
 	}
-	if err := each(ctx, jobs, first, putBlob); err != nil {
-		return fail(err)
-	}
-	if err := each(ctx, jobs, mounts, putBlob); err != nil {
-		return fail(err)
-	}
+	return each(ctx, s.jobs, mounts, s.putBlob)
+}
 
-	// Manifests by digest: children before their index, so the registry never holds an
-	// index whose children it lacks.
-	err = each(ctx, jobs, repos, func(ctx context.Context, r *repo) error {
+// putBlob uploads or mounts one blob and reports how it got there.
+func (s *session) putBlob(ctx context.Context, p put) error {
+	b := s.l.blobs[p.blob]
+	d := b.desc
+	layer, err := partial.CompressedToLayer(b)
+	if err != nil {
+		return err
+	}
+	ev := Event{Type: EventBlob, Repository: p.r.name.Name(), Digest: d.Digest, Size: d.Size}
+	if p.from != nil {
+		layer = &remote.MountableLayer{Layer: layer, Reference: p.from.name.Digest(d.Digest.String())}
+		ev.From = p.from.name.Name()
+	}
+	if err := p.r.pusher.Upload(ctx, p.r.name, layer); err != nil {
+		return explain(fmt.Errorf("pushing blob %s (%s) to %s: %w", d.Digest, d.MediaType, p.r.name, err), s.t, p.r)
+	}
+	ev.Outcome = p.r.wire.outcome(d.Digest)
+	s.tally.emit(ev)
+	return nil
+}
+
+// pushManifests puts the manifests by digest: children before their index, so the
+// registry never holds an index whose children it lacks.
+func (s *session) pushManifests(ctx context.Context) error {
+	return each(ctx, s.jobs, s.repos, func(ctx context.Context, r *repo) error {
 		for _, h := range r.manifests {
-			m := l.manifests[h]
+			m := s.l.manifests[h]
 			if err := r.pusher.Put(ctx, r.name.Digest(h.String()), m); err != nil {
-				return explain(fmt.Errorf("pushing manifest %s to %s: %w", h, r.name, err), t, r)
+				return explain(fmt.Errorf("pushing manifest %s to %s: %w", h, r.name, err), s.t, r)
 			}
-			emit(Event{Type: EventManifest, Repository: r.name.Name(), Digest: h, Size: m.desc.Size})
+			s.tally.emit(Event{Type: EventManifest, Repository: r.name.Name(), Digest: h, Size: m.desc.Size})
 		}
 		return nil
 	})
-	if err != nil {
-		return fail(err)
-	}
+}
 
-	// Tags last: each now names an image whose every part is in place.
-	type tagging struct {
-		r *repo
-		p Published
-	}
+// tagging is one tag to write into a repository.
+type tagging struct {
+	r *repo
+	p Published
+}
+
+// taggings lists the tags of every repository, in the layout's order.
+func taggings(repos []*repo) []tagging {
 	var tags []tagging
 	for _, r := range repos {
 		for _, ref := range r.refs {
 			tags = append(tags, tagging{r, Published{Edition: r.edition, Repository: r.name.Name(), Tag: ref.Tag, Digest: ref.Desc.Digest, MediaType: ref.Desc.MediaType}})
 		}
 	}
+	return tags
+}
+
+// pushTags writes the tags last: each now names an image whose every part is in place.
+// The report lists those written, in the layout's order, even when some failed.
+func (s *session) pushTags(ctx context.Context) (Report, error) {
+	tags := taggings(s.repos)
 	written := make([]bool, len(tags))
-	err = each(ctx, jobs, indexes(len(tags)), func(ctx context.Context, i int) error {
+	err := each(ctx, s.jobs, indexes(len(tags)), func(ctx context.Context, i int) error {
 		r, p := tags[i].r, tags[i].p
-		if err := r.pusher.Put(ctx, r.name.Tag(p.Tag), l.manifests[p.Digest]); err != nil {
-			return explain(fmt.Errorf("tagging %s as %s: %w", p.Digest, p.Reference(), err), t, r)
+		if err := r.pusher.Put(ctx, r.name.Tag(p.Tag), s.l.manifests[p.Digest]); err != nil {
+			return explain(fmt.Errorf("tagging %s as %s: %w", p.Digest, p.Reference(), err), s.t, r)
 		}
-		mu.Lock()
+		s.tally.mu.Lock()
 		written[i] = true
-		mu.Unlock()
-		emit(Event{Type: EventTag, Repository: p.Repository, Tag: p.Tag, Digest: p.Digest})
+		s.tally.mu.Unlock()
+		s.tally.emit(Event{Type: EventTag, Repository: p.Repository, Tag: p.Tag, Digest: p.Digest})
 		return nil
 	})
+	rep := &s.tally.rep
 	for i, ok := range written {
 		if ok {
 			rep.Tags = append(rep.Tags, tags[i].p)
@@ -271,11 +320,11 @@ func Push(ctx context.Context, l *Layout, t Target, o Options) (Report, error) {
 	}
 	if err != nil {
 		if len(rep.Tags) == 0 {
-			return fail(err)
+			return s.fail(err)
 		}
-		return rep, fmt.Errorf("publishing to %s: %w; %d of %d tags were written, each naming a complete image", t, err, len(rep.Tags), len(tags))
+		return *rep, fmt.Errorf("publishing to %s: %w; %d of %d tags were written, each naming a complete image", s.t, err, len(rep.Tags), len(tags))
 	}
-	return rep, nil
+	return *rep, nil
 }
 
 // plan picks the editions, and for each its repository, pusher, manifests and blobs.

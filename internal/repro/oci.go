@@ -94,12 +94,8 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	}
 	var results []Result
 	if keep == nil {
-		for _, f := range []string{"index.json", "oci-layout"} {
-			r, err := CompareFiles(outdir.OCI+"/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
-			if err != nil {
-				return nil, err
-			}
-			results = append(results, r)
+		if results, err = compareLayoutFiles(orig, rebuilt); err != nil {
+			return nil, err
 		}
 	}
 	rebuiltByName := map[string]v1.Descriptor{}
@@ -113,14 +109,7 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 			byEdition[e] = append(byEdition[e], d)
 		}
 	}
-	// Editions only the rebuild has.
-	for _, d := range ri.Manifests {
-		e := editionOf(d)
-		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
-			results = append(results, Result{Artifact: outdir.OCI + "/" + e, Status: Extra, Rebuilt: d.Digest.String(),
-				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
-		}
-	}
+	results = append(results, extraEditions(ri.Manifests, byEdition, keep)...)
 	editions := make([]string, 0, len(byEdition))
 	for e := range byEdition {
 		editions = append(editions, e)
@@ -128,42 +117,79 @@ func CompareLayouts(orig, rebuilt string, keep func(edition string) bool) ([]Res
 	sort.Strings(editions)
 	c := &ociComparer{orig: lo, rebuilt: lr, done: map[[2]string][]Difference{}, hashed: map[string]string{}}
 	for _, e := range editions {
-		res := Result{Artifact: outdir.OCI + "/" + e, Status: Identical}
-		var names []string
-		var ds []Difference
-		for _, d := range byEdition[e] {
-			name := manifestName(d, oi.Manifests)
-			names = append(names, name)
-			res.Original = d.Digest.String()
-			r, ok := rebuiltByName[name]
-			if !ok {
-				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "missing"})
-				continue
-			}
-			res.Rebuilt = r.Digest.String()
-			if r.Digest != d.Digest {
-				ds = append(ds, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest.String(), Rebuilt: r.Digest.String()})
-				more, err := c.image("", d.Digest.String(), r.Digest.String())
-				if err != nil {
-					return nil, err
-				}
-				ds = append(ds, more...)
-			}
-			bad, err := c.integrity(d.Digest)
-			if err != nil {
-				return nil, err
-			}
-			ds = append(ds, bad...)
-		}
-		res.Note = "tags " + strings.Join(names, ", ")
-		ds = dedupeDiffs(ds)
-		if len(ds) > 0 {
-			res.Status = Differs
-			res.setDifferences(ds)
+		res, err := c.edition(e, byEdition[e], oi.Manifests, rebuiltByName)
+		if err != nil {
+			return nil, err
 		}
 		results = append(results, res)
 	}
 	return results, nil
+}
+
+// compareLayoutFiles compares the layouts' index.json and oci-layout as files.
+func compareLayoutFiles(orig, rebuilt string) ([]Result, error) {
+	var results []Result
+	for _, f := range []string{"index.json", "oci-layout"} {
+		r, err := CompareFiles(outdir.OCI+"/"+f, filepath.Join(orig, f), filepath.Join(rebuilt, f))
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// extraEditions reports the editions only the rebuild has: those of the rebuilt index's
+// entries that keep wants and byEdition, the original's, lacks.
+func extraEditions(rebuilt []v1.Descriptor, byEdition map[string][]v1.Descriptor, keep func(edition string) bool) []Result {
+	var results []Result
+	for _, d := range rebuilt {
+		e := editionOf(d)
+		if _, ok := byEdition[e]; !ok && (keep == nil || keep(e)) {
+			results = append(results, Result{Artifact: outdir.OCI + "/" + e, Status: Extra, Rebuilt: d.Digest.String(),
+				Note: "the rebuild has an image the original layout lacks: " + d.Annotations["org.opencontainers.image.ref.name"]})
+		}
+	}
+	return results
+}
+
+// edition compares one edition's images, ds (all being the original index's entries), with
+// the rebuilt images of the same names, and checks the integrity of the original's blobs.
+func (c *ociComparer) edition(e string, ds, all []v1.Descriptor, rebuiltByName map[string]v1.Descriptor) (Result, error) {
+	res := Result{Artifact: outdir.OCI + "/" + e, Status: Identical}
+	var names []string
+	var diffs []Difference
+	for _, d := range ds {
+		name := manifestName(d, all)
+		names = append(names, name)
+		res.Original = d.Digest.String()
+		r, ok := rebuiltByName[name]
+		if !ok {
+			diffs = append(diffs, Difference{Entry: "index.json: " + name, Field: "missing"})
+			continue
+		}
+		res.Rebuilt = r.Digest.String()
+		if r.Digest != d.Digest {
+			diffs = append(diffs, Difference{Entry: "index.json: " + name, Field: "digest", Original: d.Digest.String(), Rebuilt: r.Digest.String()})
+			more, err := c.image("", d.Digest.String(), r.Digest.String())
+			if err != nil {
+				return Result{}, err
+			}
+			diffs = append(diffs, more...)
+		}
+		bad, err := c.integrity(d.Digest)
+		if err != nil {
+			return Result{}, err
+		}
+		diffs = append(diffs, bad...)
+	}
+	res.Note = "tags " + strings.Join(names, ", ")
+	diffs = dedupeDiffs(diffs)
+	if len(diffs) > 0 {
+		res.Status = Differs
+		res.setDifferences(diffs)
+	}
+	return res, nil
 }
 
 // editionOf is the edition an index entry belongs to; untagged referrers, which name none,
@@ -284,7 +310,30 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Children of an index, by position.
+	more, err := c.children(where, om, rm)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, more...)
+	if om.Config.Digest != "" && om.Config.Digest != rm.Config.Digest {
+		more, err := c.blob(where+"config", om.Config.Digest, rm.Config.Digest, "json")
+		if err != nil {
+			return nil, err
+		}
+		ds = append(ds, more...)
+	}
+	more, err = c.layers(where, om, rm)
+	if err != nil {
+		return nil, err
+	}
+	ds = append(ds, more...)
+	c.done[key] = ds
+	return ds, nil
+}
+
+// children compares the images of two indexes, by position, naming each by its platform.
+func (c *ociComparer) children(where string, om, rm ociManifest) ([]Difference, error) {
+	var ds []Difference
 	for i := range min(len(om.Manifests), len(rm.Manifests)) {
 		if om.Manifests[i].Digest != rm.Manifests[i].Digest {
 			p := "image " + strconv.Itoa(i)
@@ -298,24 +347,14 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 			ds = append(ds, more...)
 		}
 	}
-	if om.Config.Digest != "" && om.Config.Digest != rm.Config.Digest {
-		more, err := c.blob(where+"config", om.Config.Digest, rm.Config.Digest, "json")
-		if err != nil {
-			return nil, err
-		}
-		ds = append(ds, more...)
-	}
-	var history []string
-	if cb, err := readBlob(c.rebuilt, rm.Config.Digest); err == nil {
-		var cfg ociConfig
-		if json.Unmarshal(cb, &cfg) == nil {
-			for _, h := range cfg.History {
-				if !h.EmptyLayer {
-					history = append(history, h.CreatedBy)
-				}
-			}
-		}
-	}
+	return ds, nil
+}
+
+// layers compares two manifests' layers, by position, naming each by the step of the
+// rebuilt image's history that made it.
+func (c *ociComparer) layers(where string, om, rm ociManifest) ([]Difference, error) {
+	history := c.layerHistory(rm.Config.Digest)
+	var ds []Difference
 	for i := range min(len(om.Layers), len(rm.Layers)) {
 		if om.Layers[i].Digest == rm.Layers[i].Digest {
 			continue
@@ -334,8 +373,24 @@ func (c *ociComparer) image(where, od, rd string) ([]Difference, error) {
 		}
 		ds = append(ds, more...)
 	}
-	c.done[key] = ds
 	return ds, nil
+}
+
+// layerHistory is the created_by of each layer-making step of the rebuilt configuration
+// named digest; nil when it cannot be read, which only leaves the layers unnamed.
+func (c *ociComparer) layerHistory(digest string) []string {
+	var history []string
+	if cb, err := readBlob(c.rebuilt, digest); err == nil {
+		var cfg ociConfig
+		if json.Unmarshal(cb, &cfg) == nil {
+			for _, h := range cfg.History {
+				if !h.EmptyLayer {
+					history = append(history, h.CreatedBy)
+				}
+			}
+		}
+	}
+	return history
 }
 
 // blob compares two blobs: as JSON, as layers, or (kind "") as whatever their bytes parse as.

@@ -442,69 +442,89 @@ func (im Importer) rootfs(b BaseRef) (v1.Descriptor, error) {
 		defer gz.Close()
 		r = gz
 	}
-	// The tar is read through while it is stored: one pass over the file, and the blob is
-	// kept only if the tar reads to its end.
-	pr, pw := io.Pipe()
-	type scan struct {
-		arch    string
-		newest  time.Time
-		entries int
-		err     error
+	d, diffID, s, err := im.rootfsLayer(r, b.Path)
+	if err != nil {
+		return v1.Descriptor{}, err
 	}
-	done := make(chan scan, 1)
-	go func() {
-		s := scan{}
-		tr := tar.NewReader(pr)
-		for {
-			hdr, err := tr.Next()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				s.err = fmt.Errorf("%s is not a tar archive: %w", b.Path, err)
-				break
-			}
-			s.entries++
-			if hdr.ModTime.After(s.newest) {
-				s.newest = hdr.ModTime
-			}
-			if s.arch == "" && hdr.Typeflag == tar.TypeReg && isBinDir(hdr.Name) {
-				s.arch = elfArch(tr)
-			}
-		}
-		if s.err == nil && s.entries == 0 {
-			s.err = fmt.Errorf("%s is an empty tar archive", b.Path)
-		}
-		if s.err == nil {
-			// Whatever follows the end-of-archive marker is part of the layer too.
-			_, s.err = io.Copy(io.Discard, pr)
-		}
-		// On an error, the compressor's next write fails.
-		pr.CloseWithError(s.err)
-		done <- s
-	}()
-	var s scan
+	if _, err := io.Copy(io.Discard, br); err != nil { // the file's hash covers every byte
+		return v1.Descriptor{}, err
+	}
+	return im.putRootFSImage(d, diffID, s, hex.EncodeToString(file.Sum(nil)))
+}
+
+// rootfsScan is what reading a root file system's tar found.
+type rootfsScan struct {
+	arch    string
+	newest  time.Time
+	entries int
+	err     error
+}
+
+// rootfsLayer stores the tar r as a layer while reading it through: one pass over the
+// file, and the blob is kept only if the tar reads to its end.
+func (im Importer) rootfsLayer(r io.Reader, file string) (v1.Descriptor, v1.Hash, rootfsScan, error) {
+	pr, pw := io.Pipe()
+	done := make(chan rootfsScan, 1)
+	go func() { done <- scanRootFS(pr, file) }()
+	var s rootfsScan
 	d, diffID, err := im.compress(io.TeeReader(r, pw), func() error {
 		pw.Close()
 		s = <-done
 		return s.err
 	})
 	if s.err != nil {
-		return v1.Descriptor{}, s.err
+		return v1.Descriptor{}, v1.Hash{}, s, s.err
 	}
 	if err != nil {
-		return v1.Descriptor{}, fmt.Errorf("%s: %w", b.Path, err)
+		return v1.Descriptor{}, v1.Hash{}, s, fmt.Errorf("%s: %w", file, err)
 	}
-	if _, err := io.Copy(io.Discard, br); err != nil { // the file's hash covers every byte
-		return v1.Descriptor{}, err
+	return d, diffID, s, nil
+}
+
+// scanRootFS reads the tar from pr to its end, noting the architecture of the first
+// executable in bin/ or usr/bin/ and the newest entry's time. It closes pr with its error,
+// so that the compressor's next write fails.
+func scanRootFS(pr *io.PipeReader, file string) rootfsScan {
+	s := rootfsScan{}
+	tr := tar.NewReader(pr)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.err = fmt.Errorf("%s is not a tar archive: %w", file, err)
+			break
+		}
+		s.entries++
+		if hdr.ModTime.After(s.newest) {
+			s.newest = hdr.ModTime
+		}
+		if s.arch == "" && hdr.Typeflag == tar.TypeReg && isBinDir(hdr.Name) {
+			s.arch = elfArch(tr)
+		}
 	}
+	if s.err == nil && s.entries == 0 {
+		s.err = fmt.Errorf("%s is an empty tar archive", file)
+	}
+	if s.err == nil {
+		// Whatever follows the end-of-archive marker is part of the layer too.
+		_, s.err = io.Copy(io.Discard, pr)
+	}
+	pr.CloseWithError(s.err)
+	return s
+}
+
+// putRootFSImage stores the configuration and manifest of the one-layer image d, whose
+// history names the file's sha256.
+func (im Importer) putRootFSImage(d v1.Descriptor, diffID v1.Hash, s rootfsScan, fileSHA256 string) (v1.Descriptor, error) {
 	if s.arch == "" {
 		s.arch = "amd64" // no executable to tell: a data-only root, which any platform can run
 	}
 	cfg := v1.ConfigFile{
 		Architecture: s.arch, OS: "linux",
 		RootFS:  v1.RootFS{Type: "layers", DiffIDs: []v1.Hash{diffID}},
-		History: []v1.History{{Created: Time(s.newest), CreatedBy: "mwedition: root file system sha256:" + hex.EncodeToString(file.Sum(nil))}},
+		History: []v1.History{{Created: Time(s.newest), CreatedBy: "mwedition: root file system sha256:" + fileSHA256}},
 	}
 	cd, err := putJSON(im.Store, types.OCIConfigJSON, cfg)
 	if err != nil {
