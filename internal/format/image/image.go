@@ -73,7 +73,6 @@ const imageLayout = "mwedition-image-v2"
 // code only, which any platform can run, but a configuration must name one.
 var scratchPlatform = v1.Platform{OS: "linux", Architecture: "amd64"}
 
-
 // tagRE is what a registry accepts as a tag; notInTag what it does not.
 var (
 	tagRE    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
