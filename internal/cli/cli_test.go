@@ -3,9 +3,12 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mwedition/mwedition/internal/engine"
 )
 
 func TestMainUsage(t *testing.T) {
@@ -93,5 +96,35 @@ func TestBuildFormats(t *testing.T) {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestEditionPart(t *testing.T) {
+	items := []engine.PlanItem{
+		{ID: "source/core"},
+		{ID: "tree/core", Deps: []string{"source/core"}},
+		{ID: "tree/ext", Deps: []string{"source/core"}},
+		{ID: "edition/a", Group: "a", Deps: []string{"tree/core"}},
+		{ID: "edition/b", Group: "b", Deps: []string{"tree/core", "tree/ext"}},
+		{ID: "publish", Deps: []string{"edition/a", "edition/b"}},
+	}
+	ids := func(items []engine.PlanItem) []string {
+		var out []string
+		for _, it := range items {
+			out = append(out, it.ID)
+		}
+		return out
+	}
+	got, err := editionPart(items, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"source/core", "tree/core", "edition/a"}, ids(got)); diff != "" {
+		t.Errorf("edition a's part (-want +got):\n%s", diff)
+	}
+	_, err = editionPart(items, "c")
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "the editions are a, b") {
+		t.Errorf("an unknown edition: %v, want a usage error naming a and b", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -373,7 +374,14 @@ func editionPart(items []engine.PlanItem, edition string) ([]engine.PlanItem, er
 		}
 	}
 	if len(keep) == 0 {
-		return nil, usageError{fmt.Errorf("--edition %s: no edition of that name", edition)}
+		var names []string
+		for _, it := range items {
+			if it.Group != "" && !slices.Contains(names, it.Group) {
+				names = append(names, it.Group)
+			}
+		}
+		sort.Strings(names)
+		return nil, usageError{fmt.Errorf("--edition %s: no edition of that name builds anything here; the editions are %s", edition, strings.Join(names, ", "))}
 	}
 	var out []engine.PlanItem
 	for _, it := range items {
@@ -392,7 +400,15 @@ func newPlan(g *globals) *cobra.Command {
 		Long: `Plan resolves the editions against editions.lock and lists every action of the build
 graph in the order it would run, marking which are already cached. It also shows each
 edition's components and why each is there (listed, inherited, or pulled in because
-another component requires it). Nothing is built or downloaded.`,
+another component requires it). Nothing is built or downloaded.
+
+It plans what build with the same --format and --image-base would run: every source, tree,
+package, tarball, layer and image, each edition's SBOM documents, and the publication that
+writes manifest.json and SHA256SUMS. --edition NAME keeps that edition's actions and the
+shared ones they need.`,
+		Example: `  mwedition plan
+  mwedition plan --format deb --edition core
+  mwedition plan --json | jq -r 'select(.cached == false) | .action'`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, lk, items, err := g.plan(cmd, pf)
@@ -437,10 +453,11 @@ func newGraph(g *globals) *cobra.Command {
 	var dot bool
 	var pf planFlags
 	cmd := &cobra.Command{
-		Use:     "graph",
-		Short:   "Print the build graph (Graphviz with --dot)",
-		Example: "  mwedition graph --dot | dot -Tsvg > graph.svg",
-		Args:    noArgs,
+		Use:   "graph",
+		Short: "Print the build graph (Graphviz with --dot)",
+		Example: `  mwedition graph --dot | dot -Tsvg > graph.svg
+  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, _, items, err := g.plan(cmd, pf)
 			if err != nil {
