@@ -158,7 +158,6 @@ type options struct {
 	jobs     int
 	cache    Cache
 	observer func(Event)
-	check    func(Action, Outcome) bool
 	clock    func() time.Time
 }
 
@@ -199,14 +198,6 @@ func WithObserver(f func(Event)) Option {
 	return func(o *options) error { o.observer = f; return nil }
 }
 
-// WithCheck says whether a cached outcome is still usable (for example,
-// whether its output file still exists). Returning false makes Run rerun the
-// action and Plan report it as not cached. f is called on the goroutine that
-// called Run or Plan.
-func WithCheck(f func(Action, Outcome) bool) Option {
-	return func(o *options) error { o.check = f; return nil }
-}
-
 // WithClock enables durations in events and results. The engine itself never
 // reads the wall clock. f is called from worker goroutines, so it must be
 // safe for concurrent use (time.Now is).
@@ -223,7 +214,7 @@ func (o *options) lookup(a Action) (Outcome, bool, error) {
 	if err != nil {
 		return Outcome{}, false, fmt.Errorf("cache lookup: %w", err)
 	}
-	if !ok || (a.Valid != nil && !a.Valid(out)) || (o.check != nil && !o.check(a, out)) {
+	if !ok || (a.Valid != nil && !a.Valid(out)) {
 		return Outcome{}, false, nil
 	}
 	return out, true, nil

@@ -724,7 +724,7 @@ func TestRunCheckFalseForcesRerun(t *testing.T) {
 				return !tt.stale[a.ID]
 			}
 			f := &fake{}
-			rep, err := Run(t.Context(), f.build(specs...), WithCache(cache), WithCheck(check))
+			rep, err := Run(t.Context(), withValid(f.build(specs...), check), WithCache(cache))
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -1281,7 +1281,10 @@ func TestPlan(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
-				opts = append(opts, WithCache(cache), WithCheck(tt.check))
+				opts = append(opts, WithCache(cache))
+				if tt.check != nil {
+					actions = withValid(actions, tt.check)
+				}
 			}
 			got, err := Plan(actions, opts...)
 			if err != nil {
@@ -1485,4 +1488,13 @@ func TestRunRechecksCachedOutcomesWithValid(t *testing.T) {
 			t.Errorf("Valid %v: ran %v", valid, ran)
 		}
 	}
+}
+
+// withValid gives every action a Valid that asks check about it.
+func withValid(actions []Action, check func(Action, Outcome) bool) []Action {
+	for i := range actions {
+		a := actions[i]
+		actions[i].Valid = func(o Outcome) bool { return check(a, o) }
+	}
+	return actions
 }

@@ -216,7 +216,7 @@ type PlanItem struct {
 // Plan says, without running anything, which actions the cache already holds
 // and which would run. Items come in topological order, ties broken by ID.
 // Each action shows its own cache state even when a dep would run, because
-// keys are computed up front by the caller. Only WithCache and WithCheck
+// keys are computed up front by the caller. Only WithCache and each action's Valid
 // matter here; other options are validated and otherwise ignored.
 func Plan(actions []Action, opts ...Option) ([]PlanItem, error) {
 	o, err := newOptions(opts)
