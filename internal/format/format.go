@@ -164,6 +164,9 @@ func Decode[T any](o engine.Outcome) (T, error) {
 	if err := d.Decode(&v); err != nil {
 		return v, fmt.Errorf("malformed outcome %q: %w", o.Output, err)
 	}
+	if d.More() {
+		return v, fmt.Errorf("malformed outcome %q: more than one value", o.Output)
+	}
 	return v, nil
 }
 
