@@ -53,8 +53,8 @@ func TestCacheDir(t *testing.T) {
 	}{
 		{"flag first", "/flag", map[string]string{"MWEDITION_CACHE": "/env"}, "/flag"},
 		{"MWEDITION_CACHE", "", map[string]string{"MWEDITION_CACHE": "/env", "XDG_CACHE_HOME": "/xdg"}, "/env"},
-		{"XDG_CACHE_HOME", "", map[string]string{"XDG_CACHE_HOME": "/xdg", "HOME": "/home/u"}, "/xdg/mwedition"},
-		{"HOME", "", map[string]string{"HOME": "/home/u"}, "/home/u/.cache/mwedition"},
+		{"XDG_CACHE_HOME", "", map[string]string{"XDG_CACHE_HOME": "/xdg", "HOME": "/srv/u"}, "/xdg/mwedition"},
+		{"HOME", "", map[string]string{"HOME": "/srv/u"}, "/srv/u/.cache/mwedition"},
 		{"nothing set", "", nil, "proj/.cache"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -133,10 +133,10 @@ func TestVerifyReport(t *testing.T) {
 			"identical  deb/a.deb\nskipped    deb/b.deb  (a signature)\nEXTRA      rpm/c.rpm  (the original output lacks it)\n" +
 				"verify: 3 artifacts of core: 1 identical, 0 differ, 0 missing from the rebuild, 1 only in the rebuild, 1 skipped\n" +
 				"verify: rerun with --keep to inspect the rebuilt artifacts (diffoscope compares them in full)\n", ExitMismatch, ""},
-		{"kept", false, repro.VerifyResult{Results: differs[2:], Editions: []string{"core"}, Kept: true, Rebuild: repro.Rebuild{Dir: "/tmp/v"}},
+		{"kept", false, repro.VerifyResult{Results: differs[2:], Editions: []string{"core"}, Kept: true, Rebuild: repro.Rebuild{Dir: "/srv/v"}},
 			"EXTRA      rpm/c.rpm  (the original output lacks it)\n" +
 				"verify: 1 artifacts of core: 0 identical, 0 differ, 0 missing from the rebuild, 1 only in the rebuild, 0 skipped\n" +
-				"verify: the rebuild is kept in /tmp/v (project, cache, out)\n", ExitMismatch, ""},
+				"verify: the rebuild is kept in /srv/v (project, cache, out)\n", ExitMismatch, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
