@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -231,6 +230,3 @@ func (w *walker) cpio(r io.Reader) error {
 		w.add(e)
 	}
 }
-
-// cleanName drops the "./" cpio and tar names carry, for matching with header paths.
-func cleanName(n string) string { return path.Clean("/" + strings.TrimPrefix(n, "./")) }

@@ -403,8 +403,6 @@ func wrapText(s string, width int) string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-func indent(s string) string { return "\t" + strings.ReplaceAll(s, "\n", "\n\t") }
-
 // phpRelations turns core's composer "php" constraint into the family's PHP dependency.
 // Debian's php package carries epoch 2.
 func phpRelations(f platform.Family, constraint string) []string {
