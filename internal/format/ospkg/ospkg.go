@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"regexp"
 	"slices"
 	"sort"
@@ -254,16 +255,14 @@ func (f Format) Edition(env format.Env, e resolve.Edition, outs format.Outcomes)
 // Publish places every package this build made in out/<format>/.
 func (f Format) Publish(env format.Env, outs format.Outcomes, _ []v1.Descriptor) (format.Publication, error) {
 	pub := format.Publication{Dir: f.dir, Files: map[string]string{}}
-	acts, err := f.Actions(env)
-	if err != nil {
-		return pub, err
-	}
-	for _, a := range acts {
-		p, err := format.Lookup[Package](outs, a.ID)
+	for _, e := range env.Graph.Editions {
+		col, err := f.Edition(env, e, outs)
 		if err != nil {
 			return pub, err
 		}
-		pub.Files[p.File] = p.Blob
+		for _, a := range col.Artifacts {
+			pub.Files[path.Base(a.Path)] = a.SHA256
+		}
 	}
 	return pub, nil
 }
