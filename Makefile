@@ -26,7 +26,8 @@ help: ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
 build: ## build the mwedition binary into out/bin
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN) ./builder
+	# -buildvcs=auto: `mwedition version` names the commit, whatever GOFLAGS says.
+	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./builder
 
 deps: ## install the Debian packages tests need (only those missing)
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
