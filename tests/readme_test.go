@@ -41,7 +41,7 @@ var readmeSamples = []readmeSample{
 		name: "diagnostic",
 		setup: func(t *testing.T, dir string) string {
 			copyShipped(t, dir)
-			edit(t, dir, "editions/knowledge-base.hcl", `"PdfHandler"`, `"PdfHandlr"`)
+			readmeEdit(t, dir, "editions/knowledge-base.hcl", `"PdfHandler"`, `"PdfHandlr"`)
 			return corpusCache(t)
 		},
 		args: []string{"validate"},
@@ -54,7 +54,7 @@ var readmeSamples = []readmeSample{
 		setup: func(t *testing.T, dir string) string {
 			copyShipped(t, dir)
 			cache := seededCache(t)
-			if r := runIn(t, dir, cache, "--offline", "--quiet", "build", "--format", "tree"); r.code != 0 {
+			if r := readmeRunIn(t, dir, cache, "--offline", "--quiet", "build", "--format", "tree"); r.code != 0 {
 				t.Fatalf("build --format tree exited %d:\n%s", r.code, r.stderr)
 			}
 			return cache
@@ -67,27 +67,27 @@ var readmeSamples = []readmeSample{
 		// where Math moved from knowledge-base into core, Poem left, and every edition's
 		// version went up.
 		name:  "diff",
-		setup: releasedProject,
+		setup: readmeReleasedProject,
 		args:  []string{"diff", "git:v1.39.17.1", "."},
 	},
 }
 
-// releasedProject is the shipped project committed and tagged v1.39.17.1 in a git
+// readmeReleasedProject is the shipped project committed and tagged v1.39.17.1 in a git
 // repository of its own, then changed and locked again.
-func releasedProject(t *testing.T, dir string) string {
+func readmeReleasedProject(t *testing.T, dir string) string {
 	t.Helper()
 	copyShipped(t, dir)
 	cache := corpusCache(t)
 	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"commit", "-q", "-m", "1.39.17.1"}, {"tag", "v1.39.17.1"}} {
-		gitIn(t, dir, args...)
+		readmeGitIn(t, dir, args...)
 	}
-	edit(t, dir, "editions/core.hcl", `"Gadgets", "ImageMap",`, `"Gadgets", "ImageMap", "Math",`)
-	edit(t, dir, "editions/core.hcl", `"Poem", `, ``)
-	edit(t, dir, "editions/knowledge-base.hcl", `["Math", "PdfHandler"`, `["PdfHandler"`)
+	readmeEdit(t, dir, "editions/core.hcl", `"Gadgets", "ImageMap",`, `"Gadgets", "ImageMap", "Math",`)
+	readmeEdit(t, dir, "editions/core.hcl", `"Poem", `, ``)
+	readmeEdit(t, dir, "editions/knowledge-base.hcl", `["Math", "PdfHandler"`, `["PdfHandler"`)
 	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
-		edit(t, dir, "editions/"+e+".hcl", `"1.39.17.1"`, `"1.39.17.2"`)
+		readmeEdit(t, dir, "editions/"+e+".hcl", `"1.39.17.1"`, `"1.39.17.2"`)
 	}
-	if r := runIn(t, dir, cache, "--offline", "--quiet", "lock"); r.code != 0 {
+	if r := readmeRunIn(t, dir, cache, "--offline", "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
 	}
 	return cache
@@ -105,7 +105,7 @@ func TestREADMESamples(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			dir := t.TempDir()
 			cache := s.setup(t, dir)
-			r := runIn(t, dir, cache, s.args...)
+			r := readmeRunIn(t, dir, cache, s.args...)
 			if r.code != s.code {
 				t.Errorf("mwedition %s: exit %d, want %d\n%s%s", strings.Join(s.args, " "), r.code, s.code, r.stdout, r.stderr)
 			}
@@ -113,17 +113,17 @@ func TestREADMESamples(t *testing.T) {
 			if strings.Contains(out, dir) || strings.Contains(out, cache) {
 				t.Errorf("the output names a temporary directory, which the README cannot show:\n%s", out)
 			}
-			block := "$ mwedition " + strings.Join(s.args, " ") + "\n" + excerpt(out, s.keep)
-			if got, err = replaceSample(got, s.name, block); err != nil {
+			block := "$ mwedition " + strings.Join(s.args, " ") + "\n" + readmeExcerpt(out, s.keep)
+			if got, err = readmeReplaceSample(got, s.name, block); err != nil {
 				t.Fatal(err)
 			}
 		})
 	}
-	if names := sampleNames(want); !cmp.Equal(names, sampleNames(got)) || len(names) != len(readmeSamples) {
+	if names := readmeSampleNames(want); !cmp.Equal(names, readmeSampleNames(got)) || len(names) != len(readmeSamples) {
 		t.Errorf("README.md has samples %q; the test has %d", names, len(readmeSamples))
 	}
 	if !t.Failed() {
-		golden(t, "../README.md", want, got)
+		readmeGolden(t, "../README.md", want, got)
 	}
 }
 
@@ -131,7 +131,7 @@ func TestREADMESamples(t *testing.T) {
 // Graphviz source, the editions from what `graph --editions --dot` says of the shipped
 // manifests. Both must match the committed SVG files.
 func TestREADMEPictures(t *testing.T) {
-	r := runIn(t, "..", corpusCache(t), "graph", "--editions", "--dot")
+	r := readmeRunIn(t, "..", corpusCache(t), "graph", "--editions", "--dot")
 	if r.code != 0 {
 		t.Fatalf("graph --editions --dot exited %d:\n%s", r.code, r.stderr)
 	}
@@ -147,18 +147,18 @@ func TestREADMEPictures(t *testing.T) {
 		}
 		return string(b)
 	}
-	golden(t, "../docs/editions.dot", committed("../docs/editions.dot"), r.stdout)
+	readmeGolden(t, "../docs/editions.dot", committed("../docs/editions.dot"), r.stdout)
 	for _, pic := range []struct{ src, dot string }{
 		{"../docs/pipeline.dot", committed("../docs/pipeline.dot")},
 		{"../docs/editions.dot", r.stdout},
 	} {
 		svg := strings.TrimSuffix(pic.src, ".dot") + ".svg"
-		golden(t, svg, committed(svg), render(t, pic.dot))
+		readmeGolden(t, svg, committed(svg), readmeRender(t, pic.dot))
 	}
 }
 
-// render is Graphviz's SVG of a DOT text.
-func render(t *testing.T, dot string) string {
+// readmeRender is Graphviz's SVG of a DOT text.
+func readmeRender(t *testing.T, dot string) string {
 	t.Helper()
 	cmd := exec.Command("dot", "-Tsvg")
 	cmd.Stdin = strings.NewReader(dot)
@@ -170,8 +170,8 @@ func render(t *testing.T, dot string) string {
 	return out.String()
 }
 
-// golden compares a committed file with what it should now hold; -update writes it.
-func golden(t *testing.T, path, committed, now string) {
+// readmeGolden compares a committed file with what it should now hold; -update writes it.
+func readmeGolden(t *testing.T, path, committed, now string) {
 	t.Helper()
 	if committed == now {
 		return
@@ -184,33 +184,33 @@ func golden(t *testing.T, path, committed, now string) {
 	}
 	hint := ""
 	if strings.HasSuffix(path, ".svg") {
-		hint = fmt.Sprintf(" (committed with %s, rendered here with %s)", graphvizVersion(committed), graphvizVersion(now))
+		hint = fmt.Sprintf(" (committed with %s, rendered here with %s)", readmeGraphvizVersion(committed), readmeGraphvizVersion(now))
 	}
 	t.Errorf("%s is stale%s; run `make readme` and review the change (-committed +now):\n%s", path, hint,
 		cmp.Diff(strings.Split(committed, "\n"), strings.Split(now, "\n")))
 }
 
-var graphvizComment = regexp.MustCompile(`Generated by graphviz version ([^\n(]*)`)
+var readmeGraphvizComment = regexp.MustCompile(`Generated by graphviz version ([^\n(]*)`)
 
-func graphvizVersion(svg string) string {
-	if m := graphvizComment.FindStringSubmatch(svg); m != nil {
+func readmeGraphvizVersion(svg string) string {
+	if m := readmeGraphvizComment.FindStringSubmatch(svg); m != nil {
 		return "graphviz " + m[1]
 	}
 	return "no graphviz version"
 }
 
-var sampleMarker = regexp.MustCompile(`<!-- sample: ([a-z-]+) -->`)
+var readmeSampleMarker = regexp.MustCompile(`<!-- sample: ([a-z-]+) -->`)
 
-func sampleNames(readme string) []string {
+func readmeSampleNames(readme string) []string {
 	var names []string
-	for _, m := range sampleMarker.FindAllStringSubmatch(readme, -1) {
+	for _, m := range readmeSampleMarker.FindAllStringSubmatch(readme, -1) {
 		names = append(names, m[1])
 	}
 	return names
 }
 
-// replaceSample puts block, fenced, between the sample's markers.
-func replaceSample(readme, name, block string) (string, error) {
+// readmeReplaceSample puts block, fenced, between the sample's markers.
+func readmeReplaceSample(readme, name, block string) (string, error) {
 	open := "<!-- sample: " + name + " -->\n"
 	i := strings.Index(readme, open)
 	if i < 0 {
@@ -224,9 +224,9 @@ func replaceSample(readme, name, block string) (string, error) {
 	return readme[:start] + "```\n" + block + "```\n" + readme[start+end:], nil
 }
 
-// excerpt keeps the lines keep matches (all of them when keep is nil) and shows each run
+// readmeExcerpt keeps the lines keep matches (all of them when keep is nil) and shows each run
 // of the others as one "...".
-func excerpt(out string, keep *regexp.Regexp) string {
+func readmeExcerpt(out string, keep *regexp.Regexp) string {
 	if keep == nil {
 		return out
 	}
@@ -246,13 +246,13 @@ func excerpt(out string, keep *regexp.Regexp) string {
 	return b.String()
 }
 
-// runIn runs the binary as a reader would: in dir, with the cache from the environment
+// readmeRunIn runs the binary as a reader would: in dir, with the cache from the environment
 // and nothing else on the command line.
-func runIn(t *testing.T, dir, cache string, args ...string) result {
+func readmeRunIn(t *testing.T, dir, cache string, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin(t), args...)
 	cmd.Dir = dir
-	cmd.Env = append(gitEnv(), "MWEDITION_CACHE="+cache)
+	cmd.Env = append(readmeGitEnv(), "MWEDITION_CACHE="+cache)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -265,27 +265,27 @@ func runIn(t *testing.T, dir, cache string, args ...string) result {
 	return result{code, out.String(), errb.String()}
 }
 
-// gitEnv makes commits the same wherever the test runs: no user configuration, one
+// readmeGitEnv makes commits the same wherever the test runs: no user configuration, one
 // author, one date.
-func gitEnv() []string {
+func readmeGitEnv() []string {
 	return append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
 		"GIT_AUTHOR_NAME=Release Manager", "GIT_AUTHOR_EMAIL=release@example.org",
 		"GIT_COMMITTER_NAME=Release Manager", "GIT_COMMITTER_EMAIL=release@example.org",
 		"GIT_AUTHOR_DATE=2025-12-16T18:00:00Z", "GIT_COMMITTER_DATE=2025-12-16T18:00:00Z")
 }
 
-func gitIn(t *testing.T, dir string, args ...string) {
+func readmeGitIn(t *testing.T, dir string, args ...string) {
 	t.Helper()
 	cmd := exec.Command("git", append([]string{"-c", "init.defaultBranch=main"}, args...)...)
-	cmd.Dir, cmd.Env = dir, gitEnv()
+	cmd.Dir, cmd.Env = dir, readmeGitEnv()
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 }
 
-// edit replaces old by new in a project file, and fails when old is not there: a sample
+// readmeEdit replaces old by new in a project file, and fails when old is not there: a sample
 // must not silently stop showing what its prose says.
-func edit(t *testing.T, dir, rel, old, new string) {
+func readmeEdit(t *testing.T, dir, rel, old, new string) {
 	t.Helper()
 	p := filepath.Join(dir, rel)
 	b, err := os.ReadFile(p)
