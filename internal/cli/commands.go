@@ -467,7 +467,7 @@ shared ones they need.`,
 }
 
 func newGraph(g *globals) *cobra.Command {
-	var dot bool
+	var dot, editions bool
 	var pf planFlags
 	cmd := &cobra.Command{
 		Use:   "graph",
@@ -476,9 +476,13 @@ func newGraph(g *globals) *cobra.Command {
 with the same --format and --image-base would run them: one "ID (kind) <- deps" line per
 action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).`,
 		Example: `  mwedition graph --dot | dot -Tsvg > graph.svg
-  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png`,
+  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png
+  mwedition graph --editions --dot | dot -Tsvg > editions.svg`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if editions {
+				return g.editionGraph(cmd, dot)
+			}
 			_, _, items, err := g.plan(cmd, pf)
 			if err != nil {
 				return err
@@ -502,6 +506,7 @@ action, or Graphviz DOT with --dot (one cluster per edition, cached actions dash
 		},
 	}
 	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT: one cluster per edition, cached actions dashed")
+	cmd.Flags().BoolVar(&editions, "editions", false, "show the editions and what each inherits, adds and removes, not the actions")
 	pf.register(cmd)
 	return cmd
 }
