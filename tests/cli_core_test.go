@@ -56,6 +56,8 @@ func init() {
 		cliRow{item: "json", name: "graph dot or json", setup: withProject, args: []string{"--json", "graph", "--dot"}, code: 64,
 			stderr: []string{"--dot and --json both choose what graph prints"},
 			json:   map[string]any{"event": "error", "usage": true}},
+		cliRow{item: "json", name: "graph editions", setup: withProject, args: []string{"--json", "graph", "--editions"}, code: 0,
+			json: map[string]any{"schema": 1, "event": "edition", "name": "enterprise", "inherits": "knowledge-base", "removes": []string{"Math", "SpamBlacklist"}}},
 		cliRow{item: "json", name: "plan totals", setup: withProject, args: []string{"--json", "plan", "--format", "tree"}, code: 0,
 			json: map[string]any{"schema": 1, "event": "planned", "actions": present}},
 		cliRow{item: "json", name: "failure", setup: withProject, args: []string{"--json", "plan", "--edition", "nonesuch"}, code: 64,

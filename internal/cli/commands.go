@@ -474,12 +474,17 @@ func newGraph(g *globals) *cobra.Command {
 		Short: "Print the build graph (Graphviz with --dot)",
 		Long: `Graph prints every action of the build graph with the actions it depends on, as build
 with the same --format and --image-base would run them: one "ID (kind) <- deps" line per
-action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).`,
+action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).
+--editions draws the editions instead: which edition inherits which, and what each adds
+and removes.`,
 		Example: `  mwedition graph --dot | dot -Tsvg > graph.svg
   mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png
   mwedition graph --editions --dot | dot -Tsvg > editions.svg`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dot && g.json {
+				return usageError{errors.New("--dot and --json both choose what graph prints: give one")}
+			}
 			if editions {
 				return g.editionGraph(cmd, dot)
 			}
@@ -488,8 +493,6 @@ action, or Graphviz DOT with --dot (one cluster per edition, cached actions dash
 				return err
 			}
 			switch {
-			case dot && g.json:
-				return usageError{errors.New("--dot and --json both choose what graph prints: give one")}
 			case dot:
 				fmt.Fprint(g.stdout, engine.DOT(items))
 				return nil

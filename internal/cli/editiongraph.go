@@ -28,8 +28,15 @@ func (g *globals) editionGraph(cmd *cobra.Command, dot bool) error {
 		return exitError{ExitFailure}
 	}
 	heirs := resolve.Inheritance(p.Set, gr)
-	if dot {
+	switch {
+	case dot:
 		fmt.Fprint(g.stdout, resolve.InheritanceDOT(heirs))
+		return nil
+	case g.json:
+		for _, h := range heirs {
+			g.result(map[string]any{"event": "edition", "name": h.Edition.Name, "version": h.Edition.Version, "core": h.Core,
+				"inherits": h.Inherits, "adds": orEmpty(h.Adds), "removes": orEmpty(h.Removes)})
+		}
 		return nil
 	}
 	for _, h := range heirs {

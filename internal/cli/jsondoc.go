@@ -19,7 +19,8 @@ file, line, column) and, when the manifests are valid, one {"event":"valid","com
 	"mwedition plan": `one {"event":"plan","action","kind","key","cached","deps","edition"} object
 per action in run order, then {"event":"planned","actions":N,"run":N,"cached":N}.`,
 	"mwedition graph": `one {"event":"node","action","kind","label","deps","edition","cached"}
-object per action in run order (--dot and --json exclude each other).`,
+object per action in run order; with --editions, one {"event":"edition","name","version","core",
+"inherits","adds","removes"} per edition. --dot and --json exclude each other.`,
 	"mwedition cache add": `{"event":"cached","file","sha256","bytes","url"}.`,
 	"mwedition cache dir": `{"event":"cache","dir"}.`,
 	"mwedition publish": `progress objects ({"event":"publish","format","step","path"} for
