@@ -146,7 +146,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g), newInit(g))
 	return root
 }
 
