@@ -14,13 +14,13 @@ import (
 // Project is what `mwedition init` writes: one core recipe, the release's bundled
 // extensions and skins as recipes, and one edition holding them all.
 type Project struct {
-	Core      string // the core recipe's name: "mediawiki"
-	Release   Release
-	Keyring   []byte // armored OpenPGP keys, written to KeyringPath
-	Contents  Contents
-	Edition   string // the edition's name
-	Title     string // the edition's title
-	Formats   []string // output blocks, in spec.OutputFormats' order
+	Core     string // the core recipe's name: "mediawiki"
+	Release  Release
+	Keyring  []byte // armored OpenPGP keys, written to KeyringPath
+	Contents Contents
+	Edition  string   // the edition's name
+	Title    string   // the edition's title
+	Formats  []string // output blocks, in spec.OutputFormats' order
 }
 
 // File is one file of a new project, by its slash-separated path below the project root.
@@ -73,10 +73,14 @@ func (p Project) bundledFile(kind string, list []Bundled) []byte {
 	f := hclwrite.NewEmptyFile()
 	b := f.Body()
 	comment(b, fmt.Sprintf("The %ss bundled in the MediaWiki %s release tarball: each is a sub-tree of\nthe core's source, and a component (and package) of its own.", kind, p.Release.Version))
+	spaced := false // a blank line already ends the previous block
 	for _, c := range list {
-		if len(c.Exclude) > 0 {
+		if len(c.Exclude) > 0 && !spaced {
 			b.AppendNewline()
-			comment(b, wrap(fmt.Sprintf("%s ships %d prebuilt executables (ELF, Mach-O or PE) in %s. They would make every package architecture-dependent, so they are left out, as Debian and Fedora do.",
+		}
+		spaced = false
+		if len(c.Exclude) > 0 {
+			comment(b, wrap(fmt.Sprintf("%s ships %d prebuilt executables (ELF, Mach-O or PE) in %s. They would tie every package to one architecture, so they are left out: install the system's own build of the program instead.",
 				c.Name, c.Executables, strings.Join(c.Exclude, ", "))))
 		}
 		body := b.AppendNewBlock(kind, []string{c.Name}).Body()
@@ -84,6 +88,7 @@ func (p Project) bundledFile(kind string, list []Bundled) []byte {
 		if len(c.Exclude) > 0 {
 			body.SetAttributeValue("exclude", stringList(c.Exclude))
 			b.AppendNewline()
+			spaced = true
 		}
 	}
 	return hclwrite.Format(f.Bytes())
