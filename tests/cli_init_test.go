@@ -88,6 +88,31 @@ func init() {
 			stderr: []string{`--core: "1.39" is not a MediaWiki release version such as 1.39.17 or 1.43.1`}},
 		cliRow{item: "init", name: "edition name", args: []string{"init", "--core", "1.39.17", "--edition", "My Wiki"}, code: 64,
 			stderr: []string{`--edition "My Wiki": use lower-case letters, digits and '-'`}},
+		cliRow{item: "reference", name: "the binary's reference is docs/reference.md", args: []string{"reference"}, code: 0,
+			stdout: []string{"# Manifest reference", "### `source \"tarball\"`", "### `output \"image\"`"},
+			check: func(t *testing.T, _ string, r result) {
+				want, err := os.ReadFile("../docs/reference.md")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(string(want), r.stdout); diff != "" {
+					t.Errorf("docs/reference.md is not what mwedition reference prints; regenerate it (-committed +binary):\n%s", diff)
+				}
+			}},
+		cliRow{item: "reference", name: "every output attribute with --json", args: []string{"--json", "reference"}, code: 0,
+			json: map[string]any{"event": "reference", "path": "docs/reference.md"},
+			check: func(t *testing.T, _ string, r result) {
+				var ref struct{ Markdown string }
+				if err := json.Unmarshal([]byte(r.stdout), &ref); err != nil {
+					t.Fatal(err)
+				}
+				for _, s := range []string{"**`compression`** (list(string), optional, default: `[\"gz\"]`: a .tar.gz only)", "Values: `gz`, `xz`, `zst`.",
+					"**`php`** (string, optional, default: `8.3`)", "**`settings`** (map(any)", "**`base`** (string", "**`exclude`** (list(string)"} {
+					if !strings.Contains(ref.Markdown, s) {
+						t.Errorf("the reference lacks %s", s)
+					}
+				}
+			}},
 	)
 }
 
