@@ -59,7 +59,7 @@ func newInit(g *globals) *cobra.Command {
 					dir = filepath.Join(g.dir, dir)
 				}
 			}
-			return g.init(cmd, dir, o)
+			return g.initProject(cmd, dir, o)
 		},
 	}
 	f := cmd.Flags()
@@ -97,7 +97,7 @@ func (o initFlags) check() (scaffold.Release, error) {
 	return r, nil
 }
 
-func (g *globals) init(cmd *cobra.Command, dir string, o initFlags) error {
+func (g *globals) initProject(cmd *cobra.Command, dir string, o initFlags) error {
 	rel, err := o.check()
 	if err != nil {
 		return err
@@ -186,6 +186,6 @@ func (g *globals) initialized(dir string, p scaffold.Project, pinned scaffold.Pi
 		"mwedition build --format deb": "build the edition's .deb packages into out/deb (every format: mwedition build)",
 	}
 	for _, n := range next {
-		g.say("  %-30s %s", n, what[n])
+		g.say("%s", strings.TrimRight(fmt.Sprintf("  %-30s %s", n, what[n]), " "))
 	}
 }

@@ -99,7 +99,8 @@ func (p Project) editionFile() []byte {
 	b := f.Body()
 	comment(b, fmt.Sprintf(`The MediaWiki %s release as upstream ships it: every extension and skin its tarball
 bundles. Remove what this edition should not hold, add recipes of your own to recipes/ and
-list them here, then run mwedition lock. docs/reference.md describes every attribute.`, p.Release.Version))
+list them here, then run mwedition lock. mwedition's docs/reference.md describes every
+block and attribute (mwedition reference prints it).`, p.Release.Version))
 	e := b.AppendNewBlock("edition", []string{p.Edition}).Body()
 	e.SetAttributeValue("title", cty.StringVal(p.Title))
 	e.SetAttributeValue("version", cty.StringVal(EditionVersion(p.Release.Version)))

@@ -92,8 +92,21 @@ func Pin(ctx context.Context, f *source.Fetcher, r Release, keyring []byte, now 
 // tarball makes sure the release tarball is in the store and returns its sha256.
 func tarball(ctx context.Context, f *source.Fetcher, r Release, downloaded *bool) (string, error) {
 	if r.SHA256 != "" {
-		*downloaded = !f.Store.HasBlob(r.SHA256)
-		return r.SHA256, f.EnsureBlob(ctx, "core", r.URL, r.SHA256)
+		if f.Store.HasBlob(r.SHA256) {
+			return r.SHA256, nil
+		}
+		if f.Offline {
+			return "", fmt.Errorf("the cache has no file with sha256 %s, and --offline forbids downloading %s: add the tarball with `mwedition cache add FILE`", r.SHA256, r.URL)
+		}
+		got, err := f.Download(ctx, r.URL)
+		if err != nil {
+			return "", err
+		}
+		if got != r.SHA256 {
+			return "", fmt.Errorf("%s gave a file with sha256 %s, not the %s given with --sha256: check the release announcement; nothing was written", r.URL, got, r.SHA256)
+		}
+		*downloaded = true
+		return got, nil
 	}
 	if sha, ok := f.Store.URLBlob(r.URL); ok {
 		return sha, nil
@@ -103,8 +116,11 @@ func tarball(ctx context.Context, f *source.Fetcher, r Release, downloaded *bool
 		return "", fmt.Errorf("the cache has no copy of %s, and --offline forbids downloading it: "+
 			"add the tarball with `mwedition cache add --url %s FILE`, or give its sha256 (from the release announcement) with --sha256", r.URL, r.URL)
 	}
-	*downloaded = err == nil
-	return sha, err
+	if err != nil {
+		return "", fmt.Errorf("%w; where releases.wikimedia.org cannot be reached, add a copy of the tarball with `mwedition cache add --url %s FILE`", err, r.URL)
+	}
+	*downloaded = true
+	return sha, nil
 }
 
 // verify checks the release signature with keyring and returns the signing key's

@@ -299,7 +299,12 @@ func TestPin(t *testing.T) {
 			err: "does not verify against its signature " + r.Signature + " with the release keys"},
 		{name: "another release", release: r2, sha: sha(tarball), cached: map[string][]byte{"x": tarball, r2.Signature: good},
 			err: "is MediaWiki 1.43.1, not 1.43.2"},
-		{name: "not found", release: r, net: map[string][]byte{}, gets: 1, err: "HTTP 404"},
+		{name: "not found", release: r, net: map[string][]byte{}, gets: 1, err: "HTTP 404 Not Found; where releases.wikimedia.org cannot be reached, add a copy of the tarball with `mwedition cache add --url " + r.URL},
+		{name: "sha256 given, offline, not cached", release: r, offline: true, sha: sha(tarball),
+			err: "the cache has no file with sha256 " + sha(tarball) + ", and --offline forbids downloading " + r.URL},
+		{name: "sha256 given, downloaded", release: r, sha: sha(tarball), net: map[string][]byte{r.URL: tarball, r.Signature: good}, gets: 2},
+		{name: "sha256 given, other bytes downloaded", release: r, sha: strings.Repeat("0", 64), net: map[string][]byte{r.URL: tarball}, gets: 1,
+			err: "gave a file with sha256 " + sha(tarball) + ", not the " + strings.Repeat("0", 64) + " given with --sha256"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, err := cache.Open(t.TempDir())
