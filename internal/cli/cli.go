@@ -92,6 +92,8 @@ A project holds recipes/*.hcl (where each component comes from), editions/*.hcl 
 components make up each edition and which outputs to produce) and editions.lock (the exact
 pins). The usual cycle is:
 
+  mwedition init DIR --core 1.39.17
+                            a new project for a release: its core, bundled extensions and skins
   mwedition validate        check the manifests
   mwedition lock            pin every source and record its tree (writes editions.lock)
   mwedition build           build everything the lock describes into out/
@@ -150,7 +152,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g), newInit(g), newReference(g))
 	root.AddCommand(newVersion(g))
 	finishTree(g, root)
 	return root

@@ -29,6 +29,10 @@ repositories, {"event":"blob"|"manifest"…} for images), {"event":"tagged","edi
 	"mwedition verify": `the rebuild's progress, one {"event":"artifact","path","status"…} object per
 artifact compared, then {"event":"verified"} with the counts by status.`,
 	"mwedition diff": `one {"event":"diff"} object: the report the Markdown is made from.`,
+	"mwedition init": `one {"event":"initialized","dir","files","edition","editionVersion",
+"core":{"name","version","url","sha256","signature","signedBy","from"},"extensions","skins",
+"next"}.`,
+	"mwedition reference": `one {"event":"reference","path","markdown"}.`,
 	"mwedition version": `one {"event":"version","version","commit","commitTime","modified","go",
 "platform","lockVersion","layouts":{format: layout}}.`,
 }

@@ -129,30 +129,15 @@ func (l *loader) warnf(rng *hcl.Range, summary, format string, args ...any) {
 }
 
 var (
-	recipeSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
-		{Type: string(spec.Core), LabelNames: []string{"name"}},
-		{Type: string(spec.Extension), LabelNames: []string{"name"}},
-		{Type: string(spec.Skin), LabelNames: []string{"name"}},
-	}}
-	componentSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "version"}, {Name: "exclude"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "source", LabelNames: []string{"kind"}}},
-	}
-	sourceSchemas = map[spec.SourceKind]*hcl.BodySchema{
-		spec.Tarball: {Attributes: []hcl.AttributeSchema{{Name: "url", Required: true}, {Name: "sha256", Required: true}, {Name: "signature"}, {Name: "keyring"}}},
-		spec.Git:     {Attributes: []hcl.AttributeSchema{{Name: "url", Required: true}, {Name: "ref", Required: true}}},
-		spec.Dir:     {Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}}},
-		spec.Bundled: {Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "core"}}},
-	}
-	editionFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "edition", LabelNames: []string{"name"}}}}
-	editionSchema     = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{
-			{Name: "title", Required: true}, {Name: "version", Required: true}, {Name: "core"}, {Name: "inherits"},
-			{Name: "extensions"}, {Name: "skins"}, {Name: "remove"}, {Name: "default_skin"}, {Name: "settings"},
-		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "output", LabelNames: []string{"format"}}},
-	}
-	compressions = []string{"gz", "xz", "zst"}
+	// The schema and its documentation are spec's (docs/reference.md is rendered from it);
+	// a body shared by core, extension and skin takes any of their attributes, and
+	// component says which kind may have which.
+	recipeSchema      = spec.RecipeFiles.Schema()
+	componentSchema   = spec.Schema(spec.CoreBlock, spec.ExtensionBlock, spec.SkinBlock)
+	sourceSchemas     = sourceBodies()
+	editionFileSchema = spec.EditionFiles.Schema()
+	editionSchema     = spec.EditionBlock.Schema()
+	compressions      = spec.Compressions
 
 	componentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	editionName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
@@ -161,6 +146,14 @@ var (
 	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	phpVersion    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 )
+
+func sourceBodies() map[spec.SourceKind]*hcl.BodySchema {
+	out := map[spec.SourceKind]*hcl.BodySchema{}
+	for k, b := range spec.Sources {
+		out[k] = b.Schema()
+	}
+	return out
+}
 
 func (l *loader) recipeFile(name string, f *hcl.File) {
 	content, d := f.Body.Content(recipeSchema)
