@@ -78,7 +78,7 @@ func (ec *editionCheck) settings(re Edition) {
 	core, _ := ec.g.Component(re.Core)
 	if core.Info.Config == nil {
 		ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Setting names not checked",
-			Detail: fmt.Sprintf("%s records no configuration variables of %s (it was written by an earlier mwedition, or the core names its settings in neither includes/MainConfigNames.php nor includes/DefaultSettings.php), so setting names are not checked. Run `mwedition lock` to record them.",
+			Detail: fmt.Sprintf("%s records no configuration variables of %s, so setting names are not checked: the lock was written by an earlier mwedition (run `mwedition lock` to record them), or the core names its settings in neither includes/MainConfigNames.php nor includes/DefaultSettings.php.",
 				lock.FileName, core.ID),
 			Subject: core.Decl.Ptr()})
 		return

@@ -642,11 +642,11 @@ func TestResolveDiagnostics(t *testing.T) {
 				Detail: "Did you mean \"wgSitename\"?\nIn editions e and f."}},
 		},
 		{
-			name: "setting names not checked against a lock without the core's",
+			name:  "setting names not checked against a lock without the core's",
 			files: map[string]string{e: edition("e", "  settings = { wgAnything = 1 }\n")},
 			infos: map[string]registration.Info{"core/mediawiki": {Name: "MediaWiki", Version: "1.39.17", Requires: registration.Requires{PHP: ">=7.4.3"}}},
 			want: []wantDiag{{Warning: true, Summary: "Setting names not checked", File: "recipes/core.hcl", Line: `core "mediawiki"`,
-				Detail: "Run `mwedition lock` to record them.\nIn edition e."}},
+				Detail: "records no configuration variables of core/mediawiki, so setting names are not checked: the lock was written by an earlier mwedition (run `mwedition lock` to record them)"}},
 		},
 		{
 			name: "incompatible MediaWiki in three editions: said once, naming them",
@@ -666,7 +666,7 @@ func TestResolveDiagnostics(t *testing.T) {
 				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
 			},
 			infos: need(registration.Requires{Extensions: map[string]string{"Nonexistent": "*"}}),
-			want: []wantDiag{{Summary: "Missing requirement", File: e, Line: "extensions", Token: `"Needy"`, Detail: "\nIn editions e and f."}},
+			want:  []wantDiag{{Summary: "Missing requirement", File: e, Line: "extensions", Token: `"Needy"`, Detail: "\nIn editions e and f."}},
 		},
 		{
 			name:  "edition members changed under a recorded version",
