@@ -492,6 +492,12 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a PHP variable name: write the configuration variable without '$', as in wgEnableUploads or smwgQMaxSize.", name)
 			continue
 		}
+		if name == "this" || name == "GLOBALS" || strings.HasPrefix(name, "_") {
+			// $this, $GLOBALS and the superglobals ($_SERVER, ...) cannot be assigned like
+			// a setting: PHP would stop at the settings file.
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "$%s is reserved by PHP, not a configuration variable.", name)
+			continue
+		}
 		if seen[name] {
 			l.errorf(kv.Key.Range().Ptr(), "Duplicate setting", "%s is set twice.", name)
 			continue
