@@ -51,7 +51,13 @@ func (in Info) Variables() []string {
 	return names
 }
 
+// configName is what an edition can set: a name that makes a PHP variable name after the
+// prefix. Others (with spaces, say) exist only in $GLOBALS, and would not survive being
+// joined with spaces.
+var configName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
 func newConfig(prefix string, names []string) *Config {
+	names = slices.DeleteFunc(names, func(n string) bool { return !configName.MatchString(n) })
 	if len(names) == 0 {
 		return nil
 	}

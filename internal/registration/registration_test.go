@@ -115,6 +115,12 @@ func TestReadComponent(t *testing.T) {
 			want:  registration.Info{Name: "Old", ManifestVersion: 1, Config: &registration.Config{Prefix: "wg", Names: "OldThing"}},
 		},
 		{
+			name: "config keys no edition could set are left out",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {
+				"X Colour": {"value": 1}, "X$": {"value": 1}, "XSize": {"value": 1}}}`},
+			want: registration.Info{Name: "X", ManifestVersion: 2, Config: &registration.Config{Prefix: "wg", Names: "XSize"}},
+		},
+		{
 			name:  "empty config",
 			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {}}`},
 			want:  registration.Info{Name: "X", ManifestVersion: 2},
