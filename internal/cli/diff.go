@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -69,7 +68,7 @@ The exit code is 0 whether or not the releases differ ("identical" in the JSON s
 				return err
 			}
 			if g.json {
-				return json.NewEncoder(g.stdout).Encode(rep)
+				return writeJSONOf(g.stdout, "diff", rep)
 			}
 			_, err = g.stdout.Write(rep.Markdown())
 			return err
