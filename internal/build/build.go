@@ -64,8 +64,14 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 	lf := lock.New(cs)
 	// Resolve repeats every check Closure made (now against the finished lock), warnings
 	// included: report its diagnostics only, so nothing is said twice.
-	_, d := resolve.Resolve(set, lf)
-	return lf, l.report, d, nil
+	g, d := resolve.Resolve(set, lf)
+	if d.HasErrors() {
+		return lf, l.report, d, nil
+	}
+	// An edition whose members changed since the previous lock must change its version
+	// too: say so now rather than when a repository refuses the packages.
+	d = append(d, resolve.CheckVersions(set, prev, g)...)
+	return lf.WithEditions(resolve.Records(g)), l.report, d, nil
 }
 
 type locker struct {

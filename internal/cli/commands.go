@@ -34,7 +34,10 @@ with file:line:col and the offending source line: syntax errors, unknown blocks 
 arguments, wrong types, unknown or duplicate components, inheritance cycles, bad sha256
 or URLs. When editions.lock exists it also resolves the editions against it: MediaWiki
 version constraints, extension requirements and PHP versions, exactly as MediaWiki checks
-them when it loads an extension.`,
+them when it loads an extension; setting names, against the configuration variables core
+and the edition's components declare (extension.json "config", with its prefix); and each
+edition's members, against those the lock recorded for its version. A mistake shared by
+editions that inherit one another is reported once, naming them.`,
 		Example: "  mwedition validate\n  mwedition -C ~/my-editions validate --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -83,7 +86,12 @@ digest, version string and source time.
 
 Git refs that are already locked keep their commit, as a lock should; name components
 with --update to move them to what their ref names now. Running lock twice gives
-identical bytes.`,
+identical bytes.
+
+The lock also records each component's configuration variables (for setting names) and
+each edition's version and members. An edition whose members changed (a component added,
+removed, or at another version or with other files) keeps no version it was locked with:
+lock, validate, plan and build refuse it, naming the change, until its version is bumped.`,
 		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -142,7 +143,7 @@ var (
 	componentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	editionName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	versionText   = regexp.MustCompile(`^[0-9][0-9A-Za-z.+~]*$`)
-	phpVariable   = regexp.MustCompile(`^wg[A-Za-z0-9_]+$`)
+	phpVariable   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	phpVersion    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 )
@@ -366,8 +367,12 @@ func (l *loader) edition(b *hcl.Block) {
 	if a, ok := at["title"]; ok {
 		l.str(a.Expr, &e.Title)
 	}
-	if a, ok := at["version"]; ok && l.str(a.Expr, &e.Version) && !versionText.MatchString(e.Version) {
-		l.errorf(a.Expr.Range().Ptr(), "Invalid version", "%q is not a version: start with a digit and use digits, letters, '.', '+' and '~', as in \"1.39.17.1\".", e.Version)
+	e.VersionRange = e.DeclRange
+	if a, ok := at["version"]; ok {
+		e.VersionRange = a.Expr.Range()
+		if l.str(a.Expr, &e.Version) && !versionText.MatchString(e.Version) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid version", "%q is not a version: start with a digit and use digits, letters, '.', '+' and '~', as in \"1.39.17.1\".", e.Version)
+		}
 	}
 	if a, ok := at["core"]; ok {
 		l.str(a.Expr, &e.Core.Name)
@@ -475,8 +480,15 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 		if !l.str(kv.Key, &name) {
 			continue
 		}
+		// Which names exist depends on the edition's components: resolve checks that.
 		if !phpVariable.MatchString(name) {
-			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a MediaWiki configuration variable: write it without '$', starting with \"wg\", as in wgEnableUploads.", name)
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a PHP variable name: write the configuration variable without '$', as in wgEnableUploads or smwgQMaxSize.", name)
+			continue
+		}
+		if name == "this" || name == "GLOBALS" || strings.HasPrefix(name, "_") {
+			// $this, $GLOBALS and the superglobals ($_SERVER, ...) cannot be assigned like
+			// a setting: PHP would stop at the settings file.
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "$%s is reserved by PHP, not a configuration variable.", name)
 			continue
 		}
 		if seen[name] {
@@ -493,7 +505,7 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 			l.errorf(kv.Value.Range().Ptr(), "Unsupported setting value", "%s: %s", name, err)
 			continue
 		}
-		out = append(out, spec.Setting{Name: name, Value: v, Range: kv.Value.Range()})
+		out = append(out, spec.Setting{Name: name, Value: v, Range: kv.Value.Range(), NameRange: kv.Key.Range()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -689,8 +701,10 @@ func (l *loader) checkInherits(e spec.Edition, editions map[string]spec.Edition)
 		}
 		sort.Strings(en)
 		l.errorf(e.Inherits.Range.Ptr(), "Unknown edition", "Edition %q inherits %q, which is not declared in editions/.%s", e.Name, e.Inherits.Name, didYouMean(e.Inherits.Name, en))
-	} else if cyc := inheritCycle(e.Name, editions); cyc != nil {
-		l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Editions inherit from each other in a loop: %s.", strings.Join(cyc, " -> "))
+	} else if cyc := inheritCycle(e.Name, editions); cyc != nil && slices.Min(cyc) == e.Name {
+		// Every edition of the loop would find it: it is reported once, on the one whose
+		// name sorts first.
+		l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Edition %q inherits from itself: %s. Remove one of these inherits.", e.Name, strings.Join(cyc, " -> "))
 	}
 }
 
@@ -756,6 +770,10 @@ func quoteList(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// DidYouMean is " Did you mean "X"?" with the known name closest to given, or "" when
+// none is close: the hint every diagnostic about an unknown name ends with.
+func DidYouMean(given string, known []string) string { return didYouMean(given, known) }
 
 // didYouMean suggests the closest known name, in the words HCL itself uses.
 func didYouMean(given string, known []string) string {

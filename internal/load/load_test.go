@@ -331,7 +331,13 @@ func TestValidRanges(t *testing.T) {
 	}
 	got = append(got, pos{"plus", at(e.DeclRange)}, pos{"plus inherits", at(e.Inherits.Range)},
 		pos{"plus extensions[2]", at(e.Extensions[2].Range)}, pos{"plus remove[1]", at(e.Remove[1].Range)},
-		pos{"plus core", at(e.Core.Range)})
+		pos{"plus core", at(e.Core.Range)}, pos{"plus version", at(e.VersionRange)})
+	base, _ := set.Edition("base")
+	for _, st := range base.Settings {
+		if st.Name == "wgEnableUploads" {
+			got = append(got, pos{"base wgEnableUploads", at(st.NameRange)})
+		}
+	}
 	wantPos := []pos{
 		{"core/mediawiki", "recipes/core.hcl:1"},
 		{"core/mediawiki source", "recipes/core.hcl:4"},
@@ -344,6 +350,8 @@ func TestValidRanges(t *testing.T) {
 		{"plus extensions[2]", "editions/plus.hcl:8"},
 		{"plus remove[1]", "editions/plus.hcl:10"},
 		{"plus core", "editions/plus.hcl:1"}, // defaulted: the edition's declaration
+		{"plus version", "editions/plus.hcl:3"},
+		{"base wgEnableUploads", "editions/base.hcl:10"},
 	}
 	if diff := cmp.Diff(wantPos, got); diff != "" {
 		t.Errorf("ranges (-want +got):\n%s", diff)

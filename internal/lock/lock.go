@@ -29,6 +29,16 @@ const formatVersion = 1
 type File struct {
 	Version    int         `json:"lockVersion"`
 	Components []Component `json:"components"`
+	// Editions records each edition's version and members, so that lock and build refuse
+	// other members under a version already given out. Locks written before it have none.
+	Editions []Edition `json:"editions,omitempty"`
+}
+
+// Edition is what a version of an edition holds.
+type Edition struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Members []string `json:"members"` // component IDs, sorted, the core included
 }
 
 // Component is one locked component.
@@ -62,6 +72,29 @@ func New(components []Component) File {
 	return File{Version: formatVersion, Components: cs}
 }
 
+// WithEditions returns f recording editions, sorted by name.
+func (f File) WithEditions(editions []Edition) File {
+	es := make([]Edition, len(editions))
+	for i, e := range editions {
+		e.Members = append([]string(nil), e.Members...)
+		sort.Strings(e.Members)
+		es[i] = e
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	f.Editions = es
+	return f
+}
+
+// Edition finds an edition's record by name.
+func (f File) Edition(name string) (Edition, bool) {
+	for _, e := range f.Editions {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Edition{}, false
+}
+
 // Lookup finds a component by ID.
 func (f File) Lookup(id string) (Component, bool) {
 	i := sort.Search(len(f.Components), func(i int) bool { return f.Components[i].ID >= id })
@@ -73,7 +106,7 @@ func (f File) Lookup(id string) (Component, bool) {
 
 // Encode returns the lock's canonical bytes.
 func (f File) Encode() ([]byte, error) {
-	f = New(f.Components)
+	f = New(f.Components).WithEditions(f.Editions)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -102,6 +135,11 @@ func Decode(b []byte) (File, error) {
 	for i := 1; i < len(f.Components); i++ {
 		if f.Components[i-1].ID >= f.Components[i].ID {
 			return File{}, fmt.Errorf("%s: components are not sorted or %s is listed twice; run mwedition lock", FileName, f.Components[i].ID)
+		}
+	}
+	for i := 1; i < len(f.Editions); i++ {
+		if f.Editions[i-1].Name >= f.Editions[i].Name {
+			return File{}, fmt.Errorf("%s: editions are not sorted or %s is listed twice; run mwedition lock", FileName, f.Editions[i].Name)
 		}
 	}
 	return f, nil

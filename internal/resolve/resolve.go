@@ -107,13 +107,15 @@ func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
 		}
 		return in, err
 	}
+	var ed editionDiags
 	for _, e := range set.Editions() {
 		ms, d := members(set, e, cached)
-		diags = append(diags, d...)
+		ed.add(e.Name, d)
 		for _, m := range ms {
 			need[m.ID] = true
 		}
 	}
+	diags = ed.result()
 	for id := range need {
 		if c, ok := set.Component(id); ok && c.Source.Kind == spec.Bundled {
 			need[spec.ID(spec.Core, c.Source.Core)] = true
@@ -184,11 +186,14 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return Graph{}, diags
 	}
+	var ed editionDiags
 	for _, e := range set.Editions() {
 		re, d := edition(set, g, e)
-		diags = append(diags, d...)
+		ed.add(e.Name, d)
 		g.Editions = append(g.Editions, re)
 	}
+	diags = append(diags, ed.result()...)
+	diags = append(diags, CheckVersions(set, lk, g)...)
 	if diags.HasErrors() {
 		return Graph{}, diags
 	}
@@ -456,6 +461,7 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	for _, o := range e.Outputs {
 		ec.php(o, ms)
 	}
+	ec.settings(re)
 	return re, ec.diags
 }
 

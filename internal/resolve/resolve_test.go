@@ -94,11 +94,13 @@ skin "MonoBook" {
 func defaultInfos() map[string]registration.Info {
 	return map[string]registration.Info{
 		"core/mediawiki": {Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later",
-			Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: core139}},
+			Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: core139},
+			Config:   &registration.Config{Prefix: "wg", Names: "EnableUploads Logo Sitename"}},
 		"extension/Cite":            {Name: "Cite", ManifestVersion: 2, Requires: registration.Requires{MediaWiki: ">= 1.39.0"}},
 		"extension/ParserFunctions": {Name: "ParserFunctions", Version: "1.6.1", ManifestVersion: 2, Requires: registration.Requires{MediaWiki: ">= 1.39.0", PHPExtensions: []string{"curl", "zlib"}}},
 		"extension/Scribunto": {Name: "Scribunto", ManifestVersion: 2, SchemaUpdates: true, Requires: registration.Requires{
-			MediaWiki: ">= 1.39.0", Extensions: map[string]string{"CodeEditor": "*"}, PHPExtensions: []string{"mbstring", "pcre"}}},
+			MediaWiki: ">= 1.39.0", Extensions: map[string]string{"CodeEditor": "*"}, PHPExtensions: []string{"mbstring", "pcre"}},
+			Config: &registration.Config{Prefix: "wg", Names: "ScribuntoDefaultEngine ScribuntoEngineConf"}},
 		"extension/CodeEditor":            {Name: "CodeEditor", ManifestVersion: 2, Requires: registration.Requires{Extensions: map[string]string{"WikiEditor": ">= 0.5.0"}}},
 		"extension/WikiEditor":            {Name: "WikiEditor", Version: "0.5.3", ManifestVersion: 2},
 		"extension/SyntaxHighlight_GeSHi": {Name: "SyntaxHighlight", Version: "2.0", ManifestVersion: 2, Requires: registration.Requires{Abilities: []string{"shell"}}},
@@ -595,6 +597,99 @@ func TestResolveDiagnostics(t *testing.T) {
 			infos: need(registration.Requires{Extensions: map[string]string{"Alpha": ">= 2.0"}}),
 			want: []wantDiag{{Summary: "Unsatisfied requirement", File: e, Line: "extensions", Token: `"Needy"`,
 				Detail: "Needy requires Alpha >= 2.0, but the edition has Alpha 1.2.0."}},
+		},
+		{
+			name: "settings under an extension's own prefix, of a member required by another",
+			files: map[string]string{e: edition("e", `  extensions = ["Needy"]
+  settings = {
+    smwgQMaxSize = 16
+    wgSitename   = "Semantic"
+  }
+`)},
+			infos: map[string]registration.Info{
+				"extension/Needy": {Name: "Needy", Version: "1.0.0", ManifestVersion: 2, Requires: registration.Requires{Extensions: map[string]string{"Alpha": "*"}}},
+				"extension/Alpha": {Name: "Alpha", Version: "1.2.0", ManifestVersion: 2, Config: &registration.Config{Prefix: "smwg", Names: "QMaxSize"}},
+			},
+		},
+		{
+			name:  "misspelt setting",
+			files: map[string]string{e: edition("e", "  settings = { wgEnableUplods = true }\n")},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgEnableUplods",
+				Detail: `wgEnableUplods is not a configuration variable of MediaWiki or of any of the edition's components (their extension.json or skin.json "config", with its prefix), so MediaWiki would ignore it. Did you mean "wgEnableUploads"?` + "\nIn edition e."}},
+		},
+		{
+			name: "setting of an extension the edition does not hold, inherited: once, naming the edition",
+			files: map[string]string{
+				e: edition("e", "  extensions = [\"Scribunto\"]\n  settings = { wgScribuntoDefaultEngine = \"luastandalone\" }\n"),
+				"editions/f.hcl": `edition "f" {
+  title    = "F"
+  version  = "1.0"
+  inherits = "e"
+  remove   = ["Scribunto"]
+}
+`,
+			},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgScribuntoDefaultEngine",
+				Detail: "wgScribuntoDefaultEngine is declared by extension/Scribunto, which the edition does not hold: add it to the edition, or drop the setting.\nIn edition f."}},
+		},
+		{
+			name: "misspelt setting inherited: once, naming both editions",
+			files: map[string]string{
+				e:                edition("e", "  settings = { wgSiteName = \"E\" }\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+			},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgSiteName",
+				Detail: "Did you mean \"wgSitename\"?\nIn editions e and f."}},
+		},
+		{
+			name:  "setting names not checked against a lock without the core's",
+			files: map[string]string{e: edition("e", "  settings = { wgAnything = 1 }\n")},
+			infos: map[string]registration.Info{"core/mediawiki": {Name: "MediaWiki", Version: "1.39.17", Requires: registration.Requires{PHP: ">=7.4.3"}}},
+			want: []wantDiag{{Warning: true, Summary: "Setting names not checked", File: "recipes/core.hcl", Line: `core "mediawiki"`,
+				Detail: "records no configuration variables of core/mediawiki, so setting names are not checked: the lock was written by an earlier mwedition (run `mwedition lock` to record them)"}},
+		},
+		{
+			name: "incompatible MediaWiki in three editions: said once, naming them",
+			files: map[string]string{
+				e:                edition("e", "  extensions = [\"Needy\"]\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+				"editions/g.hcl": "edition \"g\" {\n  title    = \"G\"\n  version  = \"1.0\"\n  inherits = \"f\"\n}\n",
+			},
+			infos: need(registration.Requires{MediaWiki: ">= 1.40.0"}),
+			want: []wantDiag{{Summary: "Incompatible MediaWiki", File: e, Line: "extensions", Token: `"Needy"`,
+				Detail: "extension/Needy 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is 1.39.17.\nIn editions e, f and g."}},
+		},
+		{
+			name: "missing requirement in two editions: said once",
+			files: map[string]string{
+				e:                edition("e", "  extensions = [\"Needy\"]\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+			},
+			infos: need(registration.Requires{Extensions: map[string]string{"Nonexistent": "*"}}),
+			want:  []wantDiag{{Summary: "Missing requirement", File: e, Line: "extensions", Token: `"Needy"`, Detail: "\nIn editions e and f."}},
+		},
+		{
+			name:  "edition members changed under a recorded version",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "1.0", Members: []string{"core/mediawiki", "extension/Cite", "extension/Gamma"}}})
+			},
+			want: []wantDiag{{Summary: "Edition changed, version did not", File: e, Line: "version", Token: `"1.0"`,
+				Detail: `Edition "e" changed since editions.lock recorded its version 1.0: added extension/Alpha; removed extension/Gamma. A version names one set of packages, and a repository refuses other bytes under a published one: bump version at editions/e.hcl:3.`}},
+		},
+		{
+			name:  "edition members changed with the version: fine",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "0.9", Members: []string{"core/mediawiki", "extension/Cite"}}})
+			},
+		},
+		{
+			name:  "edition as recorded",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "1.0", Members: []string{"extension/Cite", "core/mediawiki", "extension/Alpha"}}})
+			},
 		},
 		{
 			name:  "satisfied requirement",

@@ -77,9 +77,10 @@ type Ref struct {
 
 // Setting is one extra configuration variable an edition sets in its settings file.
 type Setting struct {
-	Name  string
-	Value cty.Value
-	Range hcl.Range
+	Name      string
+	Value     cty.Value
+	Range     hcl.Range // the value
+	NameRange hcl.Range // the name, where a diagnostic about the name points
 }
 
 // Output asks for one artifact format of an edition.
@@ -94,18 +95,19 @@ type Output struct {
 
 // Edition is one edition declaration as written; inheritance is applied by resolve.
 type Edition struct {
-	Name        string
-	Title       string
-	Version     string
-	Core        Ref // defaults to the only core recipe
-	Inherits    *Ref
-	Extensions  []Ref
-	Skins       []Ref
-	Remove      []Ref
-	DefaultSkin string
-	Settings    []Setting // sorted by name
-	Outputs     []Output  // sorted by format
-	DeclRange   hcl.Range
+	Name         string
+	Title        string
+	Version      string
+	VersionRange hcl.Range // where version is written (DeclRange when it is not)
+	Core         Ref       // defaults to the only core recipe
+	Inherits     *Ref
+	Extensions   []Ref
+	Skins        []Ref
+	Remove       []Ref
+	DefaultSkin  string
+	Settings     []Setting // sorted by name
+	Outputs      []Output  // sorted by format
+	DeclRange    hcl.Range
 }
 
 // Set is everything loaded from a project: recipes and editions, sorted by ID and name.
