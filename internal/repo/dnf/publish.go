@@ -49,7 +49,9 @@ type Result struct {
 // Versions of each package name among those and the new ones, and serves metadata for
 // them as a new generation (repo.Repo.Publish). The repository's time is Options.Time, or
 // else the newest package's build time, and never earlier than the served revision.
-// Publishing the same files again changes nothing.
+// Publishing the same files again changes nothing. What the .repo file promises is checked
+// first: a repository served with another key (*KeyChangeError), or one that would list a
+// package its key did not sign (*UnsignedError), is refused and left as it was.
 func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions) (Result, error) {
 	var res Result
 	versions := opt.Versions
