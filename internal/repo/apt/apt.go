@@ -143,7 +143,9 @@ type entry struct {
 func (e entry) id() string { return e.name + " " + e.version }
 
 // Publish adds the .deb files debs to the apt repository at dir (created if needed) and
-// serves the new metadata, atomically, with the lock of package repo held throughout.
+// serves the new metadata, atomically, with the lock of package repo held throughout. A
+// repository served with another key (*KeyChangeError), or a package that is not
+// Architecture: all, is refused before anything is written.
 func Publish(ctx context.Context, dir string, debs []string, opt Options) (Result, error) {
 	var res Result
 	opt, err := opt.withDefaults()
