@@ -17,7 +17,7 @@ type cliRow struct {
 	item string // what the row is about, e.g. "exit codes"
 	name string
 	// setup prepares the project directory (nil: an empty directory) and may return extra
-	// placeholders for args, e.g. {"{repo}": dir}.
+	// placeholders for args, stderr and stdout, e.g. {"{repo}": dir}.
 	setup func(t *testing.T, dir, cache string) map[string]string
 	// args follow "-C DIR --cache CACHE"; "{dir}" is the project directory.
 	args   []string
@@ -64,24 +64,28 @@ func TestCLITable(t *testing.T) {
 					vars[k] = v
 				}
 			}
+			expand := func(s string) string {
+				for k, v := range vars {
+					s = strings.ReplaceAll(s, k, v)
+				}
+				return s
+			}
 			args := make([]string, len(row.args))
 			for i, a := range row.args {
-				for k, v := range vars {
-					a = strings.ReplaceAll(a, k, v)
-				}
-				args[i] = a
+				args[i] = expand(a)
 			}
 			r := run(t, dir, cache, args...)
 			if r.code != row.code {
 				t.Errorf("mwedition %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, row.code, r.stderr)
 			}
+			// The placeholders of args stand for the same in the expected output.
 			for _, s := range row.stderr {
-				if !strings.Contains(r.stderr, s) {
+				if s = expand(s); !strings.Contains(r.stderr, s) {
 					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
 				}
 			}
 			for _, s := range row.stdout {
-				if !strings.Contains(r.stdout, s) {
+				if s = expand(s); !strings.Contains(r.stdout, s) {
 					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
 				}
 			}
