@@ -362,6 +362,11 @@ func (s *Store) writeFile(path string, b []byte) error {
 		tmp.Close()
 		return err
 	}
+	// Readable by everyone, like the blobs: a cache may be shared by a team's builds.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
