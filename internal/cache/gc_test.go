@@ -190,9 +190,11 @@ func newFixture(t *testing.T) *fixture {
 	oldDeb := rec("pack.deb", `{"blob":"`+f.oldDeb+`","file":"x.deb"}`)
 	img := rec("pack.image", `{"digest":"sha256:`+f.manifest+`"}`)
 	oldSrc := rec("source.fetch", `{"id":"tarball-`+f.oldDownload+`"}`)
+	// The publication names what others made; it made none of it.
+	pub := rec("publish.decide", `{"files":{"x.deb":"`+f.deb+`","oci/index.json":"`+f.manifest+`"}}`)
 	t0 := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	f.old = record(t, f.s, t0, []cache.ActionUse{oldSrc, oldDeb}, "src/tarball-"+f.oldDownload, cache.BlobRel(f.oldDeb))
-	f.new = record(t, f.s, t0.Add(time.Hour), []cache.ActionUse{src, tree, deb, img},
+	f.new = record(t, f.s, t0.Add(time.Hour), []cache.ActionUse{pub, src, tree, deb, img},
 		"src/tarball-"+f.download, cache.TreeRel(f.tree), cache.BlobRel(f.deb), cache.BlobRel(f.manifest))
 	// A temporary file of a process that was killed, and a half-written action record.
 	if err := os.WriteFile(filepath.Join(f.s.Root(), "tmp", "blob-123"), []byte("half"), 0o644); err != nil {
@@ -268,7 +270,7 @@ func TestInventory(t *testing.T) {
 		areas[e.Area]++
 		total += e.Bytes
 	}
-	wantAreas := map[string]int{"blobs": 10, "src": 2, "trees": 1, "urls": 1, "actions": 6, "builds": 2, "tmp": 2}
+	wantAreas := map[string]int{"blobs": 10, "src": 2, "trees": 1, "urls": 1, "actions": 7, "builds": 2, "tmp": 2}
 	if diff := cmp.Diff(wantAreas, areas); diff != "" {
 		t.Errorf("entries per area (-want +got):\n%s", diff)
 	}

@@ -199,17 +199,40 @@ func (s *Store) classify(inv Inventory, roots []string) error {
 			}
 		}
 	}
-	for _, e := range inv.Entries {
-		if k, ok := kinds[e.Name]; ok && e.Area == AreaActions {
-			label(e.Name, k)
-		}
+	// An action that names fewer entries made them; one naming many (the publication, the
+	// SBOM documents) collects what others made. So the fewest names go first, and records
+	// no build record describes (made by lock, or before builds were recorded) last.
+	type seed struct {
+		i, refs   int
+		kind      string
+		described bool
 	}
-	// Records no build record describes (made before builds were recorded, or by lock)
-	// still name what they need; they come last, so a described kind wins.
-	for _, e := range inv.Entries {
-		if e.Area == AreaActions {
-			label(e.Name, KindUnrecorded)
+	var seeds []seed
+	for i, e := range inv.Entries {
+		if e.Area != AreaActions {
+			continue
 		}
+		refs, err := s.actionRefs(e.Name)
+		if err != nil {
+			return err
+		}
+		k, ok := kinds[e.Name]
+		if !ok {
+			k = KindUnrecorded
+		}
+		seeds = append(seeds, seed{i: i, refs: len(refs), kind: k, described: ok})
+	}
+	slices.SortStableFunc(seeds, func(a, b seed) int {
+		if a.described != b.described {
+			if a.described {
+				return -1
+			}
+			return 1
+		}
+		return a.refs - b.refs
+	})
+	for _, sd := range seeds {
+		label(inv.Entries[sd.i].Name, sd.kind)
 	}
 	for len(queue) > 0 {
 		e := inv.Entries[queue[0]]
