@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mwedition/mwedition/internal/lock"
 )
 
 // The cache rows never run gc on the corpus cache: each works on a copy, seeded with the
@@ -102,7 +104,102 @@ func init() {
 		cliRow{item: "cache", name: "gc --keep -1 is a usage error",
 			args: []string{"cache", "gc", "--keep", "-1"}, code: 64,
 			stderr: []string{"--keep -1: give how many builds to keep, 0 or more"}},
+
+		cliRow{item: "diff", name: "the heading names the releases by version and revision",
+			setup: withTaggedRelease,
+			args:  []string{"diff", "git:v1.39.17.1", "{dir}"},
+			stdout: []string{"## Changes from 1.39.17.1 (v1.39.17.1) to 1.39.17.2 (v1.39.17.1-dirty)\n",
+				"| `core` | 1.39.17.1 → 1.39.17.2 | — | — |"},
+			check: func(t *testing.T, dir string, r result) {
+				if strings.Contains(r.stdout, dir) {
+					t.Errorf("the report names the project directory %s:\n%s", dir, r.stdout)
+				}
+			}},
+		cliRow{item: "diff", name: "a removed extension leaves its tables behind",
+			setup: withoutAbuseFilter,
+			args:  []string{"diff", "{dir}/editions.lock", "{dir}/new.lock"},
+			stdout: []string{"0 components added, 1 component removed, 0 components bumped; 1 removed component leaves database tables behind.",
+				"### Database tables left behind\n\nRemoving an extension does not drop its tables: MediaWiki leaves them, and their data, in the wiki's database.",
+				"back up the database and drop them by hand",
+				"- `extension/AbuseFilter` 1.39.17: removed\n"}},
+		cliRow{item: "diff", name: "--json lists the tables left behind",
+			setup: withoutAbuseFilter,
+			args:  []string{"--json", "diff", "{dir}/editions.lock", "{dir}/new.lock"},
+			json:  map[string]any{"event": "diff", "format": "mwedition-diff-v1", "newRelease": present},
+			check: func(t *testing.T, dir string, r result) {
+				var rep struct {
+					TablesLeftBehind []struct {
+						ID, Version string
+						Editions    []string
+					}
+				}
+				if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+					t.Fatal(err)
+				}
+				if len(rep.TablesLeftBehind) != 1 || rep.TablesLeftBehind[0].ID != "extension/AbuseFilter" || rep.TablesLeftBehind[0].Editions == nil {
+					t.Errorf("tablesLeftBehind %+v, want AbuseFilter alone, removed from the release", rep.TablesLeftBehind)
+				}
+			}},
 	)
+}
+
+// withTaggedRelease is the shipped project committed to git and tagged v1.39.17.1, then
+// changed in the work tree: every edition's version is 1.39.17.2.
+func withTaggedRelease(t *testing.T, dir, _ string) map[string]string {
+	t.Helper()
+	copyShipped(t, dir)
+	git := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t",
+			"GIT_COMMITTER_EMAIL=t@example.org", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("init", "-q")
+	git("add", "recipes", "editions", "editions.lock")
+	git("commit", "-q", "-m", "release 1.39.17.1")
+	git("tag", "v1.39.17.1")
+	for _, e := range []string{"core", "enterprise", "knowledge-base"} {
+		p := filepath.Join(dir, "editions", e+".hcl")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"1.39.17.1"`) {
+			t.Fatalf("%s has no version 1.39.17.1:\n%s", p, b)
+		}
+		os.WriteFile(p, []byte(strings.Replace(string(b), `"1.39.17.1"`, `"1.39.17.2"`, 1)), 0o644)
+	}
+	return nil
+}
+
+// withoutAbuseFilter is the shipped project beside new.lock: its lock without AbuseFilter,
+// an extension with tables of its own (it registers schema updates).
+func withoutAbuseFilter(t *testing.T, dir, _ string) map[string]string {
+	t.Helper()
+	copyShipped(t, dir)
+	lk, err := lock.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []lock.Component
+	for _, c := range lk.Components {
+		if c.ID == "extension/AbuseFilter" {
+			if !c.Registry.SchemaUpdates {
+				t.Fatal("AbuseFilter no longer registers schema updates: pick another extension")
+			}
+			continue
+		}
+		kept = append(kept, c)
+	}
+	b, err := lock.New(kept).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeProjectFile(t, dir, "new.lock", string(b))
+	return nil
 }
 
 const (
