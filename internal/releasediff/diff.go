@@ -18,15 +18,15 @@ const Format = "mwedition-diff-v1"
 // Report is what changed from one release to the next. Every list is sorted and present
 // (empty, not null, in JSON), so a consumer needs no special case.
 type Report struct {
-	Format    string `json:"format"`
-	Old       string `json:"old"`
-	New       string `json:"new"`
+	Format string `json:"format"`
+	Old    string `json:"old"`
+	New    string `json:"new"`
 	// OldRelease and NewRelease name the releases: their editions' versions and git
 	// revisions, as the Markdown heading does (Release.Label).
 	OldRelease string `json:"oldRelease"`
 	NewRelease string `json:"newRelease"`
-	Edition   string `json:"edition,omitempty"` // the edition the comparison was restricted to
-	Identical bool   `json:"identical"`
+	Edition    string `json:"edition,omitempty"` // the edition the comparison was restricted to
+	Identical  bool   `json:"identical"`
 
 	Added    []Entry         `json:"added"`
 	Removed  []Entry         `json:"removed"`
