@@ -169,23 +169,10 @@ func size(p string) (n int64, files int, err error) {
 // that names it (directly, or through a listing or an image manifest) is. Action kinds come
 // from the build records; the first kind to reach a blob wins, so downloads go first.
 func (s *Store) classify(inv Inventory, roots []string) error {
-	idx := index(inv.Entries)
-	kinds := map[string]string{}
-	for _, b := range slices.Backward(inv.Builds) { // the newest record's kind wins
-		for _, a := range b.Actions {
-			kinds[ActionRel(a.Key)] = a.Kind
-		}
-	}
-	var queue []int
-	label := func(name, kind string) {
-		if i, ok := idx[name]; ok && inv.Entries[i].Kind == inv.Entries[i].Area {
-			inv.Entries[i].Kind = kind
-			queue = append(queue, i)
-		}
-	}
+	l := &labeller{s: s, inv: inv, idx: index(inv.Entries)}
 	for _, r := range slices.Sorted(slices.Values(roots)) {
 		if strings.HasPrefix(r, "blobs/") {
-			label(r, KindSource)
+			l.label(r, KindSource)
 		}
 	}
 	for _, e := range inv.Entries {
@@ -195,17 +182,79 @@ func (s *Store) classify(inv Inventory, roots []string) error {
 				return err
 			}
 			for _, r := range refs {
-				label(r, KindSource)
+				l.label(r, KindSource)
 			}
 		}
 	}
-	// An action that names fewer entries made them; one naming many (the publication, the
-	// SBOM documents) collects what others made. So the fewest names go first, and records
-	// no build record describes (made by lock, or before builds were recorded) last.
-	type seed struct {
-		i, refs   int
-		kind      string
-		described bool
+	seeds, err := s.actionSeeds(inv)
+	if err != nil {
+		return err
+	}
+	for _, sd := range seeds {
+		l.label(inv.Entries[sd.i].Name, sd.kind)
+	}
+	if err := l.propagate(); err != nil {
+		return err
+	}
+	for i, e := range inv.Entries {
+		switch {
+		case e.Area == AreaBlobs && e.Kind == AreaBlobs:
+			inv.Entries[i].Kind = KindUnreferenced
+		case e.Area != AreaBlobs && e.Area != AreaActions:
+			inv.Entries[i].Kind = e.Area // a listing or source took a kind only to pass it on
+		}
+	}
+	return nil
+}
+
+// labeller hands kinds on from entries to what they name, breadth first.
+type labeller struct {
+	s     *Store
+	inv   Inventory
+	idx   map[string]int
+	queue []int
+}
+
+// label gives an entry that has none yet a kind, and queues it to hand the kind on.
+func (l *labeller) label(name, kind string) {
+	if i, ok := l.idx[name]; ok && l.inv.Entries[i].Kind == l.inv.Entries[i].Area {
+		l.inv.Entries[i].Kind = kind
+		l.queue = append(l.queue, i)
+	}
+}
+
+func (l *labeller) propagate() error {
+	for len(l.queue) > 0 {
+		e := l.inv.Entries[l.queue[0]]
+		l.queue = l.queue[1:]
+		refs, err := l.s.refs(e)
+		if err != nil {
+			return err
+		}
+		for _, r := range refs {
+			l.label(r, e.Kind)
+		}
+	}
+	return nil
+}
+
+// seed is an action record with the kind it hands on.
+type seed struct {
+	i, refs   int
+	kind      string
+	described bool
+}
+
+// actionSeeds orders the action records for labelling. An action that names fewer entries
+// made them; one naming many (the publication, the SBOM documents) collects what others
+// made. So the fewest names go first, and records no build record describes (made by lock,
+// or before builds were recorded) last; among those described, the newest record's kind.
+func (s *Store) actionSeeds(inv Inventory) ([]seed, error) {
+	kinds := map[string]string{}
+	for _, b := range slices.Backward(inv.Builds) {
+		for _, a := range b.Actions {
+			kinds[ActionRel(a.Key)] = a.Kind
+		}
 	}
 	var seeds []seed
 	for i, e := range inv.Entries {
@@ -214,7 +263,7 @@ func (s *Store) classify(inv Inventory, roots []string) error {
 		}
 		refs, err := s.actionRefs(e.Name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		k, ok := kinds[e.Name]
 		if !ok {
@@ -231,29 +280,7 @@ func (s *Store) classify(inv Inventory, roots []string) error {
 		}
 		return a.refs - b.refs
 	})
-	for _, sd := range seeds {
-		label(inv.Entries[sd.i].Name, sd.kind)
-	}
-	for len(queue) > 0 {
-		e := inv.Entries[queue[0]]
-		queue = queue[1:]
-		refs, err := s.refs(e)
-		if err != nil {
-			return err
-		}
-		for _, r := range refs {
-			label(r, e.Kind)
-		}
-	}
-	for i, e := range inv.Entries {
-		switch {
-		case e.Area == AreaBlobs && e.Kind == AreaBlobs:
-			inv.Entries[i].Kind = KindUnreferenced
-		case e.Area != AreaBlobs && e.Area != AreaActions:
-			inv.Entries[i].Kind = e.Area // a listing or source took a kind only to pass it on
-		}
-	}
-	return nil
+	return seeds, nil
 }
 
 func index(entries []Entry) map[string]int {
