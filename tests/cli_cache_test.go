@@ -90,12 +90,21 @@ func init() {
 		cliRow{item: "cache", name: "gc refuses while a build holds the cache",
 			setup: func(t *testing.T, dir, cache string) map[string]string {
 				vars := withLeftovers(t, dir, cache)
-				holdShared(t, filepath.Join(vars["{cache}"], "lock"))
+				hold(t, filepath.Join(vars["{cache}"], "lock"), "--shared", "600")
 				return vars
 			},
 			args:   []string{"--cache", "{cache}", "cache", "gc"},
 			code:   1,
 			stderr: []string{"is in use by another mwedition (a build, fetch, lock or cache add); run gc once it has finished"}},
+		cliRow{item: "cache", name: "a plan waits for a running gc, and says so",
+			setup: func(t *testing.T, dir, cache string) map[string]string {
+				vars := withLeftovers(t, dir, cache)
+				hold(t, filepath.Join(vars["{cache}"], "lock"), "--exclusive", "2")
+				return vars
+			},
+			args:   []string{"--cache", "{cache}", "--offline", "plan", "--format", "tree"},
+			stderr: []string{"mwedition: waiting for 'mwedition cache gc' to finish with "},
+			stdout: []string{" would run, "}},
 		cliRow{item: "cache", name: "gc outside a project keeps no sources unless told",
 			setup:  func(t *testing.T, dir, cache string) map[string]string { return withLeftovers(t, t.TempDir(), cache) },
 			args:   []string{"--cache", "{cache}", "cache", "gc", "--dry-run"},
@@ -247,10 +256,11 @@ func withLinkedCache(t *testing.T, dir, cache string) map[string]string {
 	return map[string]string{"{cache}": c}
 }
 
-// holdShared holds a shared lock on file, as a running build does, until the test ends.
-func holdShared(t *testing.T, file string) {
+// hold locks file as a build (--shared) or gc (--exclusive) does, for seconds or until the
+// test ends.
+func hold(t *testing.T, file, how, seconds string) {
 	t.Helper()
-	cmd := exec.Command("flock", "--shared", file, "sh", "-c", "echo locked; exec sleep 600")
+	cmd := exec.Command("flock", how, file, "sh", "-c", "echo locked; exec sleep "+seconds)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
