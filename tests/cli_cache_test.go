@@ -24,7 +24,7 @@ func init() {
 		cliRow{item: "cache", name: "ls says what a seeded cache holds",
 			setup: withLeftovers,
 			args:  []string{"--cache", "{cache}", "--json", "cache", "ls"},
-			json:  map[string]any{"event": "cache", "entries": 7},
+			json:  map[string]any{"event": "inventory", "entries": 7},
 			check: func(t *testing.T, dir string, r result) {
 				var ls struct {
 					Kinds []struct {

@@ -27,6 +27,15 @@ func FormatNames() []string {
 	return names
 }
 
+// FormatLayouts are the layout versions of the output formats, by name.
+func FormatLayouts() map[string]string {
+	m := make(map[string]string, len(formats))
+	for _, f := range formats {
+		m[f.Name()] = f.Layout()
+	}
+	return m
+}
+
 // Format names the build's defaults and checks refer to.
 const (
 	FormatDeb     = spec.FormatDeb

@@ -35,6 +35,10 @@ last builds need.`,
 		Short: "Print the cache directory",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if g.json {
+				g.result(map[string]any{"event": "cache", "dir": g.cacheDir()})
+				return nil
+			}
 			fmt.Fprintln(g.stdout, g.cacheDir())
 			return nil
 		},
@@ -123,7 +127,7 @@ record of the action that made it, or by an image manifest or tree listing that 
 mwedition that did not record builds); "unreferenced" are named by nothing. Sizes count
 each file's bytes: a file hard-linked elsewhere counts in full.
 
---json prints one object (event "cache") with the same rows and builds.`,
+--json prints one object (event "inventory") with the same rows and builds.`,
 		Example: "  mwedition cache ls\n  mwedition cache ls --json | jq '.kinds[] | select(.area == \"blobs\")'",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -243,7 +247,7 @@ func (g *globals) listCache(root string, inv cache.Inventory) {
 		builds = append(builds, map[string]any{"name": b.Name, "started": b.Started, "finished": b.Finished,
 			"project": b.Project, "ok": b.OK, "actions": len(b.Actions), "entries": len(b.Entries)})
 	}
-	g.result(map[string]any{"event": "cache", "dir": root, "entries": len(inv.Entries), "bytes": n, "kinds": rows, "builds": builds})
+	g.result(map[string]any{"event": "inventory", "dir": root, "entries": len(inv.Entries), "bytes": n, "kinds": rows, "builds": builds})
 	g.say("cache %s: %s in %s\n", root, humanBytes(n), nEntries(len(inv.Entries)))
 	g.usageTable(rows, "total")
 	if len(inv.Builds) == 0 {

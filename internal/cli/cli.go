@@ -5,7 +5,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +41,7 @@ type globals struct {
 	offline bool
 	quiet   bool
 	profile string
+	version bool
 
 	stdout, stderr io.Writer
 	env            func(string) string
@@ -57,7 +57,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	for _, c := range g.closers {
 		c()
 	}
@@ -66,20 +66,20 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "mwedition: %v\nRun 'mwedition --help' for usage.\n", err)
+		g.result(map[string]any{"event": "error", "error": err.Error(), "usage": true})
+		fmt.Fprintf(stderr, "mwedition: %v\nRun '%s --help' for usage.\n", err, cmd.CommandPath())
 		return ExitUsage
 	}
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	if g.json {
-		json.NewEncoder(stdout).Encode(map[string]any{"event": "error", "error": err.Error()})
-	}
+	g.result(map[string]any{"event": "error", "error": err.Error()})
 	fmt.Fprintf(stderr, "mwedition: %v\n", err)
 	return ExitFailure
 }
 
+// usageError is wrong usage: exit 64.
 type usageError struct{ error }
 
 // exitError ends the command with a code once its output has been written.
@@ -125,6 +125,7 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.Flags().BoolVar(&g.version, "version", false, "print the version (as 'mwedition version' does) and exit")
 	pf := root.PersistentFlags()
 	pf.StringVarP(&g.dir, "dir", "C", ".", "project directory (holding recipes/ and editions/)")
 	pf.StringVar(&g.cache, "cache", "", "cache directory (default $MWEDITION_CACHE, else $XDG_CACHE_HOME/mwedition)")
@@ -134,7 +135,10 @@ func newRoot(g *globals) *cobra.Command {
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress")
 	pf.StringVar(&g.profile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	_ = pf.MarkHidden("cpuprofile")
-	root.PersistentPreRunE = func(*cobra.Command, []string) error {
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if err := g.checkFlags(cmd); err != nil {
+			return err
+		}
 		if g.profile == "" {
 			return nil
 		}
@@ -150,6 +154,8 @@ func newRoot(g *globals) *cobra.Command {
 		}
 	}
 	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g))
+	root.AddCommand(newVersion(g))
+	finishTree(g, root)
 	return root
 }
 
@@ -175,9 +181,8 @@ func (g *globals) diagnostics(p load.Project, diags hcl.Diagnostics) {
 		return
 	}
 	if g.json {
-		enc := json.NewEncoder(g.stdout)
 		for _, d := range diags {
-			enc.Encode(jsonDiag(d))
+			writeJSON(g.stdout, jsonDiag(d))
 		}
 	}
 	writeDiagnostics(g.stderr, p.Files, diags)
@@ -210,9 +215,6 @@ func httpClient() *http.Client {
 }
 
 func (g *globals) options(obs *observer) (build.Options, error) {
-	if g.jobs < 1 {
-		return build.Options{}, usageError{fmt.Errorf("--jobs must be at least 1")}
-	}
 	g.limitMemory()
 	st, err := g.openCache()
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -42,6 +43,7 @@ them when it loads an extension.`,
 			lk, err := build.ReadLock(g.dir)
 			switch {
 			case errors.Is(err, build.ErrNoLock):
+				g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(p.Set.Editions()), "lock": false})
 				g.say("ok: %d components, %d editions (no %s yet: run mwedition lock to check requirements)",
 					len(p.Set.Components()), len(p.Set.Editions()), lock.FileName)
 				return nil
@@ -53,6 +55,11 @@ them when it loads an extension.`,
 			if diags.HasErrors() {
 				return exitError{ExitFailure}
 			}
+			eds := []map[string]any{}
+			for _, e := range gr.Editions {
+				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "extensions": len(e.Extensions), "skins": len(e.Skins)})
+			}
+			g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(gr.Editions), "lock": true, "resolved": eds})
 			g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
 			for _, e := range gr.Editions {
 				g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
@@ -336,6 +343,16 @@ func (g *globals) plan(cmd *cobra.Command, pf planFlags) (load.Project, lock.Fil
 	return p, lk, items, err
 }
 
+func countRun(items []engine.PlanItem) int {
+	n := 0
+	for _, it := range items {
+		if !it.Cached {
+			n++
+		}
+	}
+	return n
+}
+
 // planFlags are what plan and graph share with build, so that they show the same graph.
 type planFlags struct {
 	formats   []string
@@ -415,10 +432,10 @@ shared ones they need.`,
 			}
 			gr, _ := resolve.Resolve(p.Set, lk)
 			if g.json {
-				enc := json.NewEncoder(g.stdout)
 				for _, it := range items {
-					enc.Encode(map[string]any{"event": "plan", "action": it.ID, "kind": it.Kind, "key": it.Key, "cached": it.Cached, "deps": it.Deps, "edition": it.Group})
+					writeJSON(g.stdout, map[string]any{"event": "plan", "action": it.ID, "kind": it.Kind, "key": it.Key, "cached": it.Cached, "deps": it.Deps, "edition": it.Group})
 				}
+				writeJSON(g.stdout, map[string]any{"event": "planned", "actions": len(items), "run": countRun(items), "cached": len(items) - countRun(items)})
 			}
 			run := 0
 			for _, it := range items {
@@ -448,21 +465,39 @@ shared ones they need.`,
 }
 
 func newGraph(g *globals) *cobra.Command {
-	var dot bool
+	var dot, editions bool
 	var pf planFlags
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Print the build graph (Graphviz with --dot)",
+		Long: `Graph prints every action of the build graph with the actions it depends on, as build
+with the same --format and --image-base would run them: one "ID (kind) <- deps" line per
+action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).
+--editions draws the editions instead: which edition inherits which, and what each adds
+and removes.`,
 		Example: `  mwedition graph --dot | dot -Tsvg > graph.svg
-  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png`,
+  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png
+  mwedition graph --editions --dot | dot -Tsvg > editions.svg`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dot && g.json {
+				return usageError{errors.New("--dot and --json both choose what graph prints: give one")}
+			}
+			if editions {
+				return g.editionGraph(cmd, dot)
+			}
 			_, _, items, err := g.plan(cmd, pf)
 			if err != nil {
 				return err
 			}
-			if dot {
+			switch {
+			case dot:
 				fmt.Fprint(g.stdout, engine.DOT(items))
+				return nil
+			case g.json:
+				for _, it := range items {
+					writeJSON(g.stdout, map[string]any{"event": "node", "action": it.ID, "kind": it.Kind, "label": it.Label, "deps": orEmpty(it.Deps), "edition": it.Group, "cached": it.Cached})
+				}
 				return nil
 			}
 			for _, it := range items {
@@ -472,6 +507,7 @@ func newGraph(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT: one cluster per edition, cached actions dashed")
+	cmd.Flags().BoolVar(&editions, "editions", false, "show the editions and what each inherits, adds and removes, not the actions")
 	pf.register(cmd)
 	return cmd
 }
@@ -487,10 +523,32 @@ func (g *globals) say(format string, args ...any) {
 	fmt.Fprintf(w, format+"\n", args...)
 }
 
+// result prints one JSON object on stdout, with --json only.
 func (g *globals) result(v map[string]any) {
 	if g.json {
-		json.NewEncoder(g.stdout).Encode(v)
+		writeJSON(g.stdout, v)
 	}
+}
+
+// writeJSONOf prints a value's JSON object as one event.
+func writeJSONOf(w io.Writer, event string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	m["event"] = event
+	writeJSON(w, m)
+	return nil
+}
+
+// writeJSON prints one JSON object as a line, stamped with the schema version.
+func writeJSON(w io.Writer, v map[string]any) {
+	v["schema"] = jsonSchema
+	json.NewEncoder(w).Encode(v)
 }
 
 func humanBytes(n int64) string {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 
@@ -78,18 +77,7 @@ The exit code is 0 whether or not the releases differ ("identical" in the JSON s
 				return err
 			}
 			if g.json {
-				// One object: the report's fields, and the event every JSON line has.
-				b, err := json.Marshal(rep)
-				if err != nil {
-					return err
-				}
-				m := map[string]any{}
-				if err := json.Unmarshal(b, &m); err != nil {
-					return err
-				}
-				m["event"] = "diff"
-				g.result(m)
-				return nil
+				return writeJSONOf(g.stdout, "diff", rep)
 			}
 			_, err = g.stdout.Write(rep.Markdown())
 			return err

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -78,7 +77,7 @@ func (o *observer) event(e engine.Event) {
 		if e.Err != nil {
 			ev["error"] = e.Err.Error()
 		}
-		json.NewEncoder(o.g.stdout).Encode(ev)
+		writeJSON(o.g.stdout, ev)
 		return
 	}
 	if o.g.quiet {

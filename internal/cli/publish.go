@@ -78,9 +78,6 @@ Release is.`,
 			}
 			jobs := 0 // the pusher's default suits network work better than the CPU count
 			if cmd.Flags().Changed("jobs") {
-				if g.jobs < 1 {
-					return usageError{errors.New("--jobs must be at least 1")}
-				}
 				jobs = g.jobs
 			}
 			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(rf.out, filepath.Join(g.dir, "out")), outdir.OCI), editions, jobs)

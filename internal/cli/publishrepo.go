@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -185,7 +184,7 @@ func (g *globals) publishProgress(format string) func(repo.Event) {
 			if e.Bytes > 0 {
 				ev["bytes"] = e.Bytes
 			}
-			json.NewEncoder(g.stdout).Encode(ev)
+			writeJSON(g.stdout, ev)
 			return
 		}
 		if g.quiet {

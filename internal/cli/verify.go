@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -94,7 +93,7 @@ type verifyFlags struct {
 }
 
 // check refuses flags that contradict each other before anything is loaded.
-func (v verifyFlags) check(jobs int) error {
+func (v verifyFlags) check() error {
 	if v.against != "" && v.sums != "" {
 		return usageError{errors.New("--against and --sums both name the original: give one")}
 	}
@@ -102,9 +101,6 @@ func (v verifyFlags) check(jobs int) error {
 		if build.CheckFormats([]string{f}) != nil {
 			return usageError{fmt.Errorf("--format %q: use %s", f, formatList())}
 		}
-	}
-	if jobs < 1 {
-		return usageError{errors.New("--jobs must be at least 1")}
 	}
 	return nil
 }
@@ -124,7 +120,7 @@ func checkEditions(set spec.Set, names []string) error {
 }
 
 func (g *globals) verify(ctx context.Context, v verifyFlags) error {
-	if err := v.check(g.jobs); err != nil {
+	if err := v.check(); err != nil {
 		return err
 	}
 	p, lk, err := g.projectAndLock()
@@ -241,18 +237,17 @@ func (p *prefixWriter) flush() {
 func (g *globals) verifyReport(res repro.VerifyResult) error {
 	count := tally(res.Results)
 	bw := bufio.NewWriter(g.stdout)
-	enc := json.NewEncoder(bw)
 	for _, r := range res.Results {
 		switch {
 		case g.json:
-			enc.Encode(artifactEvent(r))
+			writeJSON(bw, artifactEvent(r))
 		case r.Status == repro.Identical && g.quiet:
 		default:
 			writeArtifact(bw, r)
 		}
 	}
 	if g.json {
-		enc.Encode(verifiedEvent(res, count))
+		writeJSON(bw, verifiedEvent(res, count))
 	}
 	if err := bw.Flush(); err != nil {
 		return err

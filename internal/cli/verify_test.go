@@ -16,17 +16,15 @@ func TestVerifyFlagsCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		v    verifyFlags
-		jobs int
 		want string // "" for no error
 	}{
-		{"defaults", verifyFlags{}, 2, ""},
-		{"every format", verifyFlags{formats: []string{"deb", "rpm", "tarball", "image"}}, 1, ""},
-		{"against and sums", verifyFlags{against: "a", sums: "s"}, 1, "--against and --sums both name the original: give one"},
-		{"tree is no format to compare", verifyFlags{formats: []string{"tree"}}, 1, `--format "tree": use deb, rpm, tarball and/or image`},
-		{"no workers", verifyFlags{}, 0, "--jobs must be at least 1"},
+		{"defaults", verifyFlags{}, ""},
+		{"every format", verifyFlags{formats: []string{"deb", "rpm", "tarball", "image"}}, ""},
+		{"against and sums", verifyFlags{against: "a", sums: "s"}, "--against and --sums both name the original: give one"},
+		{"tree is no format to compare", verifyFlags{formats: []string{"tree"}}, `--format "tree": use deb, rpm, tarball and/or image`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.v.check(tc.jobs)
+			err := tc.v.check()
 			if diff := cmp.Diff(tc.want, errString(err)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}

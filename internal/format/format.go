@@ -37,6 +37,10 @@ type Format interface {
 	Name() string
 	// Dir is the directory below out/ the format publishes into.
 	Dir() string
+	// Layout names the version of the rules that turn trees into this format's files; it
+	// is part of every action key, so a new layout rebuilds, and `mwedition version`
+	// reports it.
+	Layout() string
 	// Actions are what the format adds to the graph for the editions that ask for it.
 	// Their Run funcs read the component and edition trees the planner's actions
 	// (TreeAction, EditionAction) made, and nothing else of the planner's.

@@ -180,3 +180,6 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
+
+// FormatVersion is the lockVersion this program reads and writes.
+const FormatVersion = formatVersion

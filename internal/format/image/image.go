@@ -47,6 +47,9 @@ func (imageFormat) Name() string { return name }
 // Dir is the OCI image layout's directory below out/.
 func (imageFormat) Dir() string { return Dir }
 
+// Layout is the version of the rules that make layers and images.
+func (imageFormat) Layout() string { return imageLayout }
+
 const name = spec.FormatImage
 
 // Dir is the OCI image layout's directory below the output directory.

@@ -50,6 +50,9 @@ func (f Format) Name() string { return f.name }
 // Dir is where the packages are published below out/.
 func (f Format) Dir() string { return f.dir }
 
+// Layout is the version of the rules that make packages, shared by .deb and .rpm.
+func (Format) Layout() string { return packLayout }
+
 // maintainer of the packages mwedition makes, until editions can say.
 const maintainer = "mwedition <packages@mwedition.example.org>"
 

@@ -38,6 +38,9 @@ func (tarballFormat) Name() string { return spec.FormatTarball }
 // Dir is where tarballs are published below out/.
 func (tarballFormat) Dir() string { return Dir }
 
+// Layout is the version of the rules that make tarballs.
+func (tarballFormat) Layout() string { return tarLayout }
+
 const (
 	kindTarSeg  = "pack.tarseg"
 	kindTarball = "pack.tarball"
