@@ -3,6 +3,7 @@ package cache
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -26,6 +27,11 @@ func (s *Store) Share(wait func()) error {
 		return nil
 	}
 	f, err := s.openLock()
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		// A store this process cannot write is one no gc of its user can delete from
+		// either: reading it (plan, say) needs no lock.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
