@@ -28,9 +28,12 @@ func (s *Store) Share(wait func()) error {
 	}
 	f, err := s.openLock()
 	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
-		// A store this process cannot write is one no gc of its user can delete from
-		// either: reading it (plan, say) needs no lock.
-		return nil
+		// A store this process may only read (another user's, or a read-only mount): a
+		// shared flock needs only a descriptor open for reading, and without a lock file
+		// no gc has run there yet, so reading it (plan, say) goes unlocked.
+		if f, err = os.Open(filepath.Join(s.root, lockName)); err != nil {
+			return nil
+		}
 	}
 	if err != nil {
 		return err
