@@ -291,7 +291,8 @@ nor the last N builds need (--keep N, default 3), and says what it freed:
     entry it used: the last N builds' are kept, with what they need in turn (the files a
     tree listing is read from, the blobs an image manifest names);
   - the rest goes: packages, layers and trees of older builds, sources no lock of yours
-    names any more, and what killed processes left in tmp/.
+    names any more (a file added with 'cache add' for a lock not yet written too: lock
+    first), and what killed processes left in tmp/.
 
 The same build as one of the last N runs nothing afterwards; an older one rebuilds what
 it needs, from the kept sources, offline if need be.
