@@ -364,7 +364,11 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	if err != nil {
 		return Result{}, diags, err
 	}
+	started := o.now()
 	rep, err := engine.Run(ctx, acts, opts...)
+	if rerr := o.record(acts, rep, started); err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return Result{Report: rep}, diags, err
 	}

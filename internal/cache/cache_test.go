@@ -57,7 +57,7 @@ func TestOpen(t *testing.T) {
 	if !filepath.IsAbs(s.Root()) {
 		t.Errorf("Root() = %q, want an absolute path", s.Root())
 	}
-	want := []string{"actions", "blobs", "git", "src", "tmp", "trees", "urls"}
+	want := []string{"actions", "blobs", "builds", "git", "src", "tmp", "trees", "urls"}
 	if diff := cmp.Diff(want, names(t, s.Root())); diff != "" {
 		t.Errorf("store layout (-want +got):\n%s", diff)
 	}

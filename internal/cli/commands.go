@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
-	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -523,69 +521,6 @@ and removes.`,
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-func newCache(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "cache", Short: "Manage the content-addressed source cache"}
-	var rawURL, want string
-	add := &cobra.Command{
-		Use:   "add FILE",
-		Short: "Add a file obtained elsewhere (a mirror, a USB stick) to the cache by its sha256",
-		Long: `Add copies FILE into the cache under its sha256, so that a recipe pinning that sha256
-finds it without downloading. A detached signature is not pinned by hash but checked
-against the keyring; add it with --url set to the signature URL the recipe names.`,
-		Example: "  mwedition cache add mediawiki-1.39.17.tar.gz\n" +
-			"  mwedition cache add --url https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz.sig mediawiki-1.39.17.tar.gz.sig",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{fmt.Errorf("cache add takes one FILE")}
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if want != "" && !sha256Hex.MatchString(want) {
-				return usageError{fmt.Errorf("--sha256 %q is not 64 lowercase hex digits", want)}
-			}
-			st, err := cache.Open(g.cacheDir())
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			sha, n, err := st.AddBlob(f, want)
-			if err != nil {
-				return fmt.Errorf("adding %s: %w", args[0], err)
-			}
-			if rawURL != "" {
-				if err := st.SetURLBlob(rawURL, sha); err != nil {
-					return err
-				}
-			}
-			g.result(map[string]any{"event": "cached", "file": args[0], "sha256": sha, "bytes": n, "url": rawURL})
-			g.say("added %s: sha256 %s (%s)", args[0], sha, humanBytes(n))
-			return nil
-		},
-	}
-	add.Flags().StringVar(&rawURL, "url", "", "also record the file as what this URL gives (for signatures)")
-	add.Flags().StringVar(&want, "sha256", "", "refuse the file unless it has this sha256")
-	dir := &cobra.Command{
-		Use:   "dir",
-		Short: "Print the cache directory",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.json {
-				g.result(map[string]any{"event": "cache", "dir": g.cacheDir()})
-				return nil
-			}
-			fmt.Fprintln(g.stdout, g.cacheDir())
-			return nil
-		},
-	}
-	c.AddCommand(add, dir)
-	return c
-}
 
 // say prints a human line on stdout (stderr with --json, so stdout stays machine-readable).
 func (g *globals) say(format string, args ...any) {

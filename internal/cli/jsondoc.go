@@ -23,6 +23,12 @@ object per action in run order; with --editions, one {"event":"edition","name","
 "inherits","adds","removes"} per edition. --dot and --json exclude each other.`,
 	"mwedition cache add": `{"event":"cached","file","sha256","bytes","url"}.`,
 	"mwedition cache dir": `{"event":"cache","dir"}.`,
+	"mwedition cache ls": `{"event":"inventory","dir","entries":N,"bytes":N,"kinds":[{"area","kind",
+"what","entries","bytes"}],"builds":[{"name","started","finished","project","ok","actions",
+"entries"}]}, builds newest first.`,
+	"mwedition cache gc": `{"event":"gc","dryRun","removed":N,"freed":BYTES,"kept":N,"keptBytes",
+"keep":N,"lockKept":bool,"keptBuilds":N,"forgottenBuilds":N,"kinds":[{"area","kind","what",
+"entries","bytes"}]}, the kinds being what was (or would be) removed.`,
 	"mwedition publish": `progress objects ({"event":"publish","format","step","path"} for
 repositories, {"event":"blob"|"manifest"…} for images), {"event":"tagged","edition","repository","tag",
 "digest"} per image pushed, and one {"event":"published"} per destination.`,
