@@ -165,7 +165,7 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 	for _, id := range ids {
 		c, _ := set.Component(id)
 		lc, _ := lk.Lookup(id)
-		if d := mismatch(c, lc, lk); d != nil {
+		if d := mismatch(set, c, lc, lk); d != nil {
 			diags = append(diags, d)
 			continue
 		}

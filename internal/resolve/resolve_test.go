@@ -881,6 +881,21 @@ func TestResolveDiagnostics(t *testing.T) {
 				Detail: "  the tarball's sha256\n    locked: " + strings.Repeat("ef", 32) + "\n    recipe: " + coreSHA + "\nWas the lock edited by hand?"}},
 		},
 		{
+			name:  "lock edited by hand: only the core's pin, reported once",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Scribunto\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "core/mediawiki" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "    locked: " + strings.Repeat("ef", 32)}},
+		},
+		{
 			name:  "lock edited by hand: a bundled member's pin",
 			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
 			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {

@@ -195,10 +195,13 @@ func orNone(s string) string {
 
 // mismatch reports a lock entry that matches its recipe's fingerprint yet pins another
 // source than the recipe says: an entry edited by hand, which build would refuse later.
-func mismatch(c spec.Component, lc lock.Component, lk lock.File) *hcl.Diagnostic {
+func mismatch(set spec.Set, c spec.Component, lc lock.Component, lk lock.File) *hcl.Diagnostic {
 	chs := changes(c, lc)
-	if c.Source.Kind == spec.Bundled {
-		if core, ok := lk.Lookup(lc.Source.Of); ok && (core.Source.SHA256 != lc.Source.SHA256 || core.Source.Commit != lc.Source.Commit) {
+	if c.Source.Kind == spec.Bundled && len(chs) == 0 {
+		core, ok := lk.Lookup(lc.Source.Of)
+		coreSpec, _ := set.Component(lc.Source.Of)
+		// A core whose own entry was edited is reported once, not with every member.
+		if ok && len(changes(coreSpec, core)) == 0 && (core.Source.SHA256 != lc.Source.SHA256 || core.Source.Commit != lc.Source.Commit) {
 			chs = append(chs, change{what: "the pin of the core it is bundled in", old: lc.Source.SHA256 + lc.Source.Commit, new: core.Source.SHA256 + core.Source.Commit})
 		}
 	}
