@@ -106,7 +106,7 @@ func dirChanged(c spec.Component, dc DirChecked, scan source.DirScan) *hcl.Diagn
 		}
 	}
 	if len(dc.Components) > 1 {
-		fmt.Fprintf(&b, "\nAffected, being bundled in it (%d): %s.", len(dc.Components)-1, strings.Join(dc.Components[1:], ", "))
+		fmt.Fprintf(&b, "\nAffected, being bundled in it (%d): %s.", len(dc.Components)-1, resolve.ByKind(dc.Components[1:]))
 	}
 	fmt.Fprintf(&b, "\nRun `mwedition lock` to lock the new files (or `mwedition lock --update %s`).", c.Name)
 	affected := append([]string(nil), dc.Components...)

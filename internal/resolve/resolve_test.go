@@ -866,6 +866,31 @@ func TestResolveDiagnostics(t *testing.T) {
 				Detail: "  the git ref\n    locked: REL1_39\n    recipe: main\nRun `mwedition lock` to lock it (or `mwedition lock --update Alpha`"}},
 		},
 		{
+			// A core from git: its ref is the shared source of every member bundled in it.
+			name: "stale lock: git core ref changed, once for its members",
+			files: map[string]string{
+				"recipes/core.hcl": `core "mediawiki" {
+  version = "1.39.17"
+  source "git" {
+    url = "https://gerrit.wikimedia.org/r/mediawiki/core"
+    ref = "REL1_39"
+  }
+}
+`,
+				e: edition("e", "  extensions = [\"Cite\", \"ParserFunctions\"]\n"),
+			},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], "REL1_39", "REL1_38", 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "ref", Token: `"REL1_39"`,
+				Detail: "  the git ref\n    locked: REL1_38\n    recipe: REL1_39\nAffected, being bundled in it (2): extensions Cite, ParserFunctions."}},
+		},
+		{
 			name:  "lock edited by hand: the tarball pin",
 			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
 			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {

@@ -92,7 +92,7 @@ func staleDiagnostic(c spec.Component, lk lock.File, bundled []string) *hcl.Diag
 		}
 	}
 	if len(bundled) > 0 {
-		fmt.Fprintf(&b, "\nAffected, being bundled in it (%d): %s.", len(bundled), byKind(bundled))
+		fmt.Fprintf(&b, "\nAffected, being bundled in it (%d): %s.", len(bundled), ByKind(bundled))
 		b.WriteString("\nRun `mwedition lock` to lock them again.")
 	} else {
 		if strings.Contains(b.String(), "\n") {
@@ -163,9 +163,9 @@ func unrecorded(c spec.Component) string {
 	return "its exclude"
 }
 
-// byKind lists component IDs by kind, the way a person reads them:
+// ByKind lists component IDs by kind, the way a person reads them:
 // "extensions Cite, Math; skins Vector".
-func byKind(ids []string) string {
+func ByKind(ids []string) string {
 	var kinds []string
 	names := map[string][]string{}
 	for _, id := range ids {
