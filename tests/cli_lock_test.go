@@ -60,6 +60,17 @@ func init() {
 			},
 		},
 		cliRow{
+			item: "validate checks the lock", name: "edited dir source: --json names the component",
+			setup: func(t *testing.T, dir, cache string) map[string]string {
+				withLockedDir(t, dir, cache)
+				writeProjectFile(t, dir, "local/Probe/includes/Hooks.php", "<?php // edited after lock\n")
+				return nil
+			},
+			args: []string{"--json", "validate"}, code: 1,
+			json: map[string]any{"event": "diagnostic", "summary": "Stale lock", "component": "extension/Probe",
+				"affected": []any{"extension/Probe"}, "file": "recipes/extensions.hcl", "line": 131},
+		},
+		cliRow{
 			item: "validate checks the lock", name: "git source: the ref is not asked of the remote, and validate says so",
 			setup: withLockedGit, args: []string{"validate"}, code: 0,
 			stdout: []string{"not checked: whether the git refs of extension/Gitty moved on their remotes (run mwedition lock --update NAME to move them)"},

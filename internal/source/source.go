@@ -447,9 +447,9 @@ type DirScan struct {
 const racyWindow = 3 * time.Second
 
 // ScanDir reads a dir source: its normalised tree (.git left out) and its digest, which
-// identifies it in the lock. Only the files whose stamps changed since the tree locked
-// was read are read again; the stamps of what it read are recorded in the cache for next
-// time, under the digest it found.
+// identifies it in the lock. The cache's record of the tree with digest locked (each
+// file's stamp when it was last read) spares reading the files whose stamps did not
+// change; what this scan read is recorded in turn, under the digest it found.
 func (f *Fetcher) ScanDir(ctx context.Context, component string, rec spec.Source, locked string, jobs int) (fstree.Tree, DirScan, error) {
 	dir := filepath.Join(f.Root, filepath.FromSlash(rec.Path))
 	known, recorded := f.Store.Stamps(locked)
