@@ -50,7 +50,7 @@ func init() {
 			stdout: []string{"mwedition cache add FILE"}},
 
 		cliRow{item: "json", name: "validate says valid", setup: withProject, args: []string{"--json", "validate"}, code: 0,
-			json: map[string]any{"schema": 1, "event": "valid", "lock": true, "editions": 3}},
+			json: map[string]any{"schema": 1, "event": "validated", "lock": true, "editions": 3, "resolved.0.name": "core"}},
 		cliRow{item: "json", name: "graph", setup: withProject, args: []string{"--json", "graph", "--format", "deb", "--edition", "core"}, code: 0,
 			json: map[string]any{"schema": 1, "event": "node", "action": "source/core/mediawiki", "edition": "core"}},
 		cliRow{item: "json", name: "graph dot or json", setup: withProject, args: []string{"--json", "graph", "--dot"}, code: 64,

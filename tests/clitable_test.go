@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -25,7 +26,8 @@ type cliRow struct {
 	stderr []string // substrings stderr must hold
 	stdout []string // substrings stdout must hold
 	// json: with --json, every key must appear with this value (compared as JSON text) in
-	// at least one object on stdout; a dotted key looks inside nested objects, and the
+	// at least one object on stdout; a dotted key looks inside nested objects and lists
+	// ("editions.0.name"), and the
 	// value present matches any value.
 	json map[string]any
 	// check runs last, for what the fields above cannot say.
@@ -148,11 +150,19 @@ func checkJSON(t *testing.T, stdout string, want map[string]any) {
 func field(o map[string]any, dotted string) (any, bool) {
 	var cur any = o
 	for _, part := range strings.Split(dotted, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
+		switch v := cur.(type) {
+		case map[string]any:
+			var ok bool
+			if cur, ok = v[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
 			return nil, false
 		}
 	}

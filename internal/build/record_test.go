@@ -33,6 +33,7 @@ func TestGCKeepsWhatTheNextBuildNeeds(t *testing.T) {
 	f.lock()
 	run(false)
 	f.commit("README", "Gamma, now with a README\n", epoch.Add(time.Hour))
+	f.bumpEdition("full", "1.1")
 	lk := f.lock("Gamma")
 	second := run(false)
 	if len(executed(second.Report)) == 0 {

@@ -7,6 +7,8 @@
 //	src/<id>/            unpacked sources: tarball-<sha256>, git-<commit>, dir-<tree digest>
 //	git/<hex>.git        bare mirrors of git remotes
 //	trees/<hex>.tree     normalised tree listings, by tree digest
+//	stamps/<hex>.json    each file of a dir source, stamp and digest, by the dir's tree digest:
+//	                     checking a dir against its lock reads only the files that changed
 //	actions/             the build graph's record of finished actions
 //	builds/              one record per build: the actions and entries it used (gc keeps them)
 //	tmp/                 work in progress; safe to delete when nothing runs
@@ -19,6 +21,7 @@ package cache
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -371,6 +374,44 @@ func (s *Store) writeFile(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// StampsRel is the store-relative path of the stamps of the dir source with tree digest.
+func StampsRel(digest string) string {
+	return "stamps/" + strings.TrimPrefix(digest, "sha256:") + ".json"
+}
+
+// Stamps returns the stamps recorded for the dir source whose tree has digest: every file
+// of it, by path, with its digest and the stamp it had when read. ok is false when none
+// are recorded, or the record cannot be read (then every file is read again).
+func (s *Store) Stamps(digest string) (map[string]fstree.Hashed, bool) {
+	if !strings.HasPrefix(digest, "sha256:") || !hexDigest.MatchString(strings.TrimPrefix(digest, "sha256:")) {
+		return nil, false
+	}
+	b, err := os.ReadFile(s.Path(StampsRel(digest)))
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]fstree.Hashed
+	if json.Unmarshal(b, &m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// PutStamps records the stamps of the dir source whose tree has digest.
+func (s *Store) PutStamps(digest string, m map[string]fstree.Hashed) error {
+	if !strings.HasPrefix(digest, "sha256:") || !hexDigest.MatchString(strings.TrimPrefix(digest, "sha256:")) {
+		return fmt.Errorf("stamps: %q is not a tree digest", digest)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding the stamps of %s: %w", digest, err)
+	}
+	if err := os.MkdirAll(s.Path("stamps"), 0o755); err != nil {
+		return err
+	}
+	return s.writeFile(s.Path(StampsRel(digest)), b)
 }
 
 func hashString(s string) string {

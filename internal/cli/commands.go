@@ -35,7 +35,15 @@ version constraints, extension requirements and PHP versions, exactly as MediaWi
 them when it loads an extension; setting names, against the configuration variables core
 and the edition's components declare (extension.json "config", with its prefix); and each
 edition's members, against those the lock recorded for its version. A mistake shared by
-editions that inherit one another is reported once, naming them.`,
+editions that inherit one another is reported once, naming them.
+
+It checks the lock as build would: every recipe against what the lock recorded of it
+(a changed sha256, url, ref or path is named, old and new, once for every component it
+affects), and every dir source against its locked tree, reading only the files whose
+size, times or inode changed since they were last read. It says what it did not check:
+whether a git ref moved on its remote (the lock keeps its commit until
+'mwedition lock --update NAME'), and the bytes of release tarballs (checked against their
+sha256 when fetched).`,
 		Example: "  mwedition validate\n  mwedition -C ~/my-editions validate --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,30 +54,94 @@ editions that inherit one another is reported once, naming them.`,
 			lk, err := build.ReadLock(g.dir)
 			switch {
 			case errors.Is(err, build.ErrNoLock):
-				g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(p.Set.Editions()), "lock": false})
+				g.result(map[string]any{"event": "validated", "components": len(p.Set.Components()), "editions": len(p.Set.Editions()), "lock": false})
 				g.say("ok: %d components, %d editions (no %s yet: run mwedition lock to check requirements)",
 					len(p.Set.Components()), len(p.Set.Editions()), lock.FileName)
 				return nil
 			case err != nil:
 				return err
 			}
-			gr, diags := resolve.Resolve(p.Set, lk)
+			o, err := g.options(nil)
+			if err != nil {
+				return err
+			}
+			gr, ck, diags, err := build.Check(cmd.Context(), o, p.Set, lk)
 			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
 			if diags.HasErrors() {
 				return exitError{ExitFailure}
 			}
-			eds := []map[string]any{}
-			for _, e := range gr.Editions {
-				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "extensions": len(e.Extensions), "skins": len(e.Skins)})
-			}
-			g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(gr.Editions), "lock": true, "resolved": eds})
-			g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
-			for _, e := range gr.Editions {
-				g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
-			}
+			g.validated(p, gr, ck)
 			return nil
 		},
 	}
+}
+
+// validated reports a lock that checked out: what was checked, and what was not.
+func (g *globals) validated(p load.Project, gr resolve.Graph, ck build.Checked) {
+	eds := []map[string]any{}
+	for _, e := range gr.Editions {
+		eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "extensions": len(e.Extensions), "skins": len(e.Skins)})
+	}
+	dirs := []map[string]any{}
+	for _, d := range ck.Dirs {
+		dirs = append(dirs, map[string]any{"component": d.ID, "files": d.Files, "read": d.Read})
+	}
+	notChecked := []map[string]any{}
+	if len(ck.Git) > 0 {
+		notChecked = append(notChecked, map[string]any{"what": "git refs", "components": ids(ck.Git),
+			"detail": "whether each ref moved on its remote; run mwedition lock --update NAME to move it"})
+	}
+	if len(ck.Tarballs) > 0 {
+		notChecked = append(notChecked, map[string]any{"what": "tarball bytes", "components": ids(ck.Tarballs),
+			"detail": "checked against their sha256 when fetched (mwedition fetch)"})
+	}
+	g.result(map[string]any{"event": "validated", "components": len(p.Set.Components()), "editions": len(eds), "resolved": eds, "lock": true,
+		"checked": map[string]any{"recipes": ck.Components, "dirs": dirs}, "notChecked": notChecked})
+	g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
+	g.say("  checked: the recipes of the %d components the editions use, against what %s records of them", ck.Components, lock.FileName)
+	for _, d := range ck.Dirs {
+		g.say("  checked: the files of %s are as locked (%s)", d.ID, readAgain(d))
+	}
+	if len(ck.Git) > 0 {
+		g.say("  not checked: whether the git refs of %s moved on their remotes (run mwedition lock --update NAME to move them)", nameList(ck.Git))
+	}
+	if len(ck.Tarballs) > 0 {
+		g.say("  not checked: the bytes of the tarball of %s (checked against its sha256 when fetched: mwedition fetch)", nameList(ck.Tarballs))
+	}
+	for _, e := range gr.Editions {
+		g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
+	}
+}
+
+// readAgain says how a dir source was checked: which files were hashed again, and why the
+// others were not.
+func readAgain(d build.DirChecked) string {
+	files := fmt.Sprintf("%d files", d.Files)
+	if d.Files == 1 {
+		files = "1 file"
+	}
+	switch {
+	case d.Read == d.Files:
+		return files + ", all hashed again"
+	case d.Read == 0:
+		return files + ", none hashed again: each one's size, times and inode are as when it was hashed"
+	}
+	return fmt.Sprintf("%s, %d hashed again: the others' size, times and inode are as when they were hashed", files, d.Read)
+}
+
+func ids(cs []resolve.Component) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+func nameList(cs []resolve.Component) string {
+	return strings.Join(ids(cs), ", ")
 }
 
 func newLock(g *globals) *cobra.Command {

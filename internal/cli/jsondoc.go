@@ -6,8 +6,10 @@ package cli
 var jsonOutputs = map[string]string{
 	"mwedition": `what the command run prints (mwedition --version: as mwedition version).`,
 	"mwedition validate": `one {"event":"diagnostic"} object per problem (severity, summary, detail,
-file, line, column) and, when the manifests are valid, one {"event":"valid","components":N,
-"editions":N,"lock":bool,"resolved":[{"name","version","extensions","skins"}]}.`,
+file, line, column; a stale lock's add "component" and "affected") and, when the manifests
+are valid, one {"event":"validated","components":N,"editions":N,"lock":bool,"resolved":
+[{"name","version","extensions","skins"}],"checked":{"recipes":N,"dirs":[…]},"notChecked":
+[{"what","components","detail"}]} ("resolved", "checked" and "notChecked" with a lock only).`,
 	"mwedition lock": `progress objects ({"event":"start"|"done"|"cached"|"failed","action","kind",
 "done","total"}), diagnostics as validate prints them, then {"event":"locked","components":N,
 "changed":bool,"executed":N,"cached":N}.`,

@@ -210,7 +210,7 @@ func manifestFile(k spec.Kind) string {
 }
 
 func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source {
-	s := spec.Source{Kind: spec.SourceKind(b.Labels[0]), Range: b.DefRange}
+	s := spec.Source{Kind: spec.SourceKind(b.Labels[0]), Range: b.DefRange, Attrs: map[string]hcl.Range{}}
 	schema, ok := sourceSchemas[s.Kind]
 	if !ok {
 		l.errorf(b.LabelRanges[0].Ptr(), "Unknown source kind", "%q is not a source kind; use one of %s.%s", s.Kind, quoteList(sourceKindNames()), didYouMean(string(s.Kind), sourceKindNames()))
@@ -226,6 +226,7 @@ func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source
 		if !ok {
 			return nil
 		}
+		s.Attrs[name] = a.Expr.Range()
 		if !l.str(a.Expr, dst) {
 			return nil
 		}

@@ -184,6 +184,19 @@ func Write(root string, f File) error {
 // is stale. Source ranges are left out (moving a declaration changes nothing), and a bundled
 // component's fingerprint covers its core's, since its bytes come from there.
 func Fingerprint(set spec.Set, c spec.Component) string {
+	container := ""
+	if c.Source.Kind == spec.Bundled {
+		if core, ok := set.Component(spec.ID(spec.Core, c.Source.Core)); ok {
+			container = Fingerprint(set, core)
+		}
+	}
+	return FingerprintIn(set, c, container)
+}
+
+// FingerprintIn is a bundled component's fingerprint had its core's been container. Given
+// the core's locked fingerprint, it tells whether a stale component's own declaration
+// changed, or only the core it comes from: then the core's change is the one to report.
+func FingerprintIn(set spec.Set, c spec.Component, container string) string {
 	type source struct {
 		Kind                                 spec.SourceKind
 		URL, SHA256, Signature, KeyFile, Ref string
@@ -197,7 +210,7 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 		Claimed     []string `json:",omitempty"`
 	}
 	s := c.Source
-	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Source: source{
+	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Container: container, Source: source{
 		Kind: s.Kind, URL: s.URL, SHA256: s.SHA256, Signature: s.Signature, KeyFile: s.KeyFile, Ref: s.Ref, Path: s.Path, Core: s.Core,
 	}}
 	if c.Kind == spec.Core {
@@ -208,11 +221,6 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 			}
 		}
 		sort.Strings(d.Claimed)
-	}
-	if s.Kind == spec.Bundled {
-		if core, ok := set.Component(spec.ID(spec.Core, s.Core)); ok {
-			d.Container = Fingerprint(set, core)
-		}
 	}
 	b, _ := json.Marshal(d) // plain strings and slices: cannot fail
 	sum := sha256.Sum256(b)

@@ -87,14 +87,14 @@ func InheritanceDOT(heirs []Heir) string {
 		if h.Inherits != "" {
 			from = "edition " + h.Inherits
 		}
-		fmt.Fprintf(&b, "\t\"%s\" -> \"edition %s\" [label=\"%s\"];\n", dotEscape(from), dotEscape(h.Edition.Name), dotEscape(changes(h)))
+		fmt.Fprintf(&b, "\t\"%s\" -> \"edition %s\" [label=\"%s\"];\n", dotEscape(from), dotEscape(h.Edition.Name), dotEscape(heirChanges(h)))
 	}
 	b.WriteString("}\n")
 	return b.String()
 }
 
-// changes is an arrow's label: a few names are listed, three to a line; many are counted.
-func changes(h Heir) string {
+// heirChanges is an arrow's label: a few names are listed, three to a line; many are counted.
+func heirChanges(h Heir) string {
 	var parts []string
 	if len(h.Adds) > 0 {
 		parts = append(parts, "adds "+names(h.Adds))

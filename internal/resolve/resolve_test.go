@@ -879,7 +879,7 @@ func TestResolveDiagnostics(t *testing.T) {
 				{Summary: "Stale lock", File: exts, Line: `extension "Alpha"`,
 					Detail: "extension \"Alpha\" is not in editions.lock. Run `mwedition lock`"},
 				{Summary: "Stale lock", File: exts, Line: `extension "Beta"`,
-					Detail: "extension \"Beta\" changed since it was locked. Run `mwedition lock`"},
+					Detail: "extension \"Beta\" changed since it was locked, in what the lock does not record: its exclude. Run `mwedition lock`"},
 			},
 		},
 		{
@@ -897,10 +897,138 @@ func TestResolveDiagnostics(t *testing.T) {
 				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
 				return buildLock(loadFiles(t, old), defaultInfos(), nil)
 			},
-			want: []wantDiag{
-				{Summary: "Stale lock", File: "recipes/core.hcl", Line: `core "mediawiki"`, Detail: "core \"mediawiki\" changed since it was locked. Run `mwedition lock`"},
-				{Summary: "Stale lock", File: exts, Line: `extension "Cite"`, Detail: "extension \"Cite\" changed since it was locked"},
+			// One diagnostic, at the sha256 that changed, old and new; Cite is stale only
+			// because its core is, and is listed there.
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "core \"mediawiki\" changed since it was locked:\n" +
+					"  the tarball's sha256\n    locked: " + strings.Repeat("ab", 32) + "\n    recipe: " + coreSHA + "\n" +
+					"  the tarball's url\n    locked: https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.16.tar.gz\n" +
+					"    recipe: https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz\n" +
+					"  the release version\n    locked: 1.39.16\n    recipe: 1.39.17\n" +
+					"Affected, being bundled in it (1): extension Cite.\nRun `mwedition lock` to lock them again."}},
+		},
+		{
+			name:  "stale lock: core sha256 changed, every bundled member listed once",
+			files: map[string]string{e: edition("e", "  extensions = [\"Alpha\", \"Cite\", \"Scribunto\"]\n  skins = [\"Vector\"]\n")},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
 			},
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "  the tarball's sha256\n    locked: " + strings.Repeat("ab", 32) + "\n    recipe: " + coreSHA + "\n" +
+					"Affected, being bundled in it (5): extensions Cite, CodeEditor, Scribunto, WikiEditor; skin Vector.\n"}},
+		},
+		{
+			name:  "stale lock: a bundled member's own change is its own diagnostic",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Scribunto\"]\n")},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
+				old[exts] = strings.Replace(old[exts], `exclude = ["includes/engines/LuaStandalone/binaries"]`, `exclude = ["tests"]`, 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{
+				{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+					Detail: "Affected, being bundled in it (3): extensions Cite, CodeEditor, WikiEditor."},
+				{Summary: "Stale lock", File: exts, Line: `extension "Scribunto"`,
+					Detail: "extension \"Scribunto\" changed since it was locked, in what the lock does not record: its exclude."},
+			},
+		},
+		{
+			name: "stale lock: git ref changed",
+			files: map[string]string{
+				e: edition("e", "  extensions = [\"Alpha\"]\n"),
+				exts: strings.Replace(recipes[exts], `extensions/Alpha"
+    ref = "REL1_39"`, `extensions/Alpha"
+    ref = "main"`, 1),
+			},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old[exts] = recipes[exts]
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{{Summary: "Stale lock", File: exts, Line: `ref = "main"`, Token: `"main"`,
+				Detail: "  the git ref\n    locked: REL1_39\n    recipe: main\nRun `mwedition lock` to lock it (or `mwedition lock --update Alpha`"}},
+		},
+		{
+			// A core from git: its ref is the shared source of every member bundled in it.
+			name: "stale lock: git core ref changed, once for its members",
+			files: map[string]string{
+				"recipes/core.hcl": `core "mediawiki" {
+  version = "1.39.17"
+  source "git" {
+    url = "https://gerrit.wikimedia.org/r/mediawiki/core"
+    ref = "REL1_39"
+  }
+}
+`,
+				e: edition("e", "  extensions = [\"Cite\", \"ParserFunctions\"]\n"),
+			},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], "REL1_39", "REL1_38", 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "ref", Token: `"REL1_39"`,
+				Detail: "  the git ref\n    locked: REL1_38\n    recipe: REL1_39\nAffected, being bundled in it (2): extensions Cite, ParserFunctions."}},
+		},
+		{
+			name:  "lock edited by hand: the tarball pin",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "core/mediawiki" || cs[i].ID == "extension/Cite" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "  the tarball's sha256\n    locked: " + strings.Repeat("ef", 32) + "\n    recipe: " + coreSHA + "\nWas the lock edited by hand?"}},
+		},
+		{
+			name:  "lock edited by hand: only the core's pin, reported once",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Scribunto\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "core/mediawiki" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "    locked: " + strings.Repeat("ef", 32)}},
+		},
+		{
+			name:  "lock edited by hand: a bundled member's pin",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "extension/Cite" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: exts, Line: `extension "Cite"`,
+				Detail: "  the pin of the core it is bundled in\n    locked: " + strings.Repeat("ef", 32) + "\n    recipe: " + coreSHA}},
 		},
 		{
 			name: "stale lock: container of a bundled member not locked",
@@ -933,7 +1061,7 @@ func TestResolveDiagnostics(t *testing.T) {
 				return lock.New(cs)
 			},
 			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: `core "next"`,
-				Detail: "core \"next\" is not locked as its recipe says. Run `mwedition lock`."}},
+				Detail: "core \"next\" is not in editions.lock. Run `mwedition lock`"}},
 		},
 	}
 	for _, tc := range tests {

@@ -51,6 +51,9 @@ type Source struct {
 	Path      string // dir: directory relative to the project root; bundled: sub-tree of the core source
 	Core      string // bundled: name of the core component whose source holds this one
 	Range     hcl.Range
+	// Attrs are the ranges of the attribute values as written, by name ("sha256", "ref"):
+	// a diagnostic about one of them points at its line.
+	Attrs map[string]hcl.Range
 }
 
 // Component is one recipe declaration: a core, an extension or a skin.
