@@ -21,10 +21,16 @@ func TestNewcomerPath(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("the newcomer test installs into a Debian root (chroot): run `make e2e` as root")
 	}
-	cacheDir := corpusCache(t)
-	tarball := bookwormRoot(t, cacheDir)
+	corpus := corpusCache(t)
+	tarball := bookwormRoot(t, corpus)
 	priv, _, fpr := releaseKey(t)
 	work := t.TempDir()
+	// A hard-linked copy of the corpus cache: init records the release's URL in the cache it
+	// uses, which other tests' seeded caches must not inherit.
+	cacheDir := filepath.Join(work, "cache")
+	if out, err := exec.Command("cp", "-al", corpus, cacheDir).CombinedOutput(); err != nil {
+		t.Fatalf("cp -al: %v\n%s", err, out)
+	}
 	proj := filepath.Join(work, "wiki")
 	step := func(dir string, args ...string) result {
 		t.Helper()
