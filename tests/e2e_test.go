@@ -52,7 +52,13 @@ type result struct {
 
 func run(t *testing.T, dir, cacheDir string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(bin(t), append([]string{"-C", dir, "--cache", cacheDir}, args...)...)
+	return runCmd(t, exec.Command(bin(t), append([]string{"-C", dir, "--cache", cacheDir}, args...)...))
+}
+
+// runCmd runs a command and returns its exit code and output; only a command that could
+// not start fails the test.
+func runCmd(t *testing.T, cmd *exec.Cmd) result {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

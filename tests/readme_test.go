@@ -253,16 +253,7 @@ func readmeRunIn(t *testing.T, dir, cache string, args ...string) result {
 	cmd := exec.Command(bin(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(readmeGitEnv(), "MWEDITION_CACHE="+cache)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code, out.String(), errb.String()}
+	return runCmd(t, cmd)
 }
 
 // readmeGitEnv makes commits the same wherever the test runs: no user configuration, one

@@ -169,8 +169,7 @@ func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer 
 // users what the release manager can do about it.
 func explainRefusal(err error, f repoFlags, signer *signature.Signer) error {
 	var unsigned *dnf.UnsignedError
-	var dnfKey *dnf.KeyChangeError
-	var aptKey *apt.KeyChangeError
+	var keyChange *repo.KeyChangeError
 	var hint string
 	switch {
 	case errors.As(err, &unsigned):
@@ -185,7 +184,7 @@ func explainRefusal(err error, f repoFlags, signer *signature.Signer) error {
 				break
 			}
 		}
-	case errors.As(err, &dnfKey) || errors.As(err, &aptKey):
+	case errors.As(err, &keyChange):
 		hint = "publish with the key the repository is signed with (--sign-key, --sign-fingerprint); to change keys, publish into a new directory and have users fetch its key"
 	default:
 		return err

@@ -895,3 +895,18 @@ func (r *Repo) prune(gens, kept []int, next generation, recorded map[int]generat
 	slices.Sort(removed)
 	return removed, pruned, nil
 }
+
+// KeyChangeError refuses to sign a served repository with another key than the one its
+// users imported from its key file.
+type KeyChangeError struct {
+	Dir, KeyFile string
+	Served       []string // fingerprints in the served key file
+	Given        string   // the signing key's
+	Names        string   // who names the key file: Signed-By, a .repo file's gpgkey
+	Consequence  string   // what users would see
+}
+
+func (e *KeyChangeError) Error() string {
+	return fmt.Sprintf("the repository is signed with key %s (its %s, %s), not with the key given, %s: %s",
+		strings.Join(e.Served, ", "), e.KeyFile, e.Names, e.Given, e.Consequence)
+}

@@ -249,21 +249,10 @@ func checkServedKey(r *repo.Repo, opt Options) error {
 		return fmt.Errorf("the served key %s: %w", opt.KeyFile, err)
 	}
 	if fprs := ring.Fingerprints(); !slices.Contains(fprs, opt.Signer.Fingerprint()) {
-		return &KeyChangeError{Dir: r.Dir(), KeyFile: opt.KeyFile, Served: fprs, Given: opt.Signer.Fingerprint()}
+		return &repo.KeyChangeError{Dir: r.Dir(), KeyFile: opt.KeyFile, Served: fprs, Given: opt.Signer.Fingerprint(),
+			Names: "which users name in Signed-By", Consequence: "every user's apt-get update would fail with NO_PUBKEY"}
 	}
 	return nil
-}
-
-// KeyChangeError refuses to sign a served repository with another key than its users'.
-type KeyChangeError struct {
-	Dir, KeyFile string
-	Served       []string // fingerprints in the served key file
-	Given        string   // the signing key's
-}
-
-func (e *KeyChangeError) Error() string {
-	return fmt.Sprintf("the repository is signed with key %s (its %s, which users name in Signed-By), not with the key given, %s: every user's apt-get update would fail with NO_PUBKEY",
-		strings.Join(e.Served, ", "), e.KeyFile, e.Given)
 }
 
 // publishDate is the new Release's Date: the given one, else the newest package's time,

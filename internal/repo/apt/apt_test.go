@@ -27,6 +27,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/repo"
 	"github.com/mwedition/mwedition/internal/signature"
 	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
@@ -373,7 +374,8 @@ func TestPublishRefusesWhatTheReleaseDoesNotHold(t *testing.T) {
 		opt := options(t)
 		opt.Signer = other
 		_, err = Publish(ctx, dir, []string{deb(t, t.TempDir(), "mediawiki-skin-vector", "1.0", "vector")}, opt)
-		want := &KeyChangeError{Dir: dir, KeyFile: DefaultKeyFile, Served: []string{testSigner(t).Fingerprint()}, Given: other.Fingerprint()}
+		want := &repo.KeyChangeError{Dir: dir, KeyFile: DefaultKeyFile, Served: []string{testSigner(t).Fingerprint()}, Given: other.Fingerprint(),
+			Names: "which users name in Signed-By", Consequence: "every user's apt-get update would fail with NO_PUBKEY"}
 		if diff := cmp.Diff(error(want), err); diff != "" {
 			t.Errorf("Publish error (-want +got):\n%s", diff)
 		}

@@ -182,7 +182,8 @@ func TestPublishRefusesWhatTheRepoFileDoesNotHold(t *testing.T) {
 				if named := tc.setup(t, dir); named != nil {
 					want = &UnsignedError{Key: signer.Fingerprint(), Packages: named}
 				} else {
-					want = &KeyChangeError{Dir: dir, KeyFile: KeyPath(DefaultID), Served: []string{signer.Fingerprint()}, Given: other.Fingerprint()}
+					want = &repo.KeyChangeError{Dir: dir, KeyFile: KeyPath(DefaultID), Served: []string{signer.Fingerprint()}, Given: other.Fingerprint(),
+						Names: "which the .repo file's gpgkey names and users imported", Consequence: "dnf would stop trusting it, or ask every user to import a new key"}
 				}
 			}
 			before := tree(t, dir)

@@ -48,22 +48,10 @@ func repositoryKey(r *repo.Repo, opt Options) (openpgp.EntityList, error) {
 		return nil, fmt.Errorf("dnf repository %s: the served key %s: %w", r.Dir(), KeyPath(id), err)
 	}
 	if fprs := ring.Fingerprints(); !slices.Contains(fprs, opt.Signer.Fingerprint()) {
-		return nil, &KeyChangeError{Dir: r.Dir(), KeyFile: KeyPath(id), Served: fprs, Given: opt.Signer.Fingerprint()}
+		return nil, &repo.KeyChangeError{Dir: r.Dir(), KeyFile: KeyPath(id), Served: fprs, Given: opt.Signer.Fingerprint(),
+			Names: "which the .repo file's gpgkey names and users imported", Consequence: "dnf would stop trusting it, or ask every user to import a new key"}
 	}
 	return keys, nil
-}
-
-// KeyChangeError refuses to sign a served repository with a key other than the one its
-// users imported from its key file.
-type KeyChangeError struct {
-	Dir, KeyFile string
-	Served       []string // fingerprints in the served key file
-	Given        string   // the signing key's
-}
-
-func (e *KeyChangeError) Error() string {
-	return fmt.Sprintf("the repository is signed with key %s (its %s, which the .repo file's gpgkey names and users imported), not with the key given, %s: dnf would stop trusting it, or ask every user to import a new key",
-		strings.Join(e.Served, ", "), e.KeyFile, e.Given)
 }
 
 // UnsignedError refuses a publish whose repository would list packages that are not
