@@ -74,14 +74,29 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 		}
 		date = time.Unix(v, 0).UTC()
 	}
+	if f.dnf != "" && f.apt != "" {
+		// Both, or neither: each checks what its repository promises before either writes.
+		if err := publishDNF(cmd, g, f, out, signer, date, true); err != nil {
+			return err
+		}
+		if err := publishAPT(cmd, g, f, out, signer, date, true); err != nil {
+			return err
+		}
+	}
 	if f.dnf != "" {
-		if err := publishDNF(cmd, g, f, out, signer, date); err != nil {
+		if err := publishDNF(cmd, g, f, out, signer, date, false); err != nil {
 			return err
 		}
 	}
 	if f.apt == "" {
 		return nil
 	}
+	return publishAPT(cmd, g, f, out, signer, date, false)
+}
+
+// publishAPT publishes out/deb into the apt repository --apt names; with check, it only
+// says whether the repository would refuse them.
+func publishAPT(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *signature.Signer, date time.Time, check bool) error {
 	debs, err := filepath.Glob(filepath.Join(out, outdir.Deb, "*.deb"))
 	if err != nil {
 		return err
@@ -97,10 +112,13 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 	res, err := apt.Publish(cmd.Context(), dir, debs, apt.Options{
 		Origin: f.origin, Suite: f.suite, Codename: f.codename, Component: f.component,
 		Date: date, ValidFor: f.validFor, Keep: f.keep, Generations: f.generations,
-		Signer: signer, Progress: g.publishProgress("apt"), Now: start,
+		Signer: signer, Progress: g.publishProgress("apt"), Now: start, Check: check,
 	})
 	if err != nil {
 		return fmt.Errorf("apt repository %s: %w", dir, explainRefusal(err, f, signer))
+	}
+	if check {
+		return nil
 	}
 	now := g.now()
 	state := "published"
@@ -119,8 +137,9 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 	return nil
 }
 
-// publishDNF publishes out/rpm into the dnf repository --dnf names.
-func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *signature.Signer, date time.Time) error {
+// publishDNF publishes out/rpm into the dnf repository --dnf names; with check, it only
+// says whether the repository would refuse them.
+func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer *signature.Signer, date time.Time, check bool) error {
 	rpms, err := filepath.Glob(filepath.Join(out, outdir.RPM, "*.rpm"))
 	if err != nil {
 		return err
@@ -142,10 +161,13 @@ func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer 
 	start := g.now()
 	res, err := dnf.Publish(cmd.Context(), dir, rpms, dnf.PublishOptions{
 		Options:  dnf.Options{Time: date, Signer: signer, ID: f.dnfID, BaseURL: url},
-		Versions: f.keep, Generations: f.generations, Progress: g.publishProgress("dnf"),
+		Versions: f.keep, Generations: f.generations, Progress: g.publishProgress("dnf"), Check: check,
 	})
 	if err != nil {
 		return fmt.Errorf("dnf repository %s: %w", dir, explainRefusal(err, f, signer))
+	}
+	if check {
+		return nil
 	}
 	elapsed := g.now().Sub(start)
 	state := "published"

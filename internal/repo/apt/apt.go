@@ -50,6 +50,9 @@ const (
 
 // Options describe the repository.
 type Options struct {
+	// Check stops before anything is written: Publish then only says whether it would
+	// refuse, so that a publish into several repositories writes none if one refuses.
+	Check bool
 	Origin, Label string // default DefaultOrigin
 	Suite         string // the directory under dists/ and the Suite field; default DefaultSuite
 	Codename      string // default Suite
@@ -199,6 +202,9 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 	for _, e := range entries {
 		pool = append(pool, repo.PoolFile{Path: e.filename, Src: e.src})
 		res.Packages = append(res.Packages, e.id())
+	}
+	if opt.Check {
+		return res, nil
 	}
 	res.Result, err = r.Publish(ctx, pool, meta, repo.PublishOptions{
 		Keep:     opt.Generations,

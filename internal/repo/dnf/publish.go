@@ -25,6 +25,9 @@ const DefaultVersions = 3
 // PublishOptions tune Publish.
 type PublishOptions struct {
 	Options
+	// Check stops before anything is written: Publish then only says whether it would
+	// refuse, so that a publish into several repositories writes none if one refuses.
+	Check bool
 	// Versions is how many versions of each package name the repository lists: the newest,
 	// counting those of earlier publishes. 0 means DefaultVersions.
 	Versions int
@@ -104,7 +107,7 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	mopt.Time = later(mopt.Time, served.Revision).UTC().Truncate(time.Second)
 	res.Time = mopt.Time
 	meta, err := Metadata(kept, mopt)
-	if err != nil {
+	if err != nil || opt.Check {
 		return res, err
 	}
 	res.Result, err = r.Publish(ctx, pool, meta, repo.PublishOptions{Keep: opt.Generations, Retain: Retain, Progress: opt.Progress})
