@@ -17,6 +17,9 @@ DEPS         += createrepo-c dnf busybox-static
 # make reprotest: Debian's reprotest and what its variations run (disorderfs for file order,
 # faketime, the locales it switches to, diffoscope to compare, sudo for user and host names).
 DEPS         += reprotest disorderfs faketime locales-all diffoscope-minimal sudo
+# The composer oracle test: Debian's composer (2.5.5) resolving against a static repository;
+# php-zip unpacks the zip dists without the unzip binary.
+DEPS         += composer php-cli php-zip
 
 .PHONY: all build deps corpus demo check test unit e2e reprotest fuzz vet fmt bench clean help
 
