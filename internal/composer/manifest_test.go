@@ -41,11 +41,11 @@ const openIDConnect = `{
 
 func TestParseManifest(t *testing.T) {
 	type view struct {
-		Name, Type, Installer, MinStab        string
-		License                               []string
-		Require, Platform, Replace, Provide   []string
-		Conflict                              []string
-		Autoload                              Autoload
+		Name, Type, Installer, MinStab      string
+		License                             []string
+		Require, Platform, Replace, Provide []string
+		Conflict                            []string
+		Autoload                            Autoload
 	}
 	for _, tc := range []struct {
 		name, in string

@@ -382,3 +382,59 @@ func (r *Repository) metadata(ctx context.Context, name, file string) ([]Package
 
 	return byName[name], nil
 }
+
+// Minify is composer/metadata-minifier's MetadataMinifier::minify, the
+// inverse of the expansion ParseMetadata does: versions (JSON objects, in
+// the order to serve them) become the first one whole and then, for each
+// next one, the keys whose values changed and "__unset" for those it lacks.
+// Keys come out sorted, so equal input gives equal bytes.
+func Minify(versions []json.RawMessage) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	var last map[string]json.RawMessage
+	for i, v := range versions {
+		cur, err := compactObject(v)
+		if err != nil {
+			return nil, fmt.Errorf("version entry %d: %w", i+1, err)
+		}
+		delta := cur
+		if last != nil {
+			delta = map[string]json.RawMessage{}
+			for k, val := range cur {
+				if prev, ok := last[k]; !ok || !bytes.Equal(prev, val) {
+					delta[k] = val
+				}
+			}
+			for k := range last {
+				if _, ok := cur[k]; !ok {
+					delta[k] = json.RawMessage(`"__unset"`)
+				}
+			}
+		}
+		b, err := json.Marshal(delta) // map keys are sorted
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+		last = cur
+	}
+
+	return out, nil
+}
+
+// compactObject decodes a JSON object into its members, each compacted so
+// that equal values have equal bytes.
+func compactObject(v json.RawMessage) (map[string]json.RawMessage, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, err
+	}
+	for k, val := range m {
+		var b bytes.Buffer
+		if err := json.Compact(&b, val); err != nil {
+			return nil, err
+		}
+		m[k] = b.Bytes()
+	}
+
+	return m, nil
+}
