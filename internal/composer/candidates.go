@@ -290,14 +290,14 @@ func stabilityFlags(reqs []Requirement, minRank int) map[string]int {
 			if i := strings.Index(c, " as "); i >= 0 {
 				c = c[:i]
 			}
-			if c == "" || strings.ContainsAny(c, ", @") {
+			if c == "" || strings.ContainsAny(c, ", \t\n@") {
 				continue
 			}
-			v, err := semver.ParseVersion(c)
-			if err != nil || v.Stability() == "stable" || v.Stability() == "patch" {
+			st := semver.StabilityOf(c)
+			if st == "stable" {
 				continue
 			}
-			rank := stabilityRank[v.Stability()]
+			rank := stabilityRank[st]
 			if f, ok := flags[r.Target]; (ok && f > rank) || minRank > rank {
 				continue
 			}

@@ -96,3 +96,8 @@ func tighterHigh(a, b Bound) bool {
 
 	return c < 0 || (c == 0 && a.Op == OpLT)
 }
+
+// StabilityOf is composer's VersionParser::parseStability on any string,
+// such as a constraint operand ">=1.1.0-RC1": "dev", "alpha", "beta", "RC"
+// or "stable" (patch releases included), judged by the string's tail.
+func StabilityOf(s string) string { return parseStability(s) }

@@ -58,3 +58,14 @@ func TestIntersects(t *testing.T) {
 		}
 	}
 }
+
+func TestStabilityOf(t *testing.T) {
+	for in, want := range map[string]string{
+		">=1.1.0-RC1": "RC", "1.0.0-beta2": "beta", "dev-main": "dev", "1.x-dev": "dev",
+		"^1.0": "stable", "1.0.0-p1": "stable", "2.0a1": "alpha",
+	} {
+		if got := StabilityOf(in); got != want {
+			t.Errorf("StabilityOf(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
