@@ -188,7 +188,9 @@ func TestResolveErrors(t *testing.T) {
   extension E requires b/b "^1.0" (/srv/E/composer.json:1:14)
   extension F requires b/b "^2.0" (/srv/F/composer.json:1:14)`},
 		{"a conflict with core's vendor names both sides", []Requirement{req(t, "SMW", "x/log2", "*")},
-			func(in *Input) { in.Core, in.CoreRoot, in.CoreFile = core, coreRoot, "/srv/mediawiki/vendor/composer/installed.json" },
+			func(in *Input) {
+				in.Core, in.CoreRoot, in.CoreFile = core, coreRoot, "/srv/mediawiki/vendor/composer/installed.json"
+			},
 			`composer library psr/log: conflicts with core: core's psr/log 1.1.4 (/srv/mediawiki/vendor/composer/installed.json) is what MediaWiki ships, and not every requirer accepts it
   x/log2 1.0.0 requires psr/log "^2.0" (https://repo.example)
   core mediawiki/core 1.39.17 requires psr/log "1.1.4" (composer.json:47:3)`},
