@@ -136,8 +136,32 @@ func readTag(ctx context.Context, clone, tag, commit string) (entry, bool) {
 	if _, err := composer.ParseManifest(tag+":composer.json", cj.Bytes()); err != nil {
 		return entry{}, false
 	}
+	if !validDevLinks(meta["require-dev"]) {
+		// composer's VCS loader skips such a tag too (paragonie/
+		// constant_time_encoding v2.1.0 requires-dev vimeo/psalm "^0.3|^"),
+		// and composer refuses a whole metadata file that serves one.
+		return entry{}, false
+	}
 	name = strings.ToLower(name)
 
 	return entry{name: name, tag: tag, commit: commit, clone: clone, norm: norm, meta: meta,
 		Version: Version{Name: name, Version: tag, Tag: tag, Commit: commit}}, true
+}
+
+// validDevLinks reports whether every require-dev constraint parses.
+func validDevLinks(raw json.RawMessage) bool {
+	if len(raw) == 0 {
+		return true
+	}
+	var links map[string]string
+	if json.Unmarshal(raw, &links) != nil {
+		return string(raw) == "[]"
+	}
+	for _, c := range links {
+		if _, err := semver.ParseConstraint(c); err != nil {
+			return false
+		}
+	}
+
+	return true
 }

@@ -51,9 +51,10 @@ func TestBuild(t *testing.T) {
 	src := gitRepo(t, [][2]string{
 		{"v1.0.0", `{"name":"Acme/Lib","type":"library","require":{"php":">=7.4"}}`},
 		{"v1.1.0", `{"name":"acme/lib","type":"library","require":{"php":">=7.4","psr/log":"^1.0"}}`},
-		{"nightly", `{"name":"acme/lib"}`}, // not a version: skipped
-		{"v1.2.0", ``},                     // no composer.json: skipped
-		{"v1.3.0", `{"name":"acme/lib",`},  // broken composer.json: skipped
+		{"nightly", `{"name":"acme/lib"}`},                               // not a version: skipped
+		{"v1.2.0", ``},                                                   // no composer.json: skipped
+		{"v1.3.0", `{"name":"acme/lib",`},                                // broken composer.json: skipped
+		{"v1.4.0", `{"name":"acme/lib","require-dev":{"x/y":"^0.3|^"}}`}, // composer skips it
 		{"v2.0.0-beta1", `{"name":"acme/lib","license":"MIT"}`},
 	})
 	dir := filepath.Join(t.TempDir(), "repo")
