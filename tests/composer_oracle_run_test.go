@@ -5,6 +5,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 // extensions, each a path repository holding its REL1_39 composer.json, so
 // that composer merges their requirements as composer-merge-plugin would
 // (every constraint must hold), then returns composer.lock's libraries.
-func composerUpdate(t *testing.T, dir, repoURL, php string, exts map[string]composer.Package) map[string]lockedLibrary {
+func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
 	t.Helper()
 	var repos []any
 	require := map[string]string{}
@@ -27,7 +28,7 @@ func composerUpdate(t *testing.T, dir, repoURL, php string, exts map[string]comp
 			continue // Lockdown has no package name, and requires nothing
 		}
 		require[p.Name] = "*"
-		repos = append(repos, map[string]any{"type": "path", "url": filepath.Join(dir, "..", "extensions", name),
+		repos = append(repos, map[string]any{"type": "path", "url": filepath.Join(extDir, name),
 			"options": map[string]any{"symlink": false, "versions": map[string]string{p.Name: "1.0.0"}}})
 	}
 	repos = append(repos, map[string]any{"type": "composer", "url": repoURL}, map[string]any{"packagist.org": false})
@@ -38,6 +39,7 @@ func composerUpdate(t *testing.T, dir, repoURL, php string, exts map[string]comp
 			"platform":          map[string]string{"php": php},
 			"allow-plugins":     map[string]bool{"composer/installers": true},
 			"autoloader-suffix": "mwedition",
+			"secure-http":       false, // the HTTP case serves on 127.0.0.1
 		},
 	}
 	b, err := json.MarshalIndent(root, "", "  ")
@@ -60,7 +62,7 @@ func composerUpdate(t *testing.T, dir, repoURL, php string, exts map[string]comp
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("composer update: %v\n%s", err, out.String())
+		return nil, fmt.Errorf("composer update: %w\n%s", err, out.String())
 	}
 	t.Logf("composer update:\n%s", out.String())
 
@@ -85,7 +87,7 @@ func composerUpdate(t *testing.T, dir, repoURL, php string, exts map[string]comp
 		got[p.Name] = lockedLibrary{Version: p.Version, Type: p.Type, Reference: p.Dist.Reference, Shasum: p.Dist.Shasum}
 	}
 	checkVendor(t, dir, got)
-	return got
+	return got, nil
 }
 
 // checkVendor checks that composer unpacked the dists, and that the

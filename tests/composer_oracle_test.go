@@ -4,6 +4,9 @@ package tests
 
 import (
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,12 +117,35 @@ type lockedLibrary struct {
 	Version, Type, Reference, Shasum string
 }
 
+// oracleCase is one comparison: a repository (all tags, unless a library's
+// filter says otherwise), served over file:// or HTTP, and a platform PHP.
+type oracleCase struct {
+	name, php string
+	http      bool
+	tags      map[string]func(string) bool // by bundle name
+	// wantErr, if set, is what both must fail on: mwedition's error must
+	// contain every piece, and composer must exit non-zero.
+	wantErr []string
+}
+
+var oracleCases = []oracleCase{
+	{name: "file, PHP 8.2 (Debian 12)", php: "8.2.7"},
+	{name: "file, PHP 7.4.3 (MediaWiki 1.39's oldest)", php: "7.4.3"},
+	{name: "HTTP on 127.0.0.1", php: "8.2.7", http: true},
+	{name: "before phpseclib 3.0.56 was tagged", php: "8.2.7",
+		tags: map[string]func(string) bool{"phpseclib": func(tag string) bool { return tag != "3.0.56" }}},
+	{name: "phpseclib 2.x only: unsatisfiable", php: "8.2.7",
+		tags: map[string]func(string) bool{"phpseclib": func(tag string) bool { return !strings.HasPrefix(tag, "3.") }},
+		wantErr: []string{"composer library phpseclib/phpseclib: no version satisfies every requirer",
+			`jumbojett/openid-connect-php v1.0.2 requires phpseclib/phpseclib "^3.0.7"`}},
+}
+
 // TestComposerOracle resolves the single sign-on extensions' composer
 // requirements with mwedition's resolver and with Debian's composer 2.5.5
 // (`composer update --no-dev`, offline, packagist.org disabled) against the
-// same static repository built from the libraries' real tags, for the PHP
-// of Debian 12 and the oldest PHP MediaWiki 1.39 supports, and asserts they
-// choose the same libraries at the same versions and commits.
+// same static repository built from the libraries' real tags, and asserts
+// they choose the same libraries at the same versions and commits, or both
+// fail.
 func TestComposerOracle(t *testing.T) {
 	for _, tool := range []string{"composer", "php", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -128,57 +154,98 @@ func TestComposerOracle(t *testing.T) {
 	}
 	corpus := gitCorpus(t)
 	work := t.TempDir()
-	repoDir := filepath.Join(work, "repo")
-	base := "file://" + repoDir
-	var libs []composertest.Library
-	for _, l := range composerLibraries {
-		libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle")})
-	}
-	ctx := context.Background()
-	published, err := composertest.Build(ctx, composertest.Options{Dir: repoDir, BaseURL: base, Work: filepath.Join(work, "git")}, libs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("static repository: %d versions of %d libraries", len(published), len(composerLibraries))
 	exts := extensionManifests(t, corpus, filepath.Join(work, "extensions"))
 	core, coreRoot := coreVendor(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(work, "http"))))
+	defer srv.Close()
 
-	for _, php := range []string{"8.2.7", "7.4.3"} {
-		t.Run("php"+php, func(t *testing.T) {
-			in := composer.Input{
-				Core: core, CoreRoot: coreRoot, CoreFile: "vendor/composer/installed.json",
-				// What composer 2.5.5 provides itself; ext-* are left to packaging.
-				Platform: map[string]string{"php": php, "composer-plugin-api": "2.3.0", "composer-runtime-api": "2.2.2"},
-				Catalogs: []composer.Catalog{composer.NewRepository(base, composertest.Fetch)},
+	for i, tc := range oracleCases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(work, fmt.Sprint(i))
+			repoDir, base := filepath.Join(dir, "repo"), "file://"+filepath.Join(dir, "repo")
+			if tc.http {
+				repoDir, base = filepath.Join(work, "http"), srv.URL
 			}
-			for _, name := range composerExtensions {
-				for _, l := range append(exts[name].Require, exts[name].Platform...) {
-					in.Require = append(in.Require, composer.Requirement{Link: l, By: "extension " + name})
-				}
+			var libs []composertest.Library
+			for _, l := range composerLibraries {
+				libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle"), Tags: tc.tags[l]})
 			}
-			res, err := composer.Resolve(ctx, in)
+			// The shared Work makes the archives once for all cases.
+			published, err := composertest.Build(context.Background(), composertest.Options{Dir: repoDir, BaseURL: base, Work: filepath.Join(work, "git")}, libs...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			mine := map[string]lockedLibrary{}
-			for _, l := range res.Libraries {
-				mine[l.Name] = lockedLibrary{Version: l.Version, Type: l.Type, Reference: l.Dist.Reference, Shasum: l.Dist.Shasum}
+			t.Logf("static repository at %s: %d versions", base, len(published))
+			mine, err := resolveMine(exts, core, coreRoot, base, tc.php)
+			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc.php, exts)
+			if tc.wantErr != nil {
+				checkBothFail(t, tc.wantErr, err, composerErr)
+				return
 			}
-			theirs := composerUpdate(t, filepath.Join(work, "composer-php"+php), base, php, exts)
-			if diff := cmp.Diff(theirs, mine); diff != "" {
+			if err != nil || composerErr != nil {
+				t.Fatalf("mwedition: %v\ncomposer: %v", err, composerErr)
+			}
+			if diff := cmp.Diff(theirs, mine.locked); diff != "" {
 				t.Errorf("mwedition's choice differs from composer's (-composer +mwedition):\n%s", diff)
 			}
-			var names []string
-			for n, l := range mine {
-				names = append(names, n+" "+l.Version)
-			}
-			sort.Strings(names)
-			t.Logf("both chose: %s; left to packaging: %v", strings.Join(names, ", "), platformNames(res.Platform))
-			if len(res.Runtime()) != 4 {
-				t.Errorf("runtime libraries %v, want the four OpenIDConnect needs (composer/installers is a plugin)", res.Runtime())
+			t.Logf("both chose: %s; left to packaging: %v", mine.summary(), platformNames(mine.res.Platform))
+			if n := len(mine.res.Runtime()); n != 4 {
+				t.Errorf("%d runtime libraries, want the four OpenIDConnect needs (composer/installers is a plugin)", n)
 			}
 		})
 	}
+}
+
+func checkBothFail(t *testing.T, want []string, mine, composer error) {
+	t.Helper()
+	if mine == nil || composer == nil {
+		t.Fatalf("want both to fail; mwedition: %v; composer: %v", mine, composer)
+	}
+	for _, w := range want {
+		if !strings.Contains(mine.Error(), w) {
+			t.Errorf("mwedition's error does not say %q:\n%v", w, mine)
+		}
+	}
+	t.Logf("mwedition: %v\ncomposer: %v", mine, composer)
+}
+
+type myResolution struct {
+	res    composer.Result
+	locked map[string]lockedLibrary
+}
+
+func (m myResolution) summary() string {
+	var names []string
+	for n, l := range m.locked {
+		names = append(names, n+" "+l.Version)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// resolveMine resolves the extensions' merged requirements as the
+// integration will: core's vendor, the platform composer 2.5.5 provides
+// itself and the edition's PHP; ext-* left to packaging.
+func resolveMine(exts map[string]composer.Package, core []composer.Package, coreRoot *composer.Package, base, php string) (myResolution, error) {
+	in := composer.Input{
+		Core: core, CoreRoot: coreRoot, CoreFile: "vendor/composer/installed.json",
+		Platform: map[string]string{"php": php, "composer-plugin-api": "2.3.0", "composer-runtime-api": "2.2.2"},
+		Catalogs: []composer.Catalog{composer.NewRepository(base, composertest.Fetch)},
+	}
+	for _, name := range composerExtensions {
+		for _, l := range append(exts[name].Require, exts[name].Platform...) {
+			in.Require = append(in.Require, composer.Requirement{Link: l, By: "extension " + name})
+		}
+	}
+	res, err := composer.Resolve(context.Background(), in)
+	if err != nil {
+		return myResolution{}, err
+	}
+	locked := map[string]lockedLibrary{}
+	for _, l := range res.Libraries {
+		locked[l.Name] = lockedLibrary{Version: l.Version, Type: l.Type, Reference: l.Dist.Reference, Shasum: l.Dist.Shasum}
+	}
+	return myResolution{res: res, locked: locked}, nil
 }
 
 func platformNames(rs []composer.Requirement) []string {

@@ -10,8 +10,10 @@ package composertest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -36,7 +38,10 @@ type Options struct {
 	// "http://127.0.0.1:8080"; every URL in the metadata is absolute under
 	// it (composer needs that on file://).
 	BaseURL string
-	// Work holds the clones; a directory under Dir if empty.
+	// Work holds the clones and the archives made from them; a directory
+	// under Dir if empty. Builds sharing a Work reuse both, so publishing
+	// the same tags again, under another URL or with one more tag, costs
+	// only the metadata.
 	Work string
 	// Jobs bounds the concurrent `git archive` runs (default 2).
 	Jobs int
@@ -59,10 +64,12 @@ func Build(ctx context.Context, opt Options, libs ...Library) ([]Version, error)
 		opt.Jobs = 2
 	}
 	byName := map[string][]entry{}
-	for i, lib := range libs {
-		clone := filepath.Join(opt.Work, fmt.Sprintf("git-%d", i))
-		if err := git(ctx, "", nil, "clone", "--quiet", "--bare", lib.Git, clone); err != nil {
-			return nil, err
+	for _, lib := range libs {
+		clone := filepath.Join(opt.Work, "git", fmt.Sprintf("%x", sha256.Sum256([]byte(lib.Git))))
+		if _, err := os.Stat(clone); err != nil {
+			if err := git(ctx, "", nil, "clone", "--quiet", "--bare", lib.Git, clone); err != nil {
+				return nil, err
+			}
 		}
 		entries, err := tagEntries(ctx, clone, lib)
 		if err != nil {

@@ -59,7 +59,8 @@ func TestBuild(t *testing.T) {
 	})
 	dir := filepath.Join(t.TempDir(), "repo")
 	base := "file://" + dir
-	pub, err := Build(context.Background(), Options{Dir: dir, BaseURL: base, Work: t.TempDir()}, Library{Git: src})
+	work := t.TempDir()
+	pub, err := Build(context.Background(), Options{Dir: dir, BaseURL: base, Work: work}, Library{Git: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,5 +103,34 @@ func TestBuild(t *testing.T) {
 	pkgs, err := os.ReadFile(filepath.Join(dir, "packages.json"))
 	if err != nil || !strings.Contains(string(pkgs), `"metadata-url": "`+base+`/p2/%package%.json"`) {
 		t.Errorf("packages.json: %s %v", pkgs, err)
+	}
+}
+
+func TestBuildReusesWork(t *testing.T) {
+	src := gitRepo(t, [][2]string{{"1.0.0", `{"name":"a/b"}`}, {"1.1.0", `{"name":"a/b","type":"library"}`}})
+	work := t.TempDir()
+	first := filepath.Join(t.TempDir(), "first")
+	if _, err := Build(context.Background(), Options{Dir: first, BaseURL: "file://" + first, Work: work}, Library{Git: src}); err != nil {
+		t.Fatal(err)
+	}
+	// A second repository from the same Work, served elsewhere, without
+	// the newest tag: the same dist bytes, and metadata naming only 1.0.0.
+	second := filepath.Join(t.TempDir(), "second")
+	pub, err := Build(context.Background(), Options{Dir: second, BaseURL: "http://127.0.0.1:1", Work: work},
+		Library{Git: src, Tags: func(tag string) bool { return tag != "1.1.0" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pub) != 1 || pub[0].Version != "1.0.0" {
+		t.Fatalf("published %+v, want 1.0.0 only", pub)
+	}
+	a, errA := os.ReadFile(filepath.Join(first, pub[0].Dist))
+	b, errB := os.ReadFile(filepath.Join(second, pub[0].Dist))
+	if errA != nil || errB != nil || string(a) != string(b) {
+		t.Errorf("the dists differ between the builds (%v, %v)", errA, errB)
+	}
+	meta, err := os.ReadFile(filepath.Join(second, "p2/a/b.json"))
+	if err != nil || strings.Contains(string(meta), "1.1.0") || !strings.Contains(string(meta), "http://127.0.0.1:1/dist/a/b/a-b-1.0.0.zip") {
+		t.Errorf("p2/a/b.json: %s %v", meta, err)
 	}
 }

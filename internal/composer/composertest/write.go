@@ -28,7 +28,7 @@ func archiveAll(ctx context.Context, opt Options, byName map[string][]entry) err
 	for _, entries := range byName {
 		for i := range entries {
 			e := &entries[i]
-			g.Go(func() error { return archive(ctx, opt.Dir, e) })
+			g.Go(func() error { return archive(ctx, opt, e) })
 		}
 	}
 
@@ -36,23 +36,54 @@ func archiveAll(ctx context.Context, opt Options, byName map[string][]entry) err
 }
 
 // archive writes dist/<vendor>/<name>/<name>-<tag>.zip, wrapped in one
-// directory named after the package and commit like a GitHub zipball.
-func archive(ctx context.Context, dir string, e *entry) error {
-	base := strings.ReplaceAll(e.name, "/", "-") + "-" + e.tag
-	e.Dist = filepath.ToSlash(filepath.Join("dist", e.name, base+".zip"))
-	path := filepath.Join(dir, e.Dist)
+// directory named after the package and commit like a GitHub zipball. The
+// zip depends on the commit only (git archive dates entries by the
+// commit), so it is made once per Work and copied.
+func archive(ctx context.Context, opt Options, e *entry) error {
+	flat := strings.ReplaceAll(e.name, "/", "-")
+	e.Dist = filepath.ToSlash(filepath.Join("dist", e.name, flat+"-"+e.tag+".zip"))
+	cached := filepath.Join(opt.Work, "zip", flat+"-"+e.commit+".zip")
+	zip, err := os.ReadFile(cached)
+	if err != nil {
+		var b bytes.Buffer
+		if err := git(ctx, e.clone, &b, "archive", "--format=zip", "--prefix="+flat+"-"+e.commit[:7]+"/", e.commit); err != nil {
+			return err
+		}
+		zip = b.Bytes()
+		if err := writeFile(cached, zip); err != nil {
+			return err
+		}
+	}
+	s1, s256 := sha1.Sum(zip), sha256.Sum256(zip)
+	e.SHA1, e.SHA256 = hex.EncodeToString(s1[:]), hex.EncodeToString(s256[:])
+
+	return writeFile(filepath.Join(opt.Dir, e.Dist), zip)
+}
+
+// writeFile writes through a temporary name, so that a concurrent or
+// interrupted build never leaves half a file under the final one.
+func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	prefix := strings.ReplaceAll(e.name, "/", "-") + "-" + e.commit[:7] + "/"
-	var zip bytes.Buffer
-	if err := git(ctx, e.clone, &zip, "archive", "--format=zip", "--prefix="+prefix, e.commit); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
 		return err
 	}
-	s1, s256 := sha1.Sum(zip.Bytes()), sha256.Sum256(zip.Bytes())
-	e.SHA1, e.SHA256 = hex.EncodeToString(s1[:]), hex.EncodeToString(s256[:])
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
 
-	return os.WriteFile(path, zip.Bytes(), 0o644)
+	return os.Rename(tmp.Name(), path)
 }
 
 // writeMetadata writes p2/<name>.json (minified, highest version first),
@@ -118,15 +149,12 @@ func versionJSON(base string, e entry) (json.RawMessage, error) {
 }
 
 func writeJSON(path string, v any) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
 
-	return os.WriteFile(path, append(b, '\n'), 0o644)
+	return writeFile(path, append(b, '\n'))
 }
 
 // git runs git in dir (the bare clone), writing stdout to out.
