@@ -177,10 +177,14 @@ func (s *solver) available(name string) ([]*Package, error) {
 		for i := range ps {
 			if ps[i].Name == name {
 				out = append(out, &ps[i])
+				if a := branchAlias(&ps[i]); a != nil {
+					out = append(out, a)
+				}
 			}
 		}
 		break // canonical: the first source with the name hides the others
 	}
+	sort.SliceStable(out, func(i, j int) bool { return semver.Compare(out[i].Norm, out[j].Norm) > 0 })
 	s.versions[key] = out
 
 	return out, nil
@@ -328,4 +332,30 @@ func explicitFlags(name string, parts []string, flags map[string]int) bool {
 	}
 
 	return found
+}
+
+// branchAlias is composer's ArrayLoader::getBranchAlias: a branch whose
+// extra.branch-alias maps it to a numbered "-dev" version also counts as
+// that version ("dev-main" as 1.9999999.9999999.9999999-dev for "1.x-dev"),
+// so that "^1.0@dev" can choose it. Installing the alias installs the branch.
+func branchAlias(p *Package) *Package {
+	if !strings.HasPrefix(p.Norm.String(), "dev-") || p.BranchAlias == nil {
+		return nil
+	}
+	for from, to := range p.BranchAlias {
+		src, err := semver.ParseVersion(from)
+		if err != nil || src != p.Norm || !strings.HasSuffix(to, "-dev") {
+			continue
+		}
+		norm, err := semver.ParseVersion(to)
+		if err != nil || strings.HasPrefix(norm.String(), "dev-") {
+			continue
+		}
+		a := *p
+		a.Version, a.Norm, a.AliasOf = to, norm, p
+
+		return &a
+	}
+
+	return nil
 }

@@ -150,7 +150,7 @@ func (raw rawPackage) toPackage(file string, pos positions) (Package, error) {
 	if raw.Source != nil {
 		p.Source = &Source{Type: raw.Source.Type, URL: raw.Source.URL, Reference: raw.Source.Reference}
 	}
-	p.InstallerName = installerName(raw.Extra)
+	p.InstallerName, p.BranchAlias = readExtra(raw.Extra)
 
 	return p, nil
 }
@@ -173,17 +173,23 @@ func (a rawAutoload) convert() Autoload {
 	return out
 }
 
-// installerName reads extra.installer-name, if extra is an object holding
-// a string there.
-func installerName(extra json.RawMessage) string {
+// readExtra reads extra.installer-name and extra.branch-alias, ignoring
+// them when they are not a string and an object of strings (extra is free
+// for all, and composer ignores what it cannot use there).
+func readExtra(extra json.RawMessage) (string, map[string]string) {
 	var e struct {
-		InstallerName string `json:"installer-name"`
+		InstallerName json.RawMessage `json:"installer-name"`
+		BranchAlias   json.RawMessage `json:"branch-alias"`
 	}
 	if len(extra) == 0 || json.Unmarshal(extra, &e) != nil {
-		return ""
+		return "", nil
 	}
+	var name string
+	var alias map[string]string
+	_ = json.Unmarshal(e.InstallerName, &name)
+	_ = json.Unmarshal(e.BranchAlias, &alias)
 
-	return e.InstallerName
+	return name, alias
 }
 
 // links parses one link section, sorted by target. "self.version" stands

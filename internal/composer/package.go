@@ -77,6 +77,13 @@ type Package struct {
 	Dist   *Dist
 	Source *Source
 
+	// BranchAlias is extra.branch-alias: a branch ("dev-main") and the
+	// numbered development version it stands for ("1.x-dev").
+	BranchAlias map[string]string
+	// AliasOf is set on the alias composer makes of a branch through its
+	// branch-alias: the branch package it installs.
+	AliasOf *Package
+
 	// InstallerName is extra.installer-name, the directory composer/installers
 	// gives a MediaWiki extension or skin.
 	InstallerName string

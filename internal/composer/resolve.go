@@ -152,7 +152,9 @@ func Resolve(ctx context.Context, in Input) (Result, error) {
 		return Result{}, err
 	}
 	st := newState()
-	for _, r := range in.Require {
+	// Callers' order must not matter: composer-merge-plugin reads the
+	// extensions' files in glob order, and an edition lists them freely.
+	for _, r := range sortedByTarget(in.Require) {
 		if IsPlatform(r.Target) {
 			if err := s.checkPlatform(r); err != nil {
 				return Result{}, err
@@ -180,11 +182,15 @@ func (s *solver) result(st *state) Result {
 		if d.core {
 			list = &res.FromCore
 		}
-		i, ok := seen[d.pkg]
+		pkg := d.pkg
+		if pkg.AliasOf != nil {
+			pkg = pkg.AliasOf // the branch is what gets installed
+		}
+		i, ok := seen[pkg]
 		if !ok {
-			*list = append(*list, Library{Package: *d.pkg, Plugin: d.pkg.IsPlugin()})
+			*list = append(*list, Library{Package: *pkg, Plugin: pkg.IsPlugin()})
 			i = len(*list) - 1
-			seen[d.pkg] = i
+			seen[pkg] = i
 		}
 		for _, r := range st.reqs[name] {
 			(*list)[i].RequiredBy = append((*list)[i].RequiredBy, r.By)
@@ -214,6 +220,13 @@ func uniqueSorted(s []string) []string {
 			out = append(out, v)
 		}
 	}
+
+	return out
+}
+
+func sortedByTarget(rs []Requirement) []Requirement {
+	out := sortedReqs(rs)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Target < out[j].Target })
 
 	return out
 }

@@ -63,6 +63,9 @@ const repoJSON = `{
   {"name":"b/b","version":"2.0.0"},
   {"name":"b/b","version":"1.0.0"}],
  "c/c": [{"name":"c/c","version":"2.0.0"}],
+ "br/br": [
+  {"name":"br/br","version":"1.0.0"},
+  {"name":"br/br","version":"dev-main","extra":{"branch-alias":{"dev-main":"1.x-dev"}}}],
  "s/s": [
   {"name":"s/s","version":"2.0.0-beta1"},
   {"name":"s/s","version":"1.1.0-RC1"},
@@ -132,6 +135,10 @@ func TestResolve(t *testing.T) {
 			[]string{"s/s 1.0.0 <- extension E"}},
 		{"a dev- branch", []Requirement{req(t, "E", "s/s", "dev-main")}, nil,
 			[]string{"s/s dev-main <- extension E"}},
+		{"a branch through its branch-alias", []Requirement{req(t, "E", "br/br", "^1.1@dev")}, nil,
+			[]string{"br/br dev-main <- extension E"}},
+		{"the alias is not preferred to a release that fits", []Requirement{req(t, "E", "br/br", "^1.0")}, nil,
+			[]string{"br/br 1.0.0 <- extension E"}},
 		{"replace: m/new stands in for m/old", []Requirement{req(t, "E", "m/new", "^1.0"), req(t, "F", "m/old", "^1.0")}, nil,
 			[]string{"m/new 1.0.0 <- extension E, extension F"}},
 		{"platform php rules out m/new 2.0.0", []Requirement{req(t, "E", "m/new", "*")},
@@ -152,6 +159,11 @@ func TestResolve(t *testing.T) {
 				"core: psr/log 1.1.4 <- jumbojett/openid-connect-php v1.0.2",
 				"platform: ext-json * <- jumbojett/openid-connect-php v1.0.2",
 			}},
+		{"a virtual package waits for its provider", []Requirement{req(t, "F", "p/user", "*"), req(t, "E", "p/impl", "*")}, nil,
+			[]string{"p/impl 1.0.0 <- extension E, p/user 1.0.0", "p/user 1.0.0 <- extension F", "platform: ext-curl * <- p/user 1.0.0"}},
+		{"core's composer.json replaces the polyfills", []Requirement{req(t, "E", "symfony/polyfill-mbstring", "^1.8")},
+			func(in *Input) { in.Core, in.CoreRoot = core, coreRoot },
+			[]string{"core: mediawiki/core 1.39.17 <- extension E"}},
 		{"an override hides the repository", []Requirement{req(t, "E", "b/b", "*")},
 			func(in *Input) {
 				in.Catalogs = append([]Catalog{universe(t, "recipe b/b", `{"b/b":[{"name":"b/b","version":"1.0.0"}]}`)}, in.Catalogs...)
@@ -227,6 +239,26 @@ func TestResolveErrors(t *testing.T) {
 				t.Errorf("%T is not a *Error", err)
 			}
 		})
+	}
+}
+
+func TestResolveIgnoresRequirementOrder(t *testing.T) {
+	repo := universe(t, "https://repo.example", repoJSON)
+	reqs := []Requirement{req(t, "E", "m/new", "*"), req(t, "F", "b/b", "2.0.0"), req(t, "G", "a/a", "^1.0"), req(t, "H", "p/user", "*"), req(t, "I", "p/impl", "*")}
+	var first []string
+	for i := 0; i < len(reqs); i++ {
+		rotated := append(append([]Requirement(nil), reqs[i:]...), reqs[:i]...)
+		res, err := Resolve(context.Background(), Input{Require: rotated, Catalogs: []Catalog{repo}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = viewResult(res)
+			continue
+		}
+		if diff := cmp.Diff(first, viewResult(res)); diff != "" {
+			t.Errorf("rotation %d (-first +got):\n%s", i, diff)
+		}
 	}
 }
 

@@ -87,15 +87,16 @@ func (st *state) require(r Requirement) {
 	st.reqs[r.Target] = append(st.reqs[r.Target], r)
 }
 
-// next returns the first required name not decided yet.
-func (st *state) next() (string, bool) {
+// open returns the required names not decided yet, in queue order.
+func (st *state) open() []string {
+	var out []string
 	for _, n := range st.queue {
 		if _, ok := st.decided[n]; !ok {
-			return n, true
+			out = append(out, n)
 		}
 	}
 
-	return "", false
+	return out
 }
 
 // fatal marks errors that end the search instead of being backtracked.
@@ -148,8 +149,11 @@ func (s *solver) solve(st *state, depth int) (*state, error) {
 	if err := s.ctx.Err(); err != nil {
 		return nil, fatal{err}
 	}
-	name, open := st.next()
-	if !open {
+	name, err := s.next(st)
+	if err != nil {
+		return nil, err
+	}
+	if name == "" {
 		return st, nil
 	}
 	if d, ok := s.providedBy(st, name); ok {
@@ -185,6 +189,32 @@ func (s *solver) solve(st *state, depth int) (*state, error) {
 	}
 
 	return nil, s.failure()
+}
+
+// next picks the name to decide: the first open one that something
+// provides or a catalog has. A name no catalog has (a virtual package such
+// as psr/log-implementation) waits until no other is left, since a package
+// chosen meanwhile may provide it, as composer finds such providers among
+// the packages it has loaded for other requirements.
+func (s *solver) next(st *state) (string, error) {
+	open := st.open()
+	for _, name := range open {
+		if _, ok := s.providedBy(st, name); ok {
+			return name, nil
+		}
+		ps, err := s.available(name)
+		if err != nil {
+			return "", fatal{err}
+		}
+		if len(ps) > 0 {
+			return name, nil
+		}
+	}
+	if len(open) == 0 {
+		return "", nil
+	}
+
+	return open[0], nil
 }
 
 // fail records a failure if it is the deepest so far and returns the
