@@ -229,7 +229,7 @@ func (m myResolution) summary() string {
 func resolveMine(exts map[string]composer.Package, core []composer.Package, coreRoot *composer.Package, base, php string) (myResolution, error) {
 	in := composer.Input{
 		Core: core, CoreRoot: coreRoot, CoreFile: "vendor/composer/installed.json",
-		Platform: map[string]string{"php": php, "composer-plugin-api": "2.3.0", "composer-runtime-api": "2.2.2"},
+		Platform: map[string]string{"php": php, "composer-plugin-api": composer.ComposerPluginAPI, "composer-runtime-api": composer.ComposerRuntimeAPI},
 		Catalogs: []composer.Catalog{composer.NewRepository(base, composertest.Fetch)},
 	}
 	for _, name := range composerExtensions {

@@ -105,6 +105,7 @@ type positions map[string]Pos
 func (raw rawPackage) toPackage(file string, pos positions) (Package, error) {
 	p := Package{
 		Name:             strings.ToLower(raw.Name),
+		PrettyName:       raw.Name,
 		Version:          raw.Version,
 		Type:             raw.Type,
 		License:          raw.License,

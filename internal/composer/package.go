@@ -61,11 +61,12 @@ type Source struct {
 // Package is one version of a package, as a repository, installed.json or a
 // component's composer.json (without a version) describes it.
 type Package struct {
-	Name    string         // lowercased vendor/name
-	Version string         // as written ("v1.0.2"); empty for a component's composer.json
-	Norm    semver.Version // Version normalized; zero if Version is empty
-	Type    string         // "library" when not given
-	License []string
+	Name       string         // lowercased vendor/name
+	PrettyName string         // the name as written
+	Version    string         // as written ("v1.0.2"); empty for a component's composer.json
+	Norm       semver.Version // Version normalized; zero if Version is empty
+	Type       string         // "library" when not given
+	License    []string
 
 	Require  []Link // libraries, sorted by Target
 	Platform []Link // php, ext-*, lib-*, composer-plugin-api ...: sorted by Target

@@ -91,6 +91,11 @@ type Library struct {
 	// composer/installers), chosen so that constraints hold as in
 	// composer, but not a runtime library.
 	Plugin bool
+	// MediaWikiPath is where composer/installers would put a MediaWiki
+	// extension or skin required through composer ("extensions/Name"),
+	// empty for libraries. Such a package is a component of the edition,
+	// not a library: the edition must list it.
+	MediaWikiPath string
 }
 
 // Result is a resolution.
@@ -107,12 +112,12 @@ type Result struct {
 	Platform []Requirement
 }
 
-// Runtime returns the chosen libraries without composer plugins: what has
-// to be shipped.
+// Runtime returns the chosen libraries without composer plugins and
+// MediaWiki components: what has to be shipped under vendor/.
 func (r Result) Runtime() []Library {
 	var out []Library
 	for _, l := range r.Libraries {
-		if !l.Plugin {
+		if !l.Plugin && l.MediaWikiPath == "" {
 			out = append(out, l)
 		}
 	}
@@ -188,7 +193,7 @@ func (s *solver) result(st *state) Result {
 		}
 		i, ok := seen[pkg]
 		if !ok {
-			*list = append(*list, Library{Package: *pkg, Plugin: pkg.IsPlugin()})
+			*list = append(*list, Library{Package: *pkg, Plugin: pkg.IsPlugin(), MediaWikiPath: MediaWikiPath(*pkg)})
 			i = len(*list) - 1
 			seen[pkg] = i
 		}

@@ -41,6 +41,9 @@ func viewResult(r Result) []string {
 		if l.Plugin {
 			s += " (plugin)"
 		}
+		if l.MediaWikiPath != "" {
+			s += " [" + l.MediaWikiPath + "]"
+		}
 		out = append(out, s+" <- "+strings.Join(l.RequiredBy, ", "))
 	}
 	for _, l := range r.FromCore {
@@ -81,6 +84,8 @@ const repoJSON = `{
   {"name":"composer/installers","version":"v2.3.0","type":"composer-plugin","require":{"composer-plugin-api":"^1.0 || ^2.0"}},
   {"name":"composer/installers","version":"v1.12.0","type":"composer-plugin","require":{"composer-plugin-api":"^1.0 || ^2.0"}}],
  "jumbojett/openid-connect-php": [{"name":"jumbojett/openid-connect-php","version":"v1.0.2","require":{"psr/log":"^1.0","ext-json":"*"}}],
+ "mediawiki/pluggable-auth": [{"name":"mediawiki/pluggable-auth","version":"7.0.0","type":"mediawiki-extension","extra":{"installer-name":"PluggableAuth"}}],
+ "mediawiki/needs-auth": [{"name":"mediawiki/needs-auth","version":"1.0.0","type":"mediawiki-extension","require":{"mediawiki/pluggable-auth":"^7.0","a/a":"1.0.0"}}],
  "x/log2": [{"name":"x/log2","version":"1.0.0","require":{"psr/log":"^2.0"}}]
 }`
 
@@ -164,6 +169,9 @@ func TestResolve(t *testing.T) {
 		{"core's composer.json replaces the polyfills", []Requirement{req(t, "E", "symfony/polyfill-mbstring", "^1.8")},
 			func(in *Input) { in.Core, in.CoreRoot = core, coreRoot },
 			[]string{"core: mediawiki/core 1.39.17 <- extension E"}},
+		{"an extension required through composer is a component, not a library", []Requirement{req(t, "E", "mediawiki/needs-auth", "*")},
+			func(in *Input) {},
+			[]string{"a/a 1.0.0 <- mediawiki/needs-auth 1.0.0", "mediawiki/needs-auth 1.0.0 [extensions/NeedsAuth] <- extension E", "mediawiki/pluggable-auth 7.0.0 [extensions/PluggableAuth] <- mediawiki/needs-auth 1.0.0"}},
 		{"an override hides the repository", []Requirement{req(t, "E", "b/b", "*")},
 			func(in *Input) {
 				in.Catalogs = append([]Catalog{universe(t, "recipe b/b", `{"b/b":[{"name":"b/b","version":"1.0.0"}]}`)}, in.Catalogs...)
@@ -296,5 +304,16 @@ func TestResolveGivesUp(t *testing.T) {
 	_, err := Resolve(context.Background(), Input{Require: reqs, Catalogs: []Catalog{universe(t, "r", b.String())}, MaxSteps: 1000})
 	if !errors.Is(err, ErrTooComplex) {
 		t.Errorf("error %v, want ErrTooComplex", err)
+	}
+}
+
+func TestRuntime(t *testing.T) {
+	r := Result{Libraries: []Library{
+		{Package: Package{Name: "a/a"}},
+		{Package: Package{Name: "composer/installers"}, Plugin: true},
+		{Package: Package{Name: "mediawiki/pluggable-auth"}, MediaWikiPath: "extensions/PluggableAuth"},
+	}}
+	if got := r.Runtime(); len(got) != 1 || got[0].Name != "a/a" {
+		t.Errorf("Runtime() = %v, want a/a alone", got)
 	}
 }
