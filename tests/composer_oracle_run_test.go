@@ -19,7 +19,7 @@ import (
 // extensions, each a path repository holding its REL1_39 composer.json, so
 // that composer merges their requirements as composer-merge-plugin would
 // (every constraint must hold), then returns composer.lock's libraries.
-func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
+func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, plugins bool, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
 	t.Helper()
 	var repos []any
 	require := map[string]string{}
@@ -52,8 +52,12 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, exts map[str
 	if err := os.WriteFile(filepath.Join(dir, "composer.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("composer", "update", "--no-dev", "--no-plugins", "--no-scripts", "--no-audit",
-		"--no-progress", "--no-interaction", "--ignore-platform-req=ext-*", "--ignore-platform-req=lib-*")
+	args := []string{"update", "--no-dev", "--no-scripts", "--no-audit", "--no-progress", "--no-interaction",
+		"--ignore-platform-req=ext-*", "--ignore-platform-req=lib-*"}
+	if !plugins {
+		args = append(args, "--no-plugins")
+	}
+	cmd := exec.Command("composer", args...)
 	cmd.Dir = dir
 	home := filepath.Join(dir, ".composer-home")
 	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "COMPOSER_HOME=" + home,
@@ -87,7 +91,27 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, exts map[str
 		got[p.Name] = lockedLibrary{Version: p.Version, Type: p.Type, Reference: p.Dist.Reference, Shasum: p.Dist.Shasum}
 	}
 	checkVendor(t, dir, got)
+	checkPlacement(t, dir, plugins, exts)
 	return got, nil
+}
+
+// checkPlacement checks composer.MediaWikiPath against composer/installers
+// itself: with plugins, each extension lands where MediaWikiPath says;
+// without, under vendor/ like any package.
+func checkPlacement(t *testing.T, dir string, plugins bool, exts map[string]composer.Package) {
+	t.Helper()
+	for _, p := range exts {
+		if p.Name == "" {
+			continue
+		}
+		want := filepath.Join("vendor", p.Name)
+		if plugins {
+			want = composer.MediaWikiPath(p)
+		}
+		if _, err := os.Stat(filepath.Join(dir, want, "composer.json")); err != nil {
+			t.Errorf("composer did not place %s at %s (plugins %v): %v", p.Name, want, plugins, err)
+		}
+	}
 }
 
 // checkVendor checks that composer unpacked the dists, and that the

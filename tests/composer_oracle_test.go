@@ -122,6 +122,9 @@ type lockedLibrary struct {
 type oracleCase struct {
 	name, php string
 	http      bool
+	// plugins lets composer run composer/installers, which then places the
+	// extensions; the other cases pass --no-plugins, as a build would.
+	plugins bool
 	tags      map[string]func(string) bool // by bundle name
 	// wantErr, if set, is what both must fail on: mwedition's error must
 	// contain every piece, and composer must exit non-zero.
@@ -129,7 +132,7 @@ type oracleCase struct {
 }
 
 var oracleCases = []oracleCase{
-	{name: "file, PHP 8.2 (Debian 12)", php: "8.2.7"},
+	{name: "file, PHP 8.2 (Debian 12), with composer/installers running", php: "8.2.7", plugins: true},
 	{name: "file, PHP 7.4.3 (MediaWiki 1.39's oldest)", php: "7.4.3"},
 	{name: "HTTP on 127.0.0.1", php: "8.2.7", http: true},
 	{name: "before phpseclib 3.0.56 was tagged", php: "8.2.7",
@@ -177,7 +180,7 @@ func TestComposerOracle(t *testing.T) {
 			}
 			t.Logf("static repository at %s: %d versions", base, len(published))
 			mine, err := resolveMine(exts, core, coreRoot, base, tc.php)
-			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc.php, exts)
+			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc.php, tc.plugins, exts)
 			if tc.wantErr != nil {
 				checkBothFail(t, tc.wantErr, err, composerErr)
 				return
