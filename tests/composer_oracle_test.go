@@ -140,7 +140,9 @@ var oracleCases = []oracleCase{
 	{name: "phpseclib 2.x only: unsatisfiable", php: "8.2.7",
 		tags: map[string]func(string) bool{"phpseclib": func(tag string) bool { return !strings.HasPrefix(tag, "3.") }},
 		wantErr: []string{"composer library phpseclib/phpseclib: no version satisfies every requirer",
-			`jumbojett/openid-connect-php v1.0.2 requires phpseclib/phpseclib "^3.0.7"`}},
+			`jumbojett/openid-connect-php v1.0.2 requires phpseclib/phpseclib "^3.0.7"`,
+			`where extension OpenIDConnect requires jumbojett/openid-connect-php "1.0.2" (`,
+			`/OpenIDConnect/composer.json:13:3)`}},
 }
 
 // TestComposerOracle resolves the single sign-on extensions' composer

@@ -88,7 +88,7 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 			where = append(where, src.URL())
 		}
 
-		return nil, s.fail(depth, &Error{Library: name, Requirers: sortedReqs(reqs),
+		return nil, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs),
 			Reason: fmt.Sprintf("is in no repository (searched: %s)", orNone(where))})
 	}
 	var out []*Package
@@ -114,7 +114,7 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 			reason = "no version can be chosen: " + hints[0]
 		}
 
-		return nil, s.fail(depth, &Error{Library: name, Requirers: sortedReqs(reqs), Reason: reason})
+		return nil, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs), Reason: reason})
 	}
 	if s.in.PreferStable {
 		sort.SliceStable(out, func(i, j int) bool {

@@ -14,6 +14,9 @@ import (
 type Requirement struct {
 	Link
 	By string
+	// From is the name of the requiring package, "" for a root
+	// requirement.
+	From string
 }
 
 func (r Requirement) String() string {
@@ -130,6 +133,9 @@ type Error struct {
 	Library   string
 	Requirers []Requirement // every requirement on Library in force, sorted
 	Reason    string        // why no version fits
+	// Chain are the requirements that brought the requiring packages in,
+	// back to the root requirements (the extensions).
+	Chain []Requirement
 }
 
 func (e *Error) Error() string {
@@ -137,6 +143,9 @@ func (e *Error) Error() string {
 	fmt.Fprintf(&b, "composer library %s: %s", e.Library, e.Reason)
 	for _, r := range e.Requirers {
 		b.WriteString("\n  " + r.String())
+	}
+	for _, r := range e.Chain {
+		b.WriteString("\n  where " + r.String())
 	}
 
 	return b.String()

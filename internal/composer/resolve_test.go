@@ -213,7 +213,8 @@ func TestResolveErrors(t *testing.T) {
 			},
 			`composer library psr/log: conflicts with core: core's psr/log 1.1.4 (/srv/mediawiki/vendor/composer/installed.json) is what MediaWiki ships, and not every requirer accepts it
   x/log2 1.0.0 requires psr/log "^2.0" (https://repo.example)
-  core mediawiki/core 1.39.17 requires psr/log "1.1.4" (composer.json:47:3)`},
+  core mediawiki/core 1.39.17 requires psr/log "1.1.4" (composer.json:47:3)
+  where extension SMW requires x/log2 "*" (/srv/SMW/composer.json:1:14)`},
 		{"a library in no repository", []Requirement{req(t, "E", "nobody/has-it", "^1.0")}, nil,
 			`composer library nobody/has-it: is in no repository (searched: https://repo.example)
   extension E requires nobody/has-it "^1.0" (/srv/E/composer.json:1:14)`},
@@ -228,7 +229,8 @@ func TestResolveErrors(t *testing.T) {
   extension E requires php ">=8.3" (/srv/E/composer.json:1:14)`},
 		{"deep failure reported", []Requirement{req(t, "E", "a/a", "1.2.0")}, nil,
 			`composer library c/c: no version satisfies every requirer (available: 2.0.0)
-  a/a 1.2.0 requires c/c "^3.0" (https://repo.example)`},
+  a/a 1.2.0 requires c/c "^3.0" (https://repo.example)
+  where extension E requires a/a "1.2.0" (/srv/E/composer.json:1:14)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := Input{Require: tc.require, Catalogs: []Catalog{repo}}

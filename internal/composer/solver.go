@@ -158,7 +158,7 @@ func (s *solver) solve(st *state, depth int) (*state, error) {
 	}
 	if d, ok := s.providedBy(st, name); ok {
 		if bad := unsatisfied(st.reqs[name], d); len(bad) > 0 {
-			return nil, s.fail(depth, s.providedError(name, d, st.reqs[name]))
+			return nil, s.fail(st, depth, s.providedError(name, d, st.reqs[name]))
 		}
 		next := st.clone()
 		next.decided[name] = d
@@ -175,7 +175,7 @@ func (s *solver) solve(st *state, depth int) (*state, error) {
 		}
 		next, why := s.choose(st, c)
 		if next == nil {
-			s.fail(depth+1, why)
+			s.fail(st, depth+1, why)
 			continue
 		}
 		res, err := s.solve(next, depth+1)
@@ -219,12 +219,39 @@ func (s *solver) next(st *state) (string, error) {
 
 // fail records a failure if it is the deepest so far and returns the
 // failure to report.
-func (s *solver) fail(depth int, e *Error) error {
+func (s *solver) fail(st *state, depth int, e *Error) error {
 	if depth > s.bestAt {
+		e.Chain = chain(st, e.Requirers)
 		s.best, s.bestAt = e, depth
 	}
 
 	return s.failure()
+}
+
+// chain follows the requirers that are packages back to the root
+// requirements, so that an error about a library several steps away still
+// names the extension that pulled it in.
+func chain(st *state, reqs []Requirement) []Requirement {
+	var out []Requirement
+	seen := map[string]bool{}
+	todo := []string{}
+	for _, r := range reqs {
+		todo = append(todo, r.From)
+	}
+	for len(todo) > 0 {
+		name := todo[0]
+		todo = todo[1:]
+		if name == "" || seen[name] {
+			continue
+		}
+		seen[name] = true
+		for _, r := range sortedReqs(st.reqs[name]) {
+			out = append(out, r)
+			todo = append(todo, r.From)
+		}
+	}
+
+	return out
 }
 
 func (s *solver) failure() error {
@@ -242,7 +269,7 @@ func (s *solver) choose(st *state, c *Package) (*state, *Error) {
 	next.decided[c.Name] = decision{pkg: c}
 	next.chosen = append(next.chosen, c)
 	for _, l := range c.Require {
-		r := Requirement{Link: l, By: c.ID()}
+		r := Requirement{Link: l, By: c.ID(), From: c.Name}
 		if d, ok := next.decided[l.Target]; ok && !d.satisfies(l.Constraint) {
 			return nil, &Error{
 				Library:   l.Target,
@@ -253,7 +280,7 @@ func (s *solver) choose(st *state, c *Package) (*state, *Error) {
 		next.require(r)
 	}
 	for _, l := range c.Platform {
-		next.platform = append(next.platform, Requirement{Link: l, By: c.ID()})
+		next.platform = append(next.platform, Requirement{Link: l, By: c.ID(), From: c.Name})
 	}
 
 	return next, nil
