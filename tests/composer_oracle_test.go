@@ -125,7 +125,7 @@ type oracleCase struct {
 	// plugins lets composer run composer/installers, which then places the
 	// extensions; the other cases pass --no-plugins, as a build would.
 	plugins bool
-	tags      map[string]func(string) bool // by bundle name
+	tags    map[string]func(string) bool // by bundle name
 	// wantErr, if set, is what both must fail on: mwedition's error must
 	// contain every piece, and composer must exit non-zero.
 	wantErr []string
