@@ -19,7 +19,8 @@ import (
 // extensions, each a path repository holding its REL1_39 composer.json, so
 // that composer merges their requirements as composer-merge-plugin would
 // (every constraint must hold), then returns composer.lock's libraries.
-func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, plugins bool, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
+func composerUpdate(t *testing.T, dir, extDir, repoURL string, tc oracleCase, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
+	php, plugins := tc.php, tc.plugins
 	t.Helper()
 	var repos []any
 	require := map[string]string{}
@@ -31,10 +32,17 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL, php string, plugins bool
 		repos = append(repos, map[string]any{"type": "path", "url": filepath.Join(extDir, name),
 			"options": map[string]any{"symlink": false, "versions": map[string]string{p.Name: "1.0.0"}}})
 	}
+	for name, c := range tc.require {
+		require[name] = c
+	}
+	minStability := tc.minStability
+	if minStability == "" {
+		minStability = "stable"
+	}
 	repos = append(repos, map[string]any{"type": "composer", "url": repoURL}, map[string]any{"packagist.org": false})
 	root := map[string]any{
 		"name": "mwedition/composer-oracle", "require": require, "repositories": repos,
-		"minimum-stability": "stable",
+		"minimum-stability": minStability,
 		"config": map[string]any{
 			"platform":          map[string]string{"php": php},
 			"allow-plugins":     map[string]bool{"composer/installers": true},

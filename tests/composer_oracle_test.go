@@ -18,6 +18,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/composer"
 	"github.com/mwedition/mwedition/internal/composer/composertest"
+	"github.com/mwedition/mwedition/internal/semver"
 )
 
 // composerLibraries are the git histories the static repository is built
@@ -126,9 +127,15 @@ type oracleCase struct {
 	// extensions; the other cases pass --no-plugins, as a build would.
 	plugins bool
 	tags    map[string]func(string) bool // by bundle name
+	// require are root requirements of the edition besides the
+	// extensions', and minStability its minimum-stability.
+	require      map[string]string
+	minStability string
 	// wantErr, if set, is what both must fail on: mwedition's error must
 	// contain every piece, and composer must exit non-zero.
 	wantErr []string
+	// runtime is how many runtime libraries are expected (default 4).
+	runtime int
 }
 
 var oracleCases = []oracleCase{
@@ -143,6 +150,18 @@ var oracleCases = []oracleCase{
 			`jumbojett/openid-connect-php v1.0.2 requires phpseclib/phpseclib "^3.0.7"`,
 			`where extension OpenIDConnect requires jumbojett/openid-connect-php "1.0.2" (`,
 			`/OpenIDConnect/composer.json:13:3)`}},
+	{name: "PHP 7.0: composer/installers 2 needs 7.2, backtrack to 1.x", php: "7.0.33"},
+	{name: "PHP 5.6: OpenID-Connect-PHP needs 7.0", php: "5.6.40",
+		wantErr: []string{"composer library jumbojett/openid-connect-php: no version can be chosen: jumbojett/openid-connect-php v1.0.2 requires php \">=7.0\", and the platform has 5.6.40.0",
+			`extension OpenIDConnect requires jumbojett/openid-connect-php "1.0.2"`}},
+	{name: "the edition pins composer/installers ~1.0", php: "8.2.7", require: map[string]string{"composer/installers": "~1.0"}},
+	{name: "an alpha named in a root requirement", php: "8.2.7", require: map[string]string{"composer/installers": "2.0.0-alpha1"}},
+	{name: "minimum-stability alpha picks the newest, stable or not", php: "8.2.7", minStability: "alpha",
+		require: map[string]string{"phpseclib/phpseclib": "^2.0 || ^3.0", "paragonie/random_compat": "<9"}},
+	{name: "older libraries on request", php: "8.2.7",
+		require: map[string]string{"paragonie/constant_time_encoding": "^2.0", "paragonie/random_compat": "~2.0.10"}},
+	{name: "a library in no repository", php: "8.2.7", require: map[string]string{"acme/missing": "^1.0"},
+		wantErr: []string{"composer library acme/missing: is in no repository (searched: file://", `edition requires acme/missing "^1.0"`}},
 }
 
 // TestComposerOracle resolves the single sign-on extensions' composer
@@ -164,25 +183,34 @@ func TestComposerOracle(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Join(work, "http"))))
 	defer srv.Close()
 
+	built := map[string]bool{}
 	for i, tc := range oracleCases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := filepath.Join(work, fmt.Sprint(i))
-			repoDir, base := filepath.Join(dir, "repo"), "file://"+filepath.Join(dir, "repo")
+			// Cases with every tag share one repository over file://.
+			repoDir := filepath.Join(work, "full")
+			if tc.tags != nil {
+				repoDir = filepath.Join(dir, "repo")
+			}
+			base := "file://" + repoDir
 			if tc.http {
 				repoDir, base = filepath.Join(work, "http"), srv.URL
 			}
-			var libs []composertest.Library
-			for _, l := range composerLibraries {
-				libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle"), Tags: tc.tags[l]})
+			if !built[repoDir] {
+				var libs []composertest.Library
+				for _, l := range composerLibraries {
+					libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle"), Tags: tc.tags[l]})
+				}
+				// The shared Work makes the archives once for all cases.
+				published, err := composertest.Build(context.Background(), composertest.Options{Dir: repoDir, BaseURL: base, Work: filepath.Join(work, "git")}, libs...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				built[repoDir] = true
+				t.Logf("static repository at %s: %d versions", base, len(published))
 			}
-			// The shared Work makes the archives once for all cases.
-			published, err := composertest.Build(context.Background(), composertest.Options{Dir: repoDir, BaseURL: base, Work: filepath.Join(work, "git")}, libs...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("static repository at %s: %d versions", base, len(published))
-			mine, err := resolveMine(exts, core, coreRoot, base, tc.php)
-			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc.php, tc.plugins, exts)
+			mine, err := resolveMine(exts, core, coreRoot, base, tc)
+			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc, exts)
 			if tc.wantErr != nil {
 				checkBothFail(t, tc.wantErr, err, composerErr)
 				return
@@ -194,8 +222,12 @@ func TestComposerOracle(t *testing.T) {
 				t.Errorf("mwedition's choice differs from composer's (-composer +mwedition):\n%s", diff)
 			}
 			t.Logf("both chose: %s; left to packaging: %v", mine.summary(), platformNames(mine.res.Platform))
-			if n := len(mine.res.Runtime()); n != 4 {
-				t.Errorf("%d runtime libraries, want the four OpenIDConnect needs (composer/installers is a plugin)", n)
+			want := tc.runtime
+			if want == 0 {
+				want = 4
+			}
+			if n := len(mine.res.Runtime()); n != want {
+				t.Errorf("%d runtime libraries, want %d (composer/installers is a plugin)", n, want)
 			}
 		})
 	}
@@ -231,11 +263,19 @@ func (m myResolution) summary() string {
 // resolveMine resolves the extensions' merged requirements as the
 // integration will: core's vendor, the platform composer 2.5.5 provides
 // itself and the edition's PHP; ext-* left to packaging.
-func resolveMine(exts map[string]composer.Package, core []composer.Package, coreRoot *composer.Package, base, php string) (myResolution, error) {
+func resolveMine(exts map[string]composer.Package, core []composer.Package, coreRoot *composer.Package, base string, tc oracleCase) (myResolution, error) {
 	in := composer.Input{
 		Core: core, CoreRoot: coreRoot, CoreFile: "vendor/composer/installed.json",
-		Platform: map[string]string{"php": php, "composer-plugin-api": composer.ComposerPluginAPI, "composer-runtime-api": composer.ComposerRuntimeAPI},
-		Catalogs: []composer.Catalog{composer.NewRepository(base, composertest.Fetch)},
+		Platform:         map[string]string{"php": tc.php, "composer-plugin-api": composer.ComposerPluginAPI, "composer-runtime-api": composer.ComposerRuntimeAPI},
+		Catalogs:         []composer.Catalog{composer.NewRepository(base, composertest.Fetch)},
+		MinimumStability: tc.minStability,
+	}
+	for name, c := range tc.require {
+		constraint, err := semver.ParseConstraint(c)
+		if err != nil {
+			return myResolution{}, err
+		}
+		in.Require = append(in.Require, composer.Requirement{Link: composer.Link{Target: name, Constraint: constraint}, By: "edition"})
 	}
 	for _, name := range composerExtensions {
 		for _, l := range append(exts[name].Require, exts[name].Platform...) {

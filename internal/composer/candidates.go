@@ -75,12 +75,14 @@ func (s *solver) providedError(name string, d decision, reqs []Requirement) *Err
 }
 
 // candidates returns the versions of name that could be chosen now, in
-// composer's order of preference, or the failure that none can.
-func (s *solver) candidates(st *state, name string, depth int) ([]*Package, error) {
+// composer's order of preference, or the failure that none can; and the
+// chosen packages that ruled versions out.
+func (s *solver) candidates(st *state, name string, depth int) ([]*Package, culprits, error) {
 	reqs := st.reqs[name]
+	blame := culprits{}
 	all, err := s.available(name)
 	if err != nil {
-		return nil, fatal{err}
+		return nil, blame, fatal{err}
 	}
 	if len(all) == 0 {
 		var where []string
@@ -88,7 +90,7 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 			where = append(where, src.URL())
 		}
 
-		return nil, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs),
+		return nil, blame, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs),
 			Reason: fmt.Sprintf("is in no repository (searched: %s)", orNone(where))})
 	}
 	var out []*Package
@@ -102,8 +104,9 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 				p.Version, p.Norm.Stability(), p.Norm.Stability()))
 			continue
 		}
-		if why := s.blocked(st, p); why != "" {
+		if why, culprit := s.blocked(st, p); why != "" {
 			hints = append(hints, why)
+			blame.add(culprit)
 			continue
 		}
 		out = append(out, p)
@@ -114,7 +117,7 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 			reason = "no version can be chosen: " + hints[0]
 		}
 
-		return nil, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs), Reason: reason})
+		return nil, blame, s.fail(st, depth, &Error{Library: name, Requirers: sortedReqs(reqs), Reason: reason})
 	}
 	if s.in.PreferStable {
 		sort.SliceStable(out, func(i, j int) bool {
@@ -122,7 +125,7 @@ func (s *solver) candidates(st *state, name string, depth int) ([]*Package, erro
 		})
 	}
 
-	return out, nil
+	return out, blame, nil
 }
 
 func orNone(s []string) string {
@@ -203,46 +206,54 @@ func (s *solver) stable(name string, p *Package) bool {
 }
 
 // blocked says why p cannot join what st has decided (a conflict, a
-// replace of a chosen package, an unmet platform requirement), or "".
-func (s *solver) blocked(st *state, p *Package) string {
+// replace of a chosen package, an unmet platform requirement), or "", and
+// which chosen package is in the way ("" for core, the root or the
+// platform, which no choice changes).
+func (s *solver) blocked(st *state, p *Package) (string, string) {
 	for _, l := range p.Platform {
 		if v, ok := s.platform[l.Target]; ok && !l.Constraint.Matches(v) {
-			return fmt.Sprintf("%s requires %s %q, and the platform has %s", p.ID(), l.Target, l.Constraint.String(), v.String())
-		}
-	}
-	installed := s.installed(st)
-	for _, q := range installed {
-		if why := conflicts(q, p); why != "" {
-			return why
-		}
-		if why := conflicts(p, q); why != "" {
-			return why
+			return fmt.Sprintf("%s requires %s %q, and the platform has %s", p.ID(), l.Target, l.Constraint.String(), v.String()), ""
 		}
 	}
 	for _, r := range s.in.Conflict {
 		if r.Target == p.Name && r.Constraint.Matches(p.Norm) {
-			return fmt.Sprintf("%s conflicts with %s %q", r.By, r.Target, r.Constraint.String())
+			return fmt.Sprintf("%s conflicts with %s %q", r.By, r.Target, r.Constraint.String()), ""
 		}
 	}
-	for _, l := range p.Replace {
-		for _, q := range installed {
+	core := s.installed(nil)
+	for i, q := range append(core, st.chosen...) {
+		culprit := ""
+		if i >= len(core) {
+			culprit = q.Name
+		}
+		if why := conflicts(q, p); why != "" {
+			return why, culprit
+		}
+		if why := conflicts(p, q); why != "" {
+			return why, culprit
+		}
+		for _, l := range p.Replace {
 			if q.Name == l.Target {
-				return fmt.Sprintf("%s replaces %s, which is already installed as %s", p.ID(), l.Target, q.ID())
+				return fmt.Sprintf("%s replaces %s, which is already installed as %s", p.ID(), l.Target, q.ID()), culprit
 			}
 		}
 	}
 
-	return ""
+	return "", ""
 }
 
-// installed is every package present: core's and the chosen ones.
+// installed is every package present: core's, and the chosen ones unless
+// st is nil.
 func (s *solver) installed(st *state) []*Package {
-	out := make([]*Package, 0, len(s.in.Core)+len(st.chosen)+1)
+	out := make([]*Package, 0, len(s.in.Core)+1)
 	for i := range s.in.Core {
 		out = append(out, &s.in.Core[i])
 	}
 	if s.in.CoreRoot != nil {
 		out = append(out, s.in.CoreRoot)
+	}
+	if st == nil {
+		return out
 	}
 
 	return append(out, st.chosen...)

@@ -178,7 +178,7 @@ func Resolve(ctx context.Context, in Input) (Result, error) {
 		}
 		st.require(r)
 	}
-	final, err := s.solve(st, 0)
+	final, _, err := s.solve(st, 0)
 	if err != nil {
 		return Result{}, err
 	}

@@ -285,19 +285,20 @@ func TestResolveFetchErrorIsFatal(t *testing.T) {
 }
 
 func TestResolveGivesUp(t *testing.T) {
-	// Twenty libraries with two versions each, and z/z conflicting with
-	// all of them: every one of the 2^20 combinations fails at z/z.
+	// Twenty libraries with two versions each, and z/z whose twenty
+	// versions each conflict with one of them: every failure at z/z blames
+	// all twenty, so backjumping cannot prune the 2^20 combinations.
 	var b strings.Builder
-	b.WriteString(`{"z/z":[{"name":"z/z","version":"1.0","conflict":{`)
+	b.WriteString(`{"z/z":[`)
 	var reqs []Requirement
 	for i := 0; i < 20; i++ {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		fmt.Fprintf(&b, `"l/l%d":"*"`, i)
+		fmt.Fprintf(&b, `{"name":"z/z","version":"1.%d","conflict":{"l/l%d":"*"}}`, i, i)
 		reqs = append(reqs, req(t, "E", fmt.Sprintf("l/l%d", i), "*"))
 	}
-	b.WriteString(`}}]`)
+	b.WriteString(`]`)
 	for i := 0; i < 20; i++ {
 		fmt.Fprintf(&b, `,"l/l%d":[{"name":"l/l%d","version":"2.0"},{"name":"l/l%d","version":"1.0"}]`, i, i, i)
 	}
@@ -306,6 +307,27 @@ func TestResolveGivesUp(t *testing.T) {
 	_, err := Resolve(context.Background(), Input{Require: reqs, Catalogs: []Catalog{universe(t, "r", b.String())}, MaxSteps: 1000})
 	if !errors.Is(err, ErrTooComplex) {
 		t.Errorf("error %v, want ErrTooComplex", err)
+	}
+}
+
+func TestResolveBackjumps(t *testing.T) {
+	// Twenty libraries of two versions, then one in no repository: the
+	// failure does not depend on them, so it comes at once.
+	var b strings.Builder
+	b.WriteString(`{`)
+	var reqs []Requirement
+	for i := 0; i < 20; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `"l/l%d":[{"name":"l/l%d","version":"2.0"},{"name":"l/l%d","version":"1.0"}]`, i, i, i)
+		reqs = append(reqs, req(t, "E", fmt.Sprintf("l/l%d", i), "*"))
+	}
+	b.WriteString(`}`)
+	reqs = append(reqs, req(t, "F", "acme/missing", "^1.0"))
+	_, err := Resolve(context.Background(), Input{Require: reqs, Catalogs: []Catalog{universe(t, "r", b.String())}, MaxSteps: 100})
+	if err == nil || !strings.Contains(err.Error(), "composer library acme/missing: is in no repository") {
+		t.Errorf("error %v, want acme/missing in no repository", err)
 	}
 }
 

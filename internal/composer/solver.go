@@ -143,52 +143,96 @@ func newSolver(ctx context.Context, in Input) (*solver, error) {
 	return s, nil
 }
 
+// culprits are the names of chosen packages a failure depends on. A
+// decision whose name is not among them cannot cure the failure, so the
+// search jumps back past it (conflict-directed backjumping) instead of
+// trying its every other version: a library in no repository must not
+// cost every combination of the libraries chosen before it.
+type culprits map[string]bool
+
+func (c culprits) add(names ...string) {
+	for _, n := range names {
+		if n != "" {
+			c[n] = true
+		}
+	}
+}
+
+// requirers returns the packages whose requirements brought name in.
+func requirers(st *state, name string) culprits {
+	c := culprits{}
+	for _, r := range st.reqs[name] {
+		c.add(r.From)
+	}
+
+	return c
+}
+
 // solve decides the next open name and recurses; it returns the first
-// complete state found, or the most telling failure.
-func (s *solver) solve(st *state, depth int) (*state, error) {
+// complete state found, or the failure and its culprits.
+func (s *solver) solve(st *state, depth int) (*state, culprits, error) {
 	if err := s.ctx.Err(); err != nil {
-		return nil, fatal{err}
+		return nil, nil, fatal{err}
 	}
 	name, err := s.next(st)
-	if err != nil {
-		return nil, err
-	}
-	if name == "" {
-		return st, nil
+	if err != nil || name == "" {
+		return st, nil, err
 	}
 	if d, ok := s.providedBy(st, name); ok {
 		if bad := unsatisfied(st.reqs[name], d); len(bad) > 0 {
-			return nil, s.fail(st, depth, s.providedError(name, d, st.reqs[name]))
+			blame := requirers(st, name)
+			if !d.core {
+				blame.add(d.pkg.Name)
+			}
+
+			return nil, blame, s.fail(st, depth, s.providedError(name, d, st.reqs[name]))
 		}
 		next := st.clone()
 		next.decided[name] = d
 
 		return s.solve(next, depth)
 	}
-	cands, err := s.candidates(st, name, depth)
+	cands, blame, err := s.candidates(st, name, depth)
 	if err != nil {
-		return nil, err
+		blame.add(keys(requirers(st, name))...)
+
+		return nil, blame, err
 	}
 	for _, c := range cands {
 		if s.steps++; s.steps > s.in.MaxSteps {
-			return nil, fatal{ErrTooComplex}
+			return nil, nil, fatal{ErrTooComplex}
 		}
-		next, why := s.choose(st, c)
+		next, why, culprit := s.choose(st, c)
 		if next == nil {
 			s.fail(st, depth+1, why)
+			blame.add(culprit)
 			continue
 		}
-		res, err := s.solve(next, depth+1)
-		if err == nil {
-			return res, nil
-		}
+		res, sub, err := s.solve(next, depth+1)
 		var f fatal
-		if errors.As(err, &f) {
-			return nil, err
+		switch {
+		case err == nil:
+			return res, nil, nil
+		case errors.As(err, &f):
+			return nil, nil, err
+		case !sub[name]:
+			return nil, sub, err // backjump: no version of name can help
 		}
+		delete(sub, name)
+		blame.add(keys(sub)...)
+	}
+	blame.add(keys(requirers(st, name))...)
+
+	return nil, blame, s.failure()
+}
+
+func keys(m culprits) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
 	}
 
-	return nil, s.failure()
+	return out
 }
 
 // next picks the name to decide: the first open one that something
@@ -263,19 +307,25 @@ func (s *solver) failure() error {
 }
 
 // choose decides c and adds its requirements, or says why c cannot be
-// chosen given what is already decided.
-func (s *solver) choose(st *state, c *Package) (*state, *Error) {
+// chosen given what is already decided, and which chosen package is in the
+// way.
+func (s *solver) choose(st *state, c *Package) (*state, *Error, string) {
 	next := st.clone()
 	next.decided[c.Name] = decision{pkg: c}
 	next.chosen = append(next.chosen, c)
 	for _, l := range c.Require {
 		r := Requirement{Link: l, By: c.ID(), From: c.Name}
 		if d, ok := next.decided[l.Target]; ok && !d.satisfies(l.Constraint) {
+			culprit := d.pkg.Name
+			if d.core {
+				culprit = ""
+			}
+
 			return nil, &Error{
 				Library:   l.Target,
 				Requirers: sortedReqs(append(next.reqs[l.Target], r)),
 				Reason:    fmt.Sprintf("%s would need it, but %s is already chosen", c.ID(), d.describe()),
-			}
+			}, culprit
 		}
 		next.require(r)
 	}
@@ -283,7 +333,7 @@ func (s *solver) choose(st *state, c *Package) (*state, *Error) {
 		next.platform = append(next.platform, Requirement{Link: l, By: c.ID(), From: c.Name})
 	}
 
-	return next, nil
+	return next, nil, ""
 }
 
 func unsatisfied(reqs []Requirement, d decision) []Requirement {
