@@ -20,7 +20,36 @@ import (
 // that composer merges their requirements as composer-merge-plugin would
 // (every constraint must hold), then returns composer.lock's libraries.
 func composerUpdate(t *testing.T, dir, extDir, repoURL string, tc oracleCase, exts map[string]composer.Package) (map[string]lockedLibrary, error) {
-	php, plugins := tc.php, tc.plugins
+	t.Helper()
+	writeOracleRoot(t, dir, extDir, repoURL, tc, exts)
+	args := []string{"update", "--no-dev", "--no-scripts", "--no-audit", "--no-progress", "--no-interaction",
+		"--ignore-platform-req=ext-*", "--ignore-platform-req=lib-*"}
+	if !tc.plugins {
+		args = append(args, "--no-plugins")
+	}
+	cmd := exec.Command("composer", args...)
+	cmd.Dir = dir
+	// Nothing of the host's composer configuration, cache or network.
+	home := filepath.Join(dir, ".composer-home")
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "COMPOSER_HOME=" + home,
+		"COMPOSER_CACHE_DIR=" + filepath.Join(dir, ".composer-cache"), "COMPOSER_NO_INTERACTION=1",
+		"COMPOSER_ALLOW_SUPERUSER=1", "COMPOSER_DISABLE_NETWORK=1", "LC_ALL=C"}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("composer update: %w\n%s", err, out.String())
+	}
+	t.Logf("composer update:\n%s", out.String())
+	got := readComposerLock(t, filepath.Join(dir, "composer.lock"))
+	checkVendor(t, dir, got)
+	checkPlacement(t, dir, tc.plugins, exts)
+	return got, nil
+}
+
+// writeOracleRoot writes the root composer.json: the extensions as path
+// packages, the case's own requirements, the static repository and nothing
+// else, the case's PHP as the platform.
+func writeOracleRoot(t *testing.T, dir, extDir, repoURL string, tc oracleCase, exts map[string]composer.Package) {
 	t.Helper()
 	var repos []any
 	require := map[string]string{}
@@ -44,7 +73,7 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL string, tc oracleCase, ex
 		"name": "mwedition/composer-oracle", "require": require, "repositories": repos,
 		"minimum-stability": minStability,
 		"config": map[string]any{
-			"platform":          map[string]string{"php": php},
+			"platform":          map[string]string{"php": tc.php},
 			"allow-plugins":     map[string]bool{"composer/installers": true},
 			"autoloader-suffix": "mwedition",
 			"secure-http":       false, // the HTTP case serves on 127.0.0.1
@@ -60,25 +89,13 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL string, tc oracleCase, ex
 	if err := os.WriteFile(filepath.Join(dir, "composer.json"), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"update", "--no-dev", "--no-scripts", "--no-audit", "--no-progress", "--no-interaction",
-		"--ignore-platform-req=ext-*", "--ignore-platform-req=lib-*"}
-	if !plugins {
-		args = append(args, "--no-plugins")
-	}
-	cmd := exec.Command("composer", args...)
-	cmd.Dir = dir
-	home := filepath.Join(dir, ".composer-home")
-	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "COMPOSER_HOME=" + home,
-		"COMPOSER_CACHE_DIR=" + filepath.Join(dir, ".composer-cache"), "COMPOSER_NO_INTERACTION=1",
-		"COMPOSER_ALLOW_SUPERUSER=1", "COMPOSER_DISABLE_NETWORK=1", "LC_ALL=C"}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("composer update: %w\n%s", err, out.String())
-	}
-	t.Logf("composer update:\n%s", out.String())
+}
 
-	lock, err := os.ReadFile(filepath.Join(dir, "composer.lock"))
+// readComposerLock returns the libraries of a composer.lock, without the
+// path packages (the extensions).
+func readComposerLock(t *testing.T, path string) map[string]lockedLibrary {
+	t.Helper()
+	lock, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,33 +110,11 @@ func composerUpdate(t *testing.T, dir, extDir, repoURL string, tc oracleCase, ex
 	}
 	got := map[string]lockedLibrary{}
 	for _, p := range l.Packages {
-		if p.Dist.Type == "path" {
-			continue // the extensions themselves
-		}
-		got[p.Name] = lockedLibrary{Version: p.Version, Type: p.Type, Reference: p.Dist.Reference, Shasum: p.Dist.Shasum}
-	}
-	checkVendor(t, dir, got)
-	checkPlacement(t, dir, plugins, exts)
-	return got, nil
-}
-
-// checkPlacement checks composer.MediaWikiPath against composer/installers
-// itself: with plugins, each extension lands where MediaWikiPath says;
-// without, under vendor/ like any package.
-func checkPlacement(t *testing.T, dir string, plugins bool, exts map[string]composer.Package) {
-	t.Helper()
-	for _, p := range exts {
-		if p.Name == "" {
-			continue
-		}
-		want := filepath.Join("vendor", p.Name)
-		if plugins {
-			want = composer.MediaWikiPath(p)
-		}
-		if _, err := os.Stat(filepath.Join(dir, want, "composer.json")); err != nil {
-			t.Errorf("composer did not place %s at %s (plugins %v): %v", p.Name, want, plugins, err)
+		if p.Dist.Type != "path" {
+			got[p.Name] = lockedLibrary{Version: p.Version, Type: p.Type, Reference: p.Dist.Reference, Shasum: p.Dist.Shasum}
 		}
 	}
+	return got
 }
 
 // checkVendor checks that composer unpacked the dists, and that the
@@ -150,5 +145,24 @@ func checkVendor(t *testing.T, dir string, locked map[string]lockedLibrary) {
 	}
 	if len(mismatches) > 0 {
 		t.Errorf("installed.json disagrees with composer.lock: %s", strings.Join(mismatches, "; "))
+	}
+}
+
+// checkPlacement checks composer.MediaWikiPath against composer/installers
+// itself: with plugins, each extension lands where MediaWikiPath says;
+// without, under vendor/ like any package.
+func checkPlacement(t *testing.T, dir string, plugins bool, exts map[string]composer.Package) {
+	t.Helper()
+	for _, p := range exts {
+		if p.Name == "" {
+			continue
+		}
+		want := filepath.Join("vendor", p.Name)
+		if plugins {
+			want = composer.MediaWikiPath(p)
+		}
+		if _, err := os.Stat(filepath.Join(dir, want, "composer.json")); err != nil {
+			t.Errorf("composer did not place %s at %s (plugins %v): %v", p.Name, want, plugins, err)
+		}
 	}
 }

@@ -197,17 +197,8 @@ func TestComposerOracle(t *testing.T) {
 				repoDir, base = filepath.Join(work, "http"), srv.URL
 			}
 			if !built[repoDir] {
-				var libs []composertest.Library
-				for _, l := range composerLibraries {
-					libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle"), Tags: tc.tags[l]})
-				}
-				// The shared Work makes the archives once for all cases.
-				published, err := composertest.Build(context.Background(), composertest.Options{Dir: repoDir, BaseURL: base, Work: filepath.Join(work, "git")}, libs...)
-				if err != nil {
-					t.Fatal(err)
-				}
+				buildOracleRepo(t, corpus, filepath.Join(work, "git"), repoDir, base, tc.tags)
 				built[repoDir] = true
-				t.Logf("static repository at %s: %d versions", base, len(published))
 			}
 			mine, err := resolveMine(exts, core, coreRoot, base, tc)
 			theirs, composerErr := composerUpdate(t, filepath.Join(dir, "composer"), filepath.Join(work, "extensions"), base, tc, exts)
@@ -231,6 +222,21 @@ func TestComposerOracle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// buildOracleRepo builds the static repository from the library bundles;
+// the shared work directory makes the archives once for all cases.
+func buildOracleRepo(t *testing.T, corpus, work, dir, base string, tags map[string]func(string) bool) {
+	t.Helper()
+	var libs []composertest.Library
+	for _, l := range composerLibraries {
+		libs = append(libs, composertest.Library{Git: filepath.Join(corpus, l+".bundle"), Tags: tags[l]})
+	}
+	published, err := composertest.Build(context.Background(), composertest.Options{Dir: dir, BaseURL: base, Work: work}, libs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("static repository at %s: %d versions", base, len(published))
 }
 
 func checkBothFail(t *testing.T, want []string, mine, composer error) {
