@@ -17,11 +17,13 @@ DEPS         += createrepo-c dnf busybox-static
 # make reprotest: Debian's reprotest and what its variations run (disorderfs for file order,
 # faketime, the locales it switches to, diffoscope to compare, sudo for user and host names).
 DEPS         += reprotest disorderfs faketime locales-all diffoscope-minimal sudo
+# README.md's pictures: Graphviz renders docs/*.dot, and the README test compares the SVG.
+DEPS         += graphviz
 # The composer oracle test: Debian's composer (2.5.5) resolving against a static repository;
 # php-zip unpacks the zip dists without the unzip binary.
 DEPS         += composer php-cli php-zip
 
-.PHONY: all build deps corpus demo check test unit e2e reprotest fuzz vet fmt bench clean help
+.PHONY: all build deps corpus demo check test unit e2e readme reprotest fuzz vet fmt bench clean help
 
 all: build
 
@@ -70,6 +72,9 @@ fuzz: ## short runs of every fuzz target
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
+
+readme: corpus ## rewrite README.md's sample outputs and docs/*.svg from the binary and Graphviz (review with git diff)
+	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -run '^TestREADME' ./tests/ -update
 
 reprotest: corpus ## reprotest builds the core edition twice under varied conditions: 0 differences
 	tests/reprotest.sh $(BIN)

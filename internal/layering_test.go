@@ -29,6 +29,7 @@ var layers = map[string]int{
 	"internal/source": 2, "internal/composer/composertest": 2,
 
 	"internal/sbom": 3, "internal/layout": 3, "internal/repo/apt": 3, "internal/repo/dnf": 3, "internal/push": 3,
+	"internal/scaffold":     3,
 	"internal/format":       4,
 	"internal/format/ospkg": 5, "internal/format/tarballs": 5, "internal/format/image": 5,
 	"internal/build": 6,

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -17,7 +18,7 @@ type cliRow struct {
 	item string // what the row is about, e.g. "exit codes"
 	name string
 	// setup prepares the project directory (nil: an empty directory) and may return extra
-	// placeholders for args, e.g. {"{repo}": dir}.
+	// placeholders for args, stderr and stdout, e.g. {"{repo}": dir}.
 	setup func(t *testing.T, dir, cache string) map[string]string
 	// args follow "-C DIR --cache CACHE"; "{dir}" is the project directory.
 	args   []string
@@ -25,7 +26,8 @@ type cliRow struct {
 	stderr []string // substrings stderr must hold
 	stdout []string // substrings stdout must hold
 	// json: with --json, every key must appear with this value (compared as JSON text) in
-	// at least one object on stdout; a dotted key looks inside nested objects, and the
+	// at least one object on stdout; a dotted key looks inside nested objects and lists
+	// ("editions.0.name"), and the
 	// value present matches any value.
 	json map[string]any
 	// check runs last, for what the fields above cannot say.
@@ -64,24 +66,28 @@ func TestCLITable(t *testing.T) {
 					vars[k] = v
 				}
 			}
+			expand := func(s string) string {
+				for k, v := range vars {
+					s = strings.ReplaceAll(s, k, v)
+				}
+				return s
+			}
 			args := make([]string, len(row.args))
 			for i, a := range row.args {
-				for k, v := range vars {
-					a = strings.ReplaceAll(a, k, v)
-				}
-				args[i] = a
+				args[i] = expand(a)
 			}
 			r := run(t, dir, cache, args...)
 			if r.code != row.code {
 				t.Errorf("mwedition %s: exit %d, want %d\nstderr:\n%s", strings.Join(args, " "), r.code, row.code, r.stderr)
 			}
+			// The placeholders of args stand for the same in the expected output.
 			for _, s := range row.stderr {
-				if !strings.Contains(r.stderr, s) {
+				if s = expand(s); !strings.Contains(r.stderr, s) {
 					t.Errorf("stderr lacks %q:\n%s", s, r.stderr)
 				}
 			}
 			for _, s := range row.stdout {
-				if !strings.Contains(r.stdout, s) {
+				if s = expand(s); !strings.Contains(r.stdout, s) {
 					t.Errorf("stdout lacks %q:\n%s", s, r.stdout)
 				}
 			}
@@ -144,11 +150,19 @@ func checkJSON(t *testing.T, stdout string, want map[string]any) {
 func field(o map[string]any, dotted string) (any, bool) {
 	var cur any = o
 	for _, part := range strings.Split(dotted, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
+		switch v := cur.(type) {
+		case map[string]any:
+			var ok bool
+			if cur, ok = v[part]; !ok {
+				return nil, false
+			}
+		case []any:
+			i, err := strconv.Atoi(part)
+			if err != nil || i < 0 || i >= len(v) {
+				return nil, false
+			}
+			cur = v[i]
+		default:
 			return nil, false
 		}
 	}

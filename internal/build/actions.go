@@ -56,6 +56,9 @@ type Options struct {
 	// Builder is mwedition's version and Go toolchain, as the SBOMs and provenance name
 	// the program that made the artifacts.
 	Builder sbom.Builder
+	// Now is the clock, read only for the times of the build record that `cache gc` orders
+	// builds by; nil records zero times. Nothing built depends on it.
+	Now func() time.Time
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }

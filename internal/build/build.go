@@ -64,8 +64,14 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 	lf := lock.New(cs)
 	// Resolve repeats every check Closure made (now against the finished lock), warnings
 	// included: report its diagnostics only, so nothing is said twice.
-	_, d := resolve.Resolve(set, lf)
-	return lf, l.report, d, nil
+	g, d := resolve.Resolve(set, lf)
+	if d.HasErrors() {
+		return lf, l.report, d, nil
+	}
+	// An edition whose members changed since the previous lock must change its version
+	// too: say so now rather than when a repository refuses the packages.
+	d = append(d, resolve.CheckVersions(set, prev, g)...)
+	return lf.WithEditions(resolve.Records(g)), l.report, d, nil
 }
 
 type locker struct {
@@ -145,7 +151,8 @@ func (l *locker) pin(ctx context.Context, c spec.Component) (pin, containerPin l
 			pin.Commit = commit
 		}
 	case spec.Dir:
-		t, _, err := l.o.Fetcher.ScanDir(ctx, id, rec, nil, l.o.jobs())
+		prev, _ := l.prev.Lookup(id)
+		t, _, err := l.o.Fetcher.ScanDir(ctx, id, rec, prev.Source.SHA256, l.o.jobs())
 		if err != nil {
 			return pin, containerPin, err
 		}
@@ -310,30 +317,12 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 	return acts, nil
 }
 
-// Prepare resolves the project against its lock and checks that dir sources did not change
-// since they were locked. It is what build, plan and graph start with.
+// Prepare checks the project against its lock (Check) and plans the graph. It is what
+// build, fetch, plan and graph start with.
 func Prepare(ctx context.Context, o Options, set spec.Set, lk lock.File) (resolve.Graph, []engine.Action, hcl.Diagnostics, error) {
-	g, diags := resolve.Resolve(set, lk)
-	if diags.HasErrors() {
-		return g, nil, diags, nil
-	}
-	for _, rc := range g.Components {
-		if rc.Source.Kind != spec.Dir {
-			continue
-		}
-		c, _ := set.Component(rc.ID)
-		t, _, err := o.Fetcher.ScanDir(ctx, rc.ID, c.Source, nil, o.jobs())
-		if err != nil {
-			return g, nil, diags, err
-		}
-		if t.Digest() != rc.Source.SHA256 {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
-				Detail:  fmt.Sprintf("The files of %s changed since they were locked. Run `mwedition lock --update %s`.", rc.ID, c.Name),
-				Subject: c.Source.Range.Ptr()})
-		}
-	}
-	if diags.HasErrors() {
-		return g, nil, diags, nil
+	g, _, diags, err := Check(ctx, o, set, lk)
+	if err != nil || diags.HasErrors() {
+		return g, nil, diags, err
 	}
 	acts, err := o.Graph(set, lk, g)
 	return g, acts, diags, err
@@ -358,7 +347,11 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	if err != nil {
 		return Result{}, diags, err
 	}
+	started := o.now()
 	rep, err := engine.Run(ctx, acts, opts...)
+	if rerr := o.record(acts, rep, started); err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return Result{Report: rep}, diags, err
 	}

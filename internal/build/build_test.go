@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -167,6 +169,20 @@ func (f *fixture) lockReport(update ...string) (lock.File, engine.Report) {
 	}
 	must(f.t, lock.Write(f.root, lf))
 	return lf, rep
+}
+
+// bumpEdition sets the version of an edition of the fixture, as a release manager does
+// when its members change.
+func (f *fixture) bumpEdition(name, version string) {
+	f.t.Helper()
+	p := filepath.Join(f.root, "editions/editions.hcl")
+	b, err := os.ReadFile(p)
+	must(f.t, err)
+	re := regexp.MustCompile(`(edition "` + name + `" \{[^}]*?\n  version +)= "[^"]*"`)
+	if !re.Match(b) {
+		f.t.Fatalf("no edition %s with a version in %s", name, p)
+	}
+	write(f.t, p, re.ReplaceAllString(string(b), `$1= "`+version+`"`))
 }
 
 func (f *fixture) build() build.Result {
@@ -357,6 +373,8 @@ func TestChangingOnePinRebuildsOnlyItsDependents(t *testing.T) {
 	if got := executed(f.build().Report); len(got) != 0 {
 		t.Fatalf("lock without --update moved a pin: build executed %v", got)
 	}
+	// Gamma's new version changes the edition holding it: its version must change too.
+	f.bumpEdition("full", "1.1")
 	lf, lockRep := f.lockReport("Gamma")
 	gamma, _ := lf.Lookup("extension/Gamma")
 	if !strings.HasPrefix(gamma.Version, "1.39.17+git20251218.100000.") {
@@ -372,6 +390,33 @@ func TestChangingOnePinRebuildsOnlyItsDependents(t *testing.T) {
 	want := []string{"edition/full", "libraries/extension/Gamma", "publish", "sbom/base", "sbom/full"}
 	if diff := cmp.Diff(want, executed(f.build().Report)); diff != "" {
 		t.Fatalf("build after bumping Gamma executed (-want +got):\n%s", diff)
+	}
+}
+
+// TestLockRefusesOtherMembersUnderARecordedVersion: a component moved by lock --update
+// changes the editions holding it, and lock says so before anything is built or published.
+func TestLockRefusesOtherMembersUnderARecordedVersion(t *testing.T) {
+	f := newFixture(t)
+	first := f.lock()
+	if r, ok := first.Edition("full"); !ok || r.Version != "1.0" || !slices.Contains(r.Members, "extension/Gamma") {
+		t.Fatalf("the lock records full as %+v", r)
+	}
+	f.commit("Gamma.php", "<?php // new\n", epoch.Add(48*time.Hour))
+	_, _, diags, err := build.Lock(context.Background(), f.options(), f.load().Set, first, []string{"Gamma"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := firstError(diags)
+	if d == nil || d.Summary != "Edition changed, version did not" || d.Subject == nil || d.Subject.Filename != "editions/editions.hcl" || d.Subject.Start.Line != 12 {
+		t.Fatalf("want one error at full's version, got %v", diags)
+	}
+	for _, s := range []string{`Edition "full"`, "changed extension/Gamma 1.39.17+git20251216.100000.", "-> 1.39.17+git20251218.100000.", "bump version at editions/editions.hcl:12"} {
+		if !strings.Contains(d.Detail, s) {
+			t.Errorf("detail lacks %q: %s", s, d.Detail)
+		}
+	}
+	if len(diags.Errs()) != 1 {
+		t.Errorf("base does not hold Gamma, yet: %v", diags)
 	}
 }
 
@@ -401,7 +446,9 @@ func TestBuildRefusesMissingOrStaleLock(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(f.root, "out/manifest.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused build wrote out/manifest.json")
 	}
-	// A changed dir source is stale too.
+	// A changed dir source is stale too. (Alpha's tree changed: so did the editions.)
+	f.bumpEdition("base", "1.1")
+	f.bumpEdition("full", "1.1")
 	f.lock()
 	write(t, filepath.Join(f.root, "local/Delta/new.php"), "<?php\n")
 	lk, err = build.ReadLock(f.root)

@@ -573,11 +573,12 @@ func TestImageBadBases(t *testing.T) {
 			}
 		})
 	}
-	// An unpinned tag in the edition itself is reported at its output block.
+	// An unpinned tag in the edition itself is reported at its output block. (Another
+	// version: the lock recorded 1.0 with other members.)
 	write(t, filepath.Join(f.root, "editions/editions.hcl"), `
 edition "base" {
   title   = "Base"
-  version = "1.0"
+  version = "1.1"
   extensions = ["Beta"]
   output "image" { base = "php:8.2-apache" }
 }

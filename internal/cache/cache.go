@@ -7,18 +7,27 @@
 //	src/<id>/            unpacked sources: tarball-<sha256>, git-<commit>, dir-<tree digest>
 //	git/<hex>.git        bare mirrors of git remotes
 //	trees/<hex>.tree     normalised tree listings, by tree digest
+//	stamps/<hex>.json    each file of a dir source, stamp and digest, by the dir's tree digest:
+//	                     checking a dir against its lock reads only the files that changed
 //	actions/             the build graph's record of finished actions
+//	builds/              one record per build: the actions and entries it used (gc keeps them)
 //	tmp/                 work in progress; safe to delete when nothing runs
+//	lock                 shared by every process using the store, exclusive while gc runs
+//
+// A Store remembers which entries it was asked about or gave out (Used), so that a build
+// can record what it needs and `mwedition cache gc` can keep exactly that.
 package cache
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -32,6 +41,10 @@ type Store struct {
 	// trees memoises decoded listings: they are immutable and named by digest, and an
 	// edition reads every member's tree.
 	trees map[string]fstree.Tree
+
+	usedMu sync.Mutex
+	used   map[string]bool // top-level entries used since Open, by store-relative name
+	lockf  *os.File        // the lock file while Share or an exclusive lock holds it
 }
 
 // Open opens (creating if needed) the store at root.
@@ -40,19 +53,66 @@ func Open(root string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range []string{"blobs/sha256", "urls", "src", "git", "trees", "actions", "tmp"} {
+	for _, d := range []string{"blobs/sha256", "urls", "src", "git", "trees", "actions", "builds", "tmp"} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
 			return nil, fmt.Errorf("opening cache %s: %w", abs, err)
 		}
 	}
-	return &Store{root: abs, trees: map[string]fstree.Tree{}}, nil
+	return &Store{root: abs, trees: map[string]fstree.Tree{}, used: map[string]bool{}}, nil
 }
 
 // Root is the store's absolute path.
 func (s *Store) Root() string { return s.root }
 
 // Path turns a store-relative slash path (such as a tree entry's Src) into a host path.
-func (s *Store) Path(rel string) string { return filepath.Join(s.root, filepath.FromSlash(rel)) }
+// The entry it lies in counts as used.
+func (s *Store) Path(rel string) string {
+	s.use(EntryOf(rel))
+	return filepath.Join(s.root, filepath.FromSlash(rel))
+}
+
+// use remembers that the entry name (as EntryOf gives it) was used; "" is ignored.
+func (s *Store) use(name string) {
+	if name == "" {
+		return
+	}
+	s.usedMu.Lock()
+	s.used[name] = true
+	s.usedMu.Unlock()
+}
+
+// Used returns the store-relative names of the entries (blobs/sha256/<hex>, src/<id>,
+// trees/<hex>.tree, git/<hex>.git, urls/<hex>) this Store was asked about and found, wrote,
+// or gave a path inside, sorted: what a build that used this Store needs again.
+func (s *Store) Used() []string {
+	s.usedMu.Lock()
+	defer s.usedMu.Unlock()
+	out := make([]string, 0, len(s.used))
+	for n := range s.used {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// EntryOf names the entry a store-relative path lies in: "blobs/sha256/<hex>" for a blob,
+// "src/<id>" for anything inside an unpacked source, and so on; "" for a path in no entry
+// (tmp/, the store's own directories).
+func EntryOf(rel string) string {
+	parts := strings.SplitN(rel, "/", 4)
+	switch {
+	case len(parts) >= 3 && parts[0] == "blobs" && parts[1] == "sha256" && parts[2] != "":
+		return strings.Join(parts[:3], "/")
+	case len(parts) >= 3 && parts[0] == "actions" && parts[2] != "":
+		return strings.Join(parts[:3], "/")
+	case len(parts) >= 2 && parts[1] != "" && slices.Contains(entryAreas, parts[0]):
+		return parts[0] + "/" + parts[1]
+	}
+	return ""
+}
+
+// entryAreas are the directories whose children are entries in their own right.
+var entryAreas = []string{"src", "git", "trees", "urls"}
 
 // ActionsDir is where the build graph keeps its records.
 func (s *Store) ActionsDir() string { return filepath.Join(s.root, "actions") }
@@ -63,8 +123,15 @@ func (s *Store) TempDir() string { return filepath.Join(s.root, "tmp") }
 
 // GitDir is the bare mirror for a remote URL.
 func (s *Store) GitDir(url string) string {
-	return filepath.Join(s.root, "git", hashString(url)[:24]+".git")
+	s.use(GitRel(url))
+	return filepath.Join(s.root, filepath.FromSlash(GitRel(url)))
 }
+
+// GitRel is the store-relative name of the bare mirror for a remote URL.
+func GitRel(url string) string { return "git/" + hashString(url)[:24] + ".git" }
+
+// URLRel is the store-relative name of the record of which blob a URL gave.
+func URLRel(url string) string { return "urls/" + hashString(url) }
 
 var hexDigest = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -76,7 +143,10 @@ func (s *Store) HasBlob(sha string) bool {
 	if !hexDigest.MatchString(sha) {
 		return false
 	}
-	_, err := os.Stat(s.Path(BlobRel(sha)))
+	_, err := os.Stat(filepath.Join(s.root, "blobs", "sha256", sha))
+	if err == nil {
+		s.use(BlobRel(sha))
+	}
 	return err == nil
 }
 
@@ -118,7 +188,7 @@ func (s *Store) AddBlob(r io.Reader, want string) (string, int64, error) {
 
 // URLBlob returns the blob a URL was recorded to give.
 func (s *Store) URLBlob(url string) (string, bool) {
-	b, err := os.ReadFile(filepath.Join(s.root, "urls", hashString(url)))
+	b, err := os.ReadFile(s.hostPath(URLRel(url)))
 	if err != nil {
 		return "", false
 	}
@@ -126,6 +196,7 @@ func (s *Store) URLBlob(url string) (string, bool) {
 	if !s.HasBlob(sha) {
 		return "", false
 	}
+	s.use(URLRel(url))
 	return sha, true
 }
 
@@ -134,7 +205,7 @@ func (s *Store) SetURLBlob(url, sha string) error {
 	if !s.HasBlob(sha) {
 		return fmt.Errorf("no blob %s in the cache", sha)
 	}
-	return s.writeFile(filepath.Join(s.root, "urls", hashString(url)), []byte(sha+"\n"))
+	return s.writeFile(s.Path(URLRel(url)), []byte(sha+"\n"))
 }
 
 var srcID = regexp.MustCompile(`^(tarball|git|dir)-[0-9a-f]{40,64}$`)
@@ -144,8 +215,12 @@ func SrcRel(id string) string { return "src/" + id }
 
 // HasSrc reports whether the unpacked source id is complete in the store.
 func (s *Store) HasSrc(id string) bool {
-	fi, err := os.Stat(s.Path(SrcRel(id)))
-	return err == nil && fi.IsDir()
+	fi, err := os.Stat(filepath.Join(s.root, "src", id))
+	if err == nil && fi.IsDir() {
+		s.use(SrcRel(id))
+		return true
+	}
+	return false
 }
 
 // PutSrc creates the unpacked source id by calling fill on an empty temporary directory,
@@ -196,7 +271,10 @@ func TreeRel(digest string) string {
 
 // HasTree reports whether a tree listing is stored.
 func (s *Store) HasTree(digest string) bool {
-	_, err := os.Stat(s.Path(TreeRel(digest)))
+	_, err := os.Stat(filepath.Join(s.root, filepath.FromSlash(TreeRel(digest))))
+	if err == nil {
+		s.use(TreeRel(digest))
+	}
 	return err == nil
 }
 
@@ -223,6 +301,7 @@ func (s *Store) Tree(digest string) (fstree.Tree, error) {
 	t, ok := s.trees[digest]
 	s.mu.Unlock()
 	if ok {
+		s.use(TreeRel(digest))
 		return t, nil
 	}
 	t, err := s.readTree(digest)
@@ -286,10 +365,53 @@ func (s *Store) writeFile(path string, b []byte) error {
 		tmp.Close()
 		return err
 	}
+	// Readable by everyone, like the blobs: a cache may be shared by a team's builds.
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// StampsRel is the store-relative path of the stamps of the dir source with tree digest.
+func StampsRel(digest string) string {
+	return "stamps/" + strings.TrimPrefix(digest, "sha256:") + ".json"
+}
+
+// Stamps returns the stamps recorded for the dir source whose tree has digest: every file
+// of it, by path, with its digest and the stamp it had when read. ok is false when none
+// are recorded, or the record cannot be read (then every file is read again).
+func (s *Store) Stamps(digest string) (map[string]fstree.Hashed, bool) {
+	if !strings.HasPrefix(digest, "sha256:") || !hexDigest.MatchString(strings.TrimPrefix(digest, "sha256:")) {
+		return nil, false
+	}
+	b, err := os.ReadFile(s.Path(StampsRel(digest)))
+	if err != nil {
+		return nil, false
+	}
+	var m map[string]fstree.Hashed
+	if json.Unmarshal(b, &m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// PutStamps records the stamps of the dir source whose tree has digest.
+func (s *Store) PutStamps(digest string, m map[string]fstree.Hashed) error {
+	if !strings.HasPrefix(digest, "sha256:") || !hexDigest.MatchString(strings.TrimPrefix(digest, "sha256:")) {
+		return fmt.Errorf("stamps: %q is not a tree digest", digest)
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encoding the stamps of %s: %w", digest, err)
+	}
+	if err := os.MkdirAll(s.Path("stamps"), 0o755); err != nil {
+		return err
+	}
+	return s.writeFile(s.Path(StampsRel(digest)), b)
 }
 
 func hashString(s string) string {

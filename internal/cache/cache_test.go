@@ -57,7 +57,7 @@ func TestOpen(t *testing.T) {
 	if !filepath.IsAbs(s.Root()) {
 		t.Errorf("Root() = %q, want an absolute path", s.Root())
 	}
-	want := []string{"actions", "blobs", "git", "src", "tmp", "trees", "urls"}
+	want := []string{"actions", "blobs", "builds", "git", "src", "tmp", "trees", "urls"}
 	if diff := cmp.Diff(want, names(t, s.Root())); diff != "" {
 		t.Errorf("store layout (-want +got):\n%s", diff)
 	}
@@ -546,5 +546,39 @@ func TestGitDir(t *testing.T) {
 	}
 	if filepath.Dir(a) != s.Path("git") || !strings.HasSuffix(a, ".git") {
 		t.Errorf("GitDir = %s, want git/<hash>.git", a)
+	}
+}
+
+func TestStampsRoundTrip(t *testing.T) {
+	s := open(t)
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	if _, ok := s.Stamps(digest); ok {
+		t.Fatal("Stamps found before PutStamps")
+	}
+	want := map[string]fstree.Hashed{
+		"extension.json": {Stamp: fstree.Stamp{Size: 12, MTime: 1700000000123456789, CTime: 1700000000987654321, Inode: 42}, Digest: strings.Repeat("cd", 32)},
+	}
+	if err := s.PutStamps(digest, want); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := s.Stamps(digest)
+	if !ok {
+		t.Fatal("Stamps not found after PutStamps")
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stamps (-want +got):\n%s", diff)
+	}
+	checkTmpEmpty(t, s)
+	// A damaged record is as good as none: the files are read again.
+	if err := os.WriteFile(s.Path(cache.StampsRel(digest)), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := s.Stamps(digest); ok {
+		t.Error("a damaged record was used")
+	}
+	for _, bad := range []string{"", "sha256:../../x", strings.Repeat("ab", 32)} {
+		if err := s.PutStamps(bad, want); err == nil {
+			t.Errorf("PutStamps(%q) accepted a name that is not a tree digest", bad)
+		}
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
-	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/source"
 )
@@ -48,6 +47,7 @@ type globals struct {
 	env            func(string) string
 	now            func() time.Time
 	isTTY          bool
+	closers        []func() // run when the command ends: releasing the cache's lock
 }
 
 // Main runs the command line and returns the process exit code.
@@ -58,6 +58,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	cmd, err := root.ExecuteContextC(ctx)
+	for _, c := range g.closers {
+		c()
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -92,6 +95,8 @@ A project holds recipes/*.hcl (where each component comes from), editions/*.hcl 
 components make up each edition and which outputs to produce) and editions.lock (the exact
 pins). The usual cycle is:
 
+  mwedition init DIR --core 1.39.17
+                            a new project for a release: its core, bundled extensions and skins
   mwedition validate        check the manifests
   mwedition lock            pin every source and record its tree (writes editions.lock)
   mwedition build           build everything the lock describes into out/
@@ -150,7 +155,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g), newInit(g), newReference(g))
 	root.AddCommand(newVersion(g))
 	finishTree(g, root)
 	return root
@@ -213,7 +218,7 @@ func httpClient() *http.Client {
 
 func (g *globals) options(obs *observer) (build.Options, error) {
 	g.limitMemory()
-	st, err := cache.Open(g.cacheDir())
+	st, err := g.openCache()
 	if err != nil {
 		return build.Options{}, err
 	}
@@ -225,7 +230,7 @@ func (g *globals) options(obs *observer) (build.Options, error) {
 		Root: root, Jobs: g.jobs,
 		Fetcher: &source.Fetcher{Store: st, Root: root, Offline: g.offline, Now: g.now, GitEnv: os.Environ(),
 			Client: httpClient()},
-		Builder: builder(),
+		Builder: builder(), Now: g.now,
 	}
 	if obs != nil {
 		o.Observer = obs.event

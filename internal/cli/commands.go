@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
-	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -34,7 +32,18 @@ with file:line:col and the offending source line: syntax errors, unknown blocks 
 arguments, wrong types, unknown or duplicate components, inheritance cycles, bad sha256
 or URLs. When editions.lock exists it also resolves the editions against it: MediaWiki
 version constraints, extension requirements and PHP versions, exactly as MediaWiki checks
-them when it loads an extension.`,
+them when it loads an extension; setting names, against the configuration variables core
+and the edition's components declare (extension.json "config", with its prefix); and each
+edition's members, against those the lock recorded for its version. A mistake shared by
+editions that inherit one another is reported once, naming them.
+
+It checks the lock as build would: every recipe against what the lock recorded of it
+(a changed sha256, url, ref or path is named, old and new, once for every component it
+affects), and every dir source against its locked tree, reading only the files whose
+size, times or inode changed since they were last read. It says what it did not check:
+whether a git ref moved on its remote (the lock keeps its commit until
+'mwedition lock --update NAME'), and the bytes of release tarballs (checked against their
+sha256 when fetched).`,
 		Example: "  mwedition validate\n  mwedition -C ~/my-editions validate --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,30 +54,94 @@ them when it loads an extension.`,
 			lk, err := build.ReadLock(g.dir)
 			switch {
 			case errors.Is(err, build.ErrNoLock):
-				g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(p.Set.Editions()), "lock": false})
+				g.result(map[string]any{"event": "validated", "components": len(p.Set.Components()), "editions": len(p.Set.Editions()), "lock": false})
 				g.say("ok: %d components, %d editions (no %s yet: run mwedition lock to check requirements)",
 					len(p.Set.Components()), len(p.Set.Editions()), lock.FileName)
 				return nil
 			case err != nil:
 				return err
 			}
-			gr, diags := resolve.Resolve(p.Set, lk)
+			o, err := g.options(nil)
+			if err != nil {
+				return err
+			}
+			gr, ck, diags, err := build.Check(cmd.Context(), o, p.Set, lk)
 			g.diagnostics(p, diags)
+			if err != nil {
+				return err
+			}
 			if diags.HasErrors() {
 				return exitError{ExitFailure}
 			}
-			eds := []map[string]any{}
-			for _, e := range gr.Editions {
-				eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "extensions": len(e.Extensions), "skins": len(e.Skins)})
-			}
-			g.result(map[string]any{"event": "valid", "components": len(p.Set.Components()), "editions": len(gr.Editions), "lock": true, "resolved": eds})
-			g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
-			for _, e := range gr.Editions {
-				g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
-			}
+			g.validated(p, gr, ck)
 			return nil
 		},
 	}
+}
+
+// validated reports a lock that checked out: what was checked, and what was not.
+func (g *globals) validated(p load.Project, gr resolve.Graph, ck build.Checked) {
+	eds := []map[string]any{}
+	for _, e := range gr.Editions {
+		eds = append(eds, map[string]any{"name": e.Name, "version": e.Version, "extensions": len(e.Extensions), "skins": len(e.Skins)})
+	}
+	dirs := []map[string]any{}
+	for _, d := range ck.Dirs {
+		dirs = append(dirs, map[string]any{"component": d.ID, "files": d.Files, "read": d.Read})
+	}
+	notChecked := []map[string]any{}
+	if len(ck.Git) > 0 {
+		notChecked = append(notChecked, map[string]any{"what": "git refs", "components": ids(ck.Git),
+			"detail": "whether each ref moved on its remote; run mwedition lock --update NAME to move it"})
+	}
+	if len(ck.Tarballs) > 0 {
+		notChecked = append(notChecked, map[string]any{"what": "tarball bytes", "components": ids(ck.Tarballs),
+			"detail": "checked against their sha256 when fetched (mwedition fetch)"})
+	}
+	g.result(map[string]any{"event": "validated", "components": len(p.Set.Components()), "editions": len(eds), "resolved": eds, "lock": true,
+		"checked": map[string]any{"recipes": ck.Components, "dirs": dirs}, "notChecked": notChecked})
+	g.say("ok: %d components, %d editions, resolved against %s", len(p.Set.Components()), len(gr.Editions), lock.FileName)
+	g.say("  checked: the recipes of the %d components the editions use, against what %s records of them", ck.Components, lock.FileName)
+	for _, d := range ck.Dirs {
+		g.say("  checked: the files of %s are as locked (%s)", d.ID, readAgain(d))
+	}
+	if len(ck.Git) > 0 {
+		g.say("  not checked: whether the git refs of %s moved on their remotes (run mwedition lock --update NAME to move them)", nameList(ck.Git))
+	}
+	if len(ck.Tarballs) > 0 {
+		g.say("  not checked: the bytes of the tarball of %s (checked against its sha256 when fetched: mwedition fetch)", nameList(ck.Tarballs))
+	}
+	for _, e := range gr.Editions {
+		g.say("  %-16s %s  %d extensions, %d skins", e.Name, e.Version, len(e.Extensions), len(e.Skins))
+	}
+}
+
+// readAgain says how a dir source was checked: which files were hashed again, and why the
+// others were not.
+func readAgain(d build.DirChecked) string {
+	files := fmt.Sprintf("%d files", d.Files)
+	if d.Files == 1 {
+		files = "1 file"
+	}
+	switch {
+	case d.Read == d.Files:
+		return files + ", all hashed again"
+	case d.Read == 0:
+		return files + ", none hashed again: each one's size, times and inode are as when it was hashed"
+	}
+	return fmt.Sprintf("%s, %d hashed again: the others' size, times and inode are as when they were hashed", files, d.Read)
+}
+
+func ids(cs []resolve.Component) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
+func nameList(cs []resolve.Component) string {
+	return strings.Join(ids(cs), ", ")
 }
 
 func newLock(g *globals) *cobra.Command {
@@ -83,7 +156,12 @@ digest, version string and source time.
 
 Git refs that are already locked keep their commit, as a lock should; name components
 with --update to move them to what their ref names now. Running lock twice gives
-identical bytes.`,
+identical bytes.
+
+The lock also records each component's configuration variables (for setting names) and
+each edition's version and members. An edition whose members changed (a component added,
+removed, or at another version or with other files) keeps no version it was locked with:
+lock, validate, plan and build refuse it, naming the change, until its version is bumped.`,
 		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -467,25 +545,32 @@ shared ones they need.`,
 }
 
 func newGraph(g *globals) *cobra.Command {
-	var dot bool
+	var dot, editions bool
 	var pf planFlags
 	cmd := &cobra.Command{
 		Use:   "graph",
 		Short: "Print the build graph (Graphviz with --dot)",
 		Long: `Graph prints every action of the build graph with the actions it depends on, as build
 with the same --format and --image-base would run them: one "ID (kind) <- deps" line per
-action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).`,
+action, or Graphviz DOT with --dot (one cluster per edition, cached actions dashed).
+--editions draws the editions instead: which edition inherits which, and what each adds
+and removes.`,
 		Example: `  mwedition graph --dot | dot -Tsvg > graph.svg
-  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png`,
+  mwedition graph --dot --edition core --format deb,image | dot -Tpng > core.png
+  mwedition graph --editions --dot | dot -Tsvg > editions.svg`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dot && g.json {
+				return usageError{errors.New("--dot and --json both choose what graph prints: give one")}
+			}
+			if editions {
+				return g.editionGraph(cmd, dot)
+			}
 			_, _, items, err := g.plan(cmd, pf)
 			if err != nil {
 				return err
 			}
 			switch {
-			case dot && g.json:
-				return usageError{errors.New("--dot and --json both choose what graph prints: give one")}
 			case dot:
 				fmt.Fprint(g.stdout, engine.DOT(items))
 				return nil
@@ -502,74 +587,12 @@ action, or Graphviz DOT with --dot (one cluster per edition, cached actions dash
 		},
 	}
 	cmd.Flags().BoolVar(&dot, "dot", false, "print Graphviz DOT: one cluster per edition, cached actions dashed")
+	cmd.Flags().BoolVar(&editions, "editions", false, "show the editions and what each inherits, adds and removes, not the actions")
 	pf.register(cmd)
 	return cmd
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
-
-func newCache(g *globals) *cobra.Command {
-	c := &cobra.Command{Use: "cache", Short: "Manage the content-addressed source cache"}
-	var rawURL, want string
-	add := &cobra.Command{
-		Use:   "add FILE",
-		Short: "Add a file obtained elsewhere (a mirror, a USB stick) to the cache by its sha256",
-		Long: `Add copies FILE into the cache under its sha256, so that a recipe pinning that sha256
-finds it without downloading. A detached signature is not pinned by hash but checked
-against the keyring; add it with --url set to the signature URL the recipe names.`,
-		Example: "  mwedition cache add mediawiki-1.39.17.tar.gz\n" +
-			"  mwedition cache add --url https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz.sig mediawiki-1.39.17.tar.gz.sig",
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return usageError{fmt.Errorf("cache add takes one FILE")}
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if want != "" && !sha256Hex.MatchString(want) {
-				return usageError{fmt.Errorf("--sha256 %q is not 64 lowercase hex digits", want)}
-			}
-			st, err := cache.Open(g.cacheDir())
-			if err != nil {
-				return err
-			}
-			f, err := os.Open(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			sha, n, err := st.AddBlob(f, want)
-			if err != nil {
-				return fmt.Errorf("adding %s: %w", args[0], err)
-			}
-			if rawURL != "" {
-				if err := st.SetURLBlob(rawURL, sha); err != nil {
-					return err
-				}
-			}
-			g.result(map[string]any{"event": "cached", "file": args[0], "sha256": sha, "bytes": n, "url": rawURL})
-			g.say("added %s: sha256 %s (%s)", args[0], sha, humanBytes(n))
-			return nil
-		},
-	}
-	add.Flags().StringVar(&rawURL, "url", "", "also record the file as what this URL gives (for signatures)")
-	add.Flags().StringVar(&want, "sha256", "", "refuse the file unless it has this sha256")
-	dir := &cobra.Command{
-		Use:   "dir",
-		Short: "Print the cache directory",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if g.json {
-				g.result(map[string]any{"event": "cache", "dir": g.cacheDir()})
-				return nil
-			}
-			fmt.Fprintln(g.stdout, g.cacheDir())
-			return nil
-		},
-	}
-	c.AddCommand(add, dir)
-	return c
-}
 
 // say prints a human line on stdout (stderr with --json, so stdout stays machine-readable).
 func (g *globals) say(format string, args ...any) {

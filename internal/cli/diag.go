@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mwedition/mwedition/internal/resolve"
 )
 
 // writeDiagnostics prints each diagnostic as "file:line:col: severity: summary", its detail,
@@ -62,6 +64,11 @@ func jsonDiag(d *hcl.Diagnostic) map[string]any {
 	}
 	if s := d.Subject; s != nil {
 		m["file"], m["line"], m["column"] = s.Filename, s.Start.Line, s.Start.Column
+	}
+	// A stale lock names the component whose recipe or source changed and every component
+	// that leaves stale, so that CI need not parse the detail.
+	if st, ok := d.Extra.(resolve.Stale); ok {
+		m["component"], m["affected"] = st.Component, st.Affected
 	}
 	return m
 }

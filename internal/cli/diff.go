@@ -24,7 +24,16 @@ func newDiff(g *globals) *cobra.Command {
     Fedora packages those bring, as the built .deb and .rpm packages depend on them;
   - licences that changed;
   - the components whose upgrade needs 'php maintenance/update.php': added or bumped ones
-    that register schema updates (LoadExtensionSchemaUpdates), and any core upgrade.
+    that register schema updates (LoadExtensionSchemaUpdates), and any core upgrade;
+  - the removed ones that have database tables (they register schema updates), from the
+    release or from an edition: MediaWiki leaves their tables in the wiki's database, and
+    the notes say so, and what an administrator does about it.
+
+The heading names each release by its editions' version (each edition's, when they
+differ) and its git revision as 'git describe' says it (of git:REV, or of a project
+directory git tracks, "-dirty" with uncommitted changes): "Changes from 1.39.17.1
+(v1.39.17.1) to 1.39.17.2 (v1.39.17.1-3-g3f2a9c1-dirty)". A lock file, which says neither,
+is named by its path.
 
 OLD and NEW may each be:
 
@@ -38,7 +47,7 @@ OLD and NEW may each be:
 
 --edition NAME compares only that edition's members; both inputs must say which they are
 (a directory, a manifest or git:REV). --json prints the same report as one JSON object
-(format "mwedition-diff-v1"; every list present, sorted). The output has no times in it:
+(event "diff", format "mwedition-diff-v1"; every list present, sorted). The output has no times in it:
 the same inputs give the same bytes.
 
 The exit code is 0 whether or not the releases differ ("identical" in the JSON says which);

@@ -56,7 +56,13 @@ older than the Date already served: publishing the same build twice gives the sa
 with primary, filelists and other under checksum-prefixed names, repomd.xml signed
 (repomd.xml.asc), the public key as RPM-GPG-KEY-<id>, and <id>.repo for users, with
 gpgcheck=1 and repo_gpgcheck=1 and the baseurl --dnf-url gives. repomd.xml is dated as the
-Release is.`,
+Release is.
+
+A publish that would break what a repository promises its users is refused, and names what
+breaks it: an .rpm not signed by --sign-key's key (dnf checks each with gpgcheck=1; sign
+them with 'mwedition build --sign-key', so that out/SHA256SUMS and verify describe the bytes
+users install), a key other than the one a served repository's key file holds, a .deb that
+is not Architecture: all.`,
 		Example: `  mwedition build
   mwedition publish --registry registry.example.org/mediawiki
   mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json

@@ -100,7 +100,7 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 		Signer: signer, Progress: g.publishProgress("apt"), Now: start,
 	})
 	if err != nil {
-		return fmt.Errorf("apt repository %s: %w", dir, err)
+		return fmt.Errorf("apt repository %s: %w", dir, explainRefusal(err, f, signer))
 	}
 	now := g.now()
 	state := "published"
@@ -145,7 +145,7 @@ func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer 
 		Versions: f.keep, Generations: f.generations, Progress: g.publishProgress("dnf"),
 	})
 	if err != nil {
-		return fmt.Errorf("dnf repository %s: %w", dir, err)
+		return fmt.Errorf("dnf repository %s: %w", dir, explainRefusal(err, f, signer))
 	}
 	elapsed := g.now().Sub(start)
 	state := "published"
@@ -163,6 +163,34 @@ func publishDNF(cmd *cobra.Command, g *globals, f repoFlags, out string, signer 
 	g.say("users: put %s (baseurl %s) into /etc/yum.repos.d/; dnf checks repomd.xml and every package against %s",
 		repoFile, url, strings.TrimRight(url, "/")+"/"+dnf.KeyPath(f.dnfID))
 	return nil
+}
+
+// explainRefusal adds to a publish refused for breaking what the repository promises its
+// users what the release manager can do about it.
+func explainRefusal(err error, f repoFlags, signer *signature.Signer) error {
+	var unsigned *dnf.UnsignedError
+	var dnfKey *dnf.KeyChangeError
+	var aptKey *apt.KeyChangeError
+	var hint string
+	switch {
+	case errors.As(err, &unsigned):
+		// Packages are signed by build, not here: signing changes an .rpm's bytes, which
+		// out/SHA256SUMS, out/manifest.json, the SBOM and verify have already vouched for.
+		hint = fmt.Sprintf("sign the packages when building them, with the repository's key: mwedition build --format rpm --sign-key %s --sign-fingerprint %s; then publish again. "+
+			"publish does not sign them itself: that would change their bytes after out/SHA256SUMS and out/manifest.json recorded them, and verify could not vouch for what users install",
+			f.sign.keyFile, signer.Fingerprint())
+		for _, u := range unsigned.Packages {
+			if u.Published {
+				hint += ". Packages published earlier stay listed until newer signed versions replace them (--keep), or publish into a new directory"
+				break
+			}
+		}
+	case errors.As(err, &dnfKey) || errors.As(err, &aptKey):
+		hint = "publish with the key the repository is signed with (--sign-key, --sign-fingerprint); to change keys, publish into a new directory and have users fetch its key"
+	default:
+		return err
+	}
+	return fmt.Errorf("%w\n%s", err, hint)
 }
 
 func orEmpty(s []string) []string {

@@ -134,6 +134,11 @@ func (g *globals) verify(ctx context.Context, v verifyFlags) error {
 	if err != nil {
 		return err
 	}
+	// The pinned sources are copied from the user's cache: hold it shared, so that a gc
+	// waits until they are.
+	if _, err := g.openCache(); err != nil {
+		return err
+	}
 	res, err := repro.Verify(ctx, repro.VerifyOptions{
 		Root: root, Set: p.Set, Lock: lk,
 		Editions: v.editions, Formats: v.formats, ImageBase: v.imageBase,

@@ -22,6 +22,11 @@ type ScanOptions struct {
 	Skip    []string // paths left out with everything below them (other components' sub-trees)
 	Src     string   // prefix of every file's Src, the scanned root's path inside the store
 	Jobs    int      // files hashed at once; at least 1
+	// Known are digests taken earlier, by path: a file whose stamp is as recorded is not
+	// read again. The caller keeps only stamps it can trust (see Stamp).
+	Known map[string]Hashed
+	// Stamps asks for every file's stamp and digest in ScanInfo.Hashed, to be Known later.
+	Stamps bool
 }
 
 // ScanInfo describes what Scan read.
@@ -29,6 +34,29 @@ type ScanInfo struct {
 	Files    int
 	Bytes    int64
 	MaxMTime int64 // newest regular file or symlink, in Unix seconds: the tree's source time
+	Read     int   // files whose contents were read; the others' digests were Known
+	// Hashed is every file's stamp and digest, with ScanOptions.Stamps. A file whose stamp
+	// cannot be had has a zero one, which never matches.
+	Hashed map[string]Hashed
+}
+
+// Stamp is what a file's inode says about it without reading it. A file whose size, times
+// and inode are as they were when it was hashed is taken to hold the same bytes, as git's
+// index does; the change time cannot be set back by a program, so restoring an old
+// modification time after an edit does not hide it. A stamp taken less than a clock tick
+// before a write can equal the stamp after it: whoever keeps stamps drops those that were
+// recent when they were taken.
+type Stamp struct {
+	Size  int64  `json:"size"`
+	MTime int64  `json:"mtime"` // nanoseconds since the epoch
+	CTime int64  `json:"ctime"` // nanoseconds since the epoch
+	Inode uint64 `json:"inode"`
+}
+
+// Hashed is a file's digest and the stamp the file had when it was read.
+type Hashed struct {
+	Stamp
+	Digest string `json:"sha256"`
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
@@ -39,7 +67,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b 
 func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(max(opt.Jobs, 1))
-	s := &scanner{g: g, src: opt.Src}
+	s := &scanner{g: g, src: opt.Src, known: opt.Known, stamps: opt.Stamps}
 	walkErr := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -85,8 +113,11 @@ func Scan(ctx context.Context, root string, opt ScanOptions) (Tree, ScanInfo, er
 type scanner struct {
 	g       *errgroup.Group
 	src     string
+	known   map[string]Hashed
+	stamps  bool
 	entries []Entry
 	hashes  []*string // one per File entry, in order
+	stamped []Stamp   // one per File entry, in order, with stamps
 	info    ScanInfo
 }
 
@@ -103,6 +134,15 @@ func (s *scanner) add(p, rel string, fi fs.FileInfo) error {
 		s.info.Files++
 		s.info.Bytes += fi.Size()
 		s.info.MaxMTime = max(s.info.MaxMTime, fi.ModTime().Unix())
+		st, _ := stampOf(fi)
+		if s.stamps {
+			s.stamped = append(s.stamped, st)
+		}
+		if k, ok := s.known[rel]; ok && st.Inode != 0 && k.Stamp == st {
+			*digest = k.Digest
+			return nil
+		}
+		s.info.Read++
 		s.g.Go(func() error {
 			h, err := FileSHA256(p)
 			if err != nil {
@@ -127,9 +167,15 @@ func (s *scanner) add(p, rel string, fi fs.FileInfo) error {
 // tree is the scanned tree, once every file is hashed.
 func (s *scanner) tree() (Tree, error) {
 	hi := 0
+	if s.stamps {
+		s.info.Hashed = make(map[string]Hashed, len(s.hashes))
+	}
 	for i := range s.entries {
 		if s.entries[i].Type == File {
 			s.entries[i].Digest = *s.hashes[hi]
+			if s.stamps {
+				s.info.Hashed[s.entries[i].Path] = Hashed{Stamp: s.stamped[hi], Digest: *s.hashes[hi]}
+			}
 			hi++
 		}
 	}

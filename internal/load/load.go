@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,38 +130,31 @@ func (l *loader) warnf(rng *hcl.Range, summary, format string, args ...any) {
 }
 
 var (
-	recipeSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{
-		{Type: string(spec.Core), LabelNames: []string{"name"}},
-		{Type: string(spec.Extension), LabelNames: []string{"name"}},
-		{Type: string(spec.Skin), LabelNames: []string{"name"}},
-	}}
-	componentSchema = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{{Name: "version"}, {Name: "exclude"}},
-		Blocks:     []hcl.BlockHeaderSchema{{Type: "source", LabelNames: []string{"kind"}}},
-	}
-	sourceSchemas = map[spec.SourceKind]*hcl.BodySchema{
-		spec.Tarball: {Attributes: []hcl.AttributeSchema{{Name: "url", Required: true}, {Name: "sha256", Required: true}, {Name: "signature"}, {Name: "keyring"}}},
-		spec.Git:     {Attributes: []hcl.AttributeSchema{{Name: "url", Required: true}, {Name: "ref", Required: true}}},
-		spec.Dir:     {Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}}},
-		spec.Bundled: {Attributes: []hcl.AttributeSchema{{Name: "path", Required: true}, {Name: "core"}}},
-	}
-	editionFileSchema = &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "edition", LabelNames: []string{"name"}}}}
-	editionSchema     = &hcl.BodySchema{
-		Attributes: []hcl.AttributeSchema{
-			{Name: "title", Required: true}, {Name: "version", Required: true}, {Name: "core"}, {Name: "inherits"},
-			{Name: "extensions"}, {Name: "skins"}, {Name: "remove"}, {Name: "default_skin"}, {Name: "settings"},
-		},
-		Blocks: []hcl.BlockHeaderSchema{{Type: "output", LabelNames: []string{"format"}}},
-	}
-	compressions = []string{"gz", "xz", "zst"}
+	// The schema and its documentation are spec's (docs/reference.md is rendered from it);
+	// a body shared by core, extension and skin takes any of their attributes, and
+	// component says which kind may have which.
+	recipeSchema      = spec.RecipeFiles.Schema()
+	componentSchema   = spec.Schema(spec.CoreBlock, spec.ExtensionBlock, spec.SkinBlock)
+	sourceSchemas     = sourceBodies()
+	editionFileSchema = spec.EditionFiles.Schema()
+	editionSchema     = spec.EditionBlock.Schema()
+	compressions      = spec.Compressions
 
 	componentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	editionName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	versionText   = regexp.MustCompile(`^[0-9][0-9A-Za-z.+~]*$`)
-	phpVariable   = regexp.MustCompile(`^wg[A-Za-z0-9_]+$`)
+	phpVariable   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	phpVersion    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 )
+
+func sourceBodies() map[spec.SourceKind]*hcl.BodySchema {
+	out := map[spec.SourceKind]*hcl.BodySchema{}
+	for k, b := range spec.Sources {
+		out[k] = b.Schema()
+	}
+	return out
+}
 
 func (l *loader) recipeFile(name string, f *hcl.File) {
 	content, d := f.Body.Content(recipeSchema)
@@ -216,7 +210,7 @@ func manifestFile(k spec.Kind) string {
 }
 
 func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source {
-	s := spec.Source{Kind: spec.SourceKind(b.Labels[0]), Range: b.DefRange}
+	s := spec.Source{Kind: spec.SourceKind(b.Labels[0]), Range: b.DefRange, Attrs: map[string]hcl.Range{}}
 	schema, ok := sourceSchemas[s.Kind]
 	if !ok {
 		l.errorf(b.LabelRanges[0].Ptr(), "Unknown source kind", "%q is not a source kind; use one of %s.%s", s.Kind, quoteList(sourceKindNames()), didYouMean(string(s.Kind), sourceKindNames()))
@@ -232,6 +226,7 @@ func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source
 		if !ok {
 			return nil
 		}
+		s.Attrs[name] = a.Expr.Range()
 		if !l.str(a.Expr, dst) {
 			return nil
 		}
@@ -373,8 +368,12 @@ func (l *loader) edition(b *hcl.Block) {
 	if a, ok := at["title"]; ok {
 		l.str(a.Expr, &e.Title)
 	}
-	if a, ok := at["version"]; ok && l.str(a.Expr, &e.Version) && !versionText.MatchString(e.Version) {
-		l.errorf(a.Expr.Range().Ptr(), "Invalid version", "%q is not a version: start with a digit and use digits, letters, '.', '+' and '~', as in \"1.39.17.1\".", e.Version)
+	e.VersionRange = e.DeclRange
+	if a, ok := at["version"]; ok {
+		e.VersionRange = a.Expr.Range()
+		if l.str(a.Expr, &e.Version) && !versionText.MatchString(e.Version) {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid version", "%q is not a version: start with a digit and use digits, letters, '.', '+' and '~', as in \"1.39.17.1\".", e.Version)
+		}
 	}
 	if a, ok := at["core"]; ok {
 		l.str(a.Expr, &e.Core.Name)
@@ -482,8 +481,15 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 		if !l.str(kv.Key, &name) {
 			continue
 		}
+		// Which names exist depends on the edition's components: resolve checks that.
 		if !phpVariable.MatchString(name) {
-			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a MediaWiki configuration variable: write it without '$', starting with \"wg\", as in wgEnableUploads.", name)
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a PHP variable name: write the configuration variable without '$', as in wgEnableUploads or smwgQMaxSize.", name)
+			continue
+		}
+		if name == "this" || name == "GLOBALS" || strings.HasPrefix(name, "_") {
+			// $this, $GLOBALS and the superglobals ($_SERVER, ...) cannot be assigned like
+			// a setting: PHP would stop at the settings file.
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "$%s is reserved by PHP, not a configuration variable.", name)
 			continue
 		}
 		if seen[name] {
@@ -500,7 +506,7 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 			l.errorf(kv.Value.Range().Ptr(), "Unsupported setting value", "%s: %s", name, err)
 			continue
 		}
-		out = append(out, spec.Setting{Name: name, Value: v, Range: kv.Value.Range()})
+		out = append(out, spec.Setting{Name: name, Value: v, Range: kv.Value.Range(), NameRange: kv.Key.Range()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -696,8 +702,10 @@ func (l *loader) checkInherits(e spec.Edition, editions map[string]spec.Edition)
 		}
 		sort.Strings(en)
 		l.errorf(e.Inherits.Range.Ptr(), "Unknown edition", "Edition %q inherits %q, which is not declared in editions/.%s", e.Name, e.Inherits.Name, didYouMean(e.Inherits.Name, en))
-	} else if cyc := inheritCycle(e.Name, editions); cyc != nil {
-		l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Editions inherit from each other in a loop: %s.", strings.Join(cyc, " -> "))
+	} else if cyc := inheritCycle(e.Name, editions); cyc != nil && slices.Min(cyc) == e.Name {
+		// Every edition of the loop would find it: it is reported once, on the one whose
+		// name sorts first.
+		l.errorf(e.Inherits.Range.Ptr(), "Inheritance cycle", "Edition %q inherits from itself: %s. Remove one of these inherits.", e.Name, strings.Join(cyc, " -> "))
 	}
 }
 
@@ -763,6 +771,10 @@ func quoteList(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
+
+// DidYouMean is " Did you mean "X"?" with the known name closest to given, or "" when
+// none is close: the hint every diagnostic about an unknown name ends with.
+func DidYouMean(given string, known []string) string { return didYouMean(given, known) }
 
 // didYouMean suggests the closest known name, in the words HCL itself uses.
 func didYouMean(given string, known []string) string {

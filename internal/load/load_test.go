@@ -179,9 +179,11 @@ func names(srcs []load.Source) []string {
 	return out
 }
 
-// specOpts compares decoded specs ignoring source ranges.
+// specOpts compares decoded specs ignoring source ranges (TestSourceAttrs checks those of
+// source attributes).
 var specOpts = cmp.Options{
 	cmpopts.IgnoreTypes(hcl.Range{}),
+	cmpopts.IgnoreFields(spec.Source{}, "Attrs"),
 	cmp.Comparer(func(a, b cty.Value) bool { return a.RawEquals(b) }),
 	cmpopts.EquateEmpty(),
 }
@@ -331,7 +333,13 @@ func TestValidRanges(t *testing.T) {
 	}
 	got = append(got, pos{"plus", at(e.DeclRange)}, pos{"plus inherits", at(e.Inherits.Range)},
 		pos{"plus extensions[2]", at(e.Extensions[2].Range)}, pos{"plus remove[1]", at(e.Remove[1].Range)},
-		pos{"plus core", at(e.Core.Range)})
+		pos{"plus core", at(e.Core.Range)}, pos{"plus version", at(e.VersionRange)})
+	base, _ := set.Edition("base")
+	for _, st := range base.Settings {
+		if st.Name == "wgEnableUploads" {
+			got = append(got, pos{"base wgEnableUploads", at(st.NameRange)})
+		}
+	}
 	wantPos := []pos{
 		{"core/mediawiki", "recipes/core.hcl:1"},
 		{"core/mediawiki source", "recipes/core.hcl:4"},
@@ -344,6 +352,8 @@ func TestValidRanges(t *testing.T) {
 		{"plus extensions[2]", "editions/plus.hcl:8"},
 		{"plus remove[1]", "editions/plus.hcl:10"},
 		{"plus core", "editions/plus.hcl:1"}, // defaulted: the edition's declaration
+		{"plus version", "editions/plus.hcl:3"},
+		{"base wgEnableUploads", "editions/base.hcl:10"},
 	}
 	if diff := cmp.Diff(wantPos, got); diff != "" {
 		t.Errorf("ranges (-want +got):\n%s", diff)
@@ -521,5 +531,43 @@ func TestMarkers(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, markers(tc)); diff != "" {
 		t.Errorf("markers (-want +got):\n%s", diff)
+	}
+}
+
+// TestSourceAttrs checks that a source block records where each attribute's value is
+// written: a stale lock points at the sha256 or ref that changed.
+func TestSourceAttrs(t *testing.T) {
+	src := `core "mediawiki" {
+  version = "1.39.17"
+  source "tarball" {
+    url    = "https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz"
+    sha256 = "2c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9"
+  }
+}
+extension "Alpha" {
+  source "git" {
+    url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/Alpha"
+    ref = "REL1_39"
+  }
+}
+`
+	set, _, diags := load.Sources([]load.Source{{Name: "recipes/r.hcl", Bytes: []byte(src)}}, nil)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	got := map[string]string{}
+	for _, c := range set.Components() {
+		for name, r := range c.Source.Attrs {
+			got[c.ID()+" "+name] = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+		}
+	}
+	want := map[string]string{
+		"core/mediawiki url":    "recipes/r.hcl:4:14",
+		"core/mediawiki sha256": "recipes/r.hcl:5:14",
+		"extension/Alpha url":   "recipes/r.hcl:10:11",
+		"extension/Alpha ref":   "recipes/r.hcl:11:11",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attribute ranges (-want +got):\n%s", diff)
 	}
 }

@@ -29,6 +29,16 @@ const formatVersion = 1
 type File struct {
 	Version    int         `json:"lockVersion"`
 	Components []Component `json:"components"`
+	// Editions records each edition's version and members, so that lock and build refuse
+	// other members under a version already given out. Locks written before it have none.
+	Editions []Edition `json:"editions,omitempty"`
+}
+
+// Edition is what a version of an edition holds.
+type Edition struct {
+	Name    string   `json:"name"`
+	Version string   `json:"version"`
+	Members []string `json:"members"` // component IDs, sorted, the core included
 }
 
 // Component is one locked component.
@@ -62,6 +72,29 @@ func New(components []Component) File {
 	return File{Version: formatVersion, Components: cs}
 }
 
+// WithEditions returns f recording editions, sorted by name.
+func (f File) WithEditions(editions []Edition) File {
+	es := make([]Edition, len(editions))
+	for i, e := range editions {
+		e.Members = append([]string(nil), e.Members...)
+		sort.Strings(e.Members)
+		es[i] = e
+	}
+	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
+	f.Editions = es
+	return f
+}
+
+// Edition finds an edition's record by name.
+func (f File) Edition(name string) (Edition, bool) {
+	for _, e := range f.Editions {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Edition{}, false
+}
+
 // Lookup finds a component by ID.
 func (f File) Lookup(id string) (Component, bool) {
 	i := sort.Search(len(f.Components), func(i int) bool { return f.Components[i].ID >= id })
@@ -73,7 +106,7 @@ func (f File) Lookup(id string) (Component, bool) {
 
 // Encode returns the lock's canonical bytes.
 func (f File) Encode() ([]byte, error) {
-	f = New(f.Components)
+	f = New(f.Components).WithEditions(f.Editions)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -102,6 +135,11 @@ func Decode(b []byte) (File, error) {
 	for i := 1; i < len(f.Components); i++ {
 		if f.Components[i-1].ID >= f.Components[i].ID {
 			return File{}, fmt.Errorf("%s: components are not sorted or %s is listed twice; run mwedition lock", FileName, f.Components[i].ID)
+		}
+	}
+	for i := 1; i < len(f.Editions); i++ {
+		if f.Editions[i-1].Name >= f.Editions[i].Name {
+			return File{}, fmt.Errorf("%s: editions are not sorted or %s is listed twice; run mwedition lock", FileName, f.Editions[i].Name)
 		}
 	}
 	return f, nil
@@ -146,6 +184,19 @@ func Write(root string, f File) error {
 // is stale. Source ranges are left out (moving a declaration changes nothing), and a bundled
 // component's fingerprint covers its core's, since its bytes come from there.
 func Fingerprint(set spec.Set, c spec.Component) string {
+	container := ""
+	if c.Source.Kind == spec.Bundled {
+		if core, ok := set.Component(spec.ID(spec.Core, c.Source.Core)); ok {
+			container = Fingerprint(set, core)
+		}
+	}
+	return FingerprintIn(set, c, container)
+}
+
+// FingerprintIn is a bundled component's fingerprint had its core's been container. Given
+// the core's locked fingerprint, it tells whether a stale component's own declaration
+// changed, or only the core it comes from: then the core's change is the one to report.
+func FingerprintIn(set spec.Set, c spec.Component, container string) string {
 	type source struct {
 		Kind                                 spec.SourceKind
 		URL, SHA256, Signature, KeyFile, Ref string
@@ -159,7 +210,7 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 		Claimed     []string `json:",omitempty"`
 	}
 	s := c.Source
-	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Source: source{
+	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Container: container, Source: source{
 		Kind: s.Kind, URL: s.URL, SHA256: s.SHA256, Signature: s.Signature, KeyFile: s.KeyFile, Ref: s.Ref, Path: s.Path, Core: s.Core,
 	}}
 	if c.Kind == spec.Core {
@@ -170,11 +221,6 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 			}
 		}
 		sort.Strings(d.Claimed)
-	}
-	if s.Kind == spec.Bundled {
-		if core, ok := set.Component(spec.ID(spec.Core, s.Core)); ok {
-			d.Container = Fingerprint(set, core)
-		}
 	}
 	b, _ := json.Marshal(d) // plain strings and slices: cannot fail
 	sum := sha256.Sum256(b)

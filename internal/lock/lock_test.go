@@ -40,7 +40,8 @@ func sample() lock.File {
 			Tree:   "sha256:2222222222222222222222222222222222222222222222222222222222222222",
 			Files:  11252, Bytes: 177504929, Version: "1.39.17", Time: 1765907450,
 			Registry: registration.Info{Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later",
-				Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: []string{"ctype", "intl", "xml"}}},
+				Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: []string{"ctype", "intl", "xml"}},
+				Config:   &registration.Config{Prefix: "wg", Names: "EnableUploads Server Sitename"}},
 		},
 		{
 			ID:     "extension/Cite",
@@ -48,8 +49,12 @@ func sample() lock.File {
 			Source: lock.Source{Kind: spec.Bundled, SHA256: "2c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9", Path: "extensions/Cite", Of: "core/mediawiki"},
 			Tree:   "sha256:6666666666666666666666666666666666666666666666666666666666666666",
 			Files:  300, Bytes: 1000000, Version: "1.39.17", Time: 1765907049,
-			Registry: registration.Info{Name: "Cite", License: "GPL-2.0-or-later", ManifestVersion: 2},
+			Registry: registration.Info{Name: "Cite", License: "GPL-2.0-or-later", ManifestVersion: 2,
+				Config: &registration.Config{Prefix: "wg", Names: "CiteBookReferencing CiteResponsiveReferences"}},
 		},
+	}).WithEditions([]lock.Edition{
+		{Name: "sso", Version: "1.39.17.2", Members: []string{"extension/PluggableAuth", "core/mediawiki", "extension/Cite"}},
+		{Name: "core", Version: "1.39.17.1", Members: []string{"core/mediawiki", "extension/Cite"}},
 	})
 }
 
@@ -92,7 +97,12 @@ func TestEncodeStable(t *testing.T) {
 	for i := range 10 {
 		cs := sample().Components
 		rng.Shuffle(len(cs), func(i, j int) { cs[i], cs[j] = cs[j], cs[i] })
-		got, err := lock.File{Version: 1, Components: cs}.Encode()
+		es := sample().Editions
+		rng.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+		for _, e := range es {
+			rng.Shuffle(len(e.Members), func(i, j int) { e.Members[i], e.Members[j] = e.Members[j], e.Members[i] })
+		}
+		got, err := lock.File{Version: 1, Components: cs, Editions: es}.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -135,6 +145,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 		{"sample", sample()},
 		{"empty", lock.New(nil)},
 		{"one", lock.New(sample().Components[:1])},
+		{"no editions (a lock of an earlier mwedition)", lock.New(sample().Components)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -177,6 +188,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"lockVersion missing", `{"components": []}`, []string{"lockVersion 0", "run mwedition lock"}},
 		{"unsorted", `{"lockVersion": 1, "components": [` + comp("extension/B") + `,` + comp("extension/A") + `]}`, []string{"not sorted", "extension/A", "run mwedition lock"}},
 		{"duplicate", `{"lockVersion": 1, "components": [` + comp("extension/A") + `,` + comp("extension/A") + `]}`, []string{"listed twice", "extension/A"}},
+		{"unsorted editions", `{"lockVersion": 1, "components": [], "editions": [{"name": "b", "version": "1", "members": []}, {"name": "a", "version": "1", "members": []}]}`, []string{"editions are not sorted", "a", "run mwedition lock"}},
+		{"unknown edition field", `{"lockVersion": 1, "components": [], "editions": [{"name": "a", "version": "1", "members": [], "title": "A"}]}`, []string{`"title"`}},
 		{"trailing data", `{"lockVersion": 1, "components": []}` + "\n>>>>>>> theirs\n", []string{"not a valid lock file"}},
 		{"two documents", `{"lockVersion": 1, "components": []}{"lockVersion": 1, "components": []}`, []string{"not a valid lock file"}},
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,6 +24,45 @@ type Info struct {
 	ManifestVersion int      `json:"manifestVersion,omitempty"` // 1 or 2; 0 for the core
 	SchemaUpdates   bool     `json:"schemaUpdates,omitempty"`   // registers LoadExtensionSchemaUpdates: upgrades need update.php
 	Requires        Requires `json:"requires"`
+	Config          *Config  `json:"config,omitempty"` // the configuration variables it declares
+}
+
+// Config is the configuration variables a component declares: for the core, those of
+// includes/MainConfigNames.php; for an extension or skin, the keys of its "config".
+//
+// The core declares some 730, so the names are kept in the lock as one line: sorted,
+// without their common prefix, separated by spaces. That is a twelfth of the lines a JSON
+// list would take, and still greppable and readable in a word diff.
+type Config struct {
+	Prefix string `json:"prefix"` // config_prefix ("wg" unless the manifest says otherwise)
+	Names  string `json:"names"`  // sorted, space-separated, without Prefix
+}
+
+// Variables returns the PHP global variable names the component declares, such as
+// "wgEnableUploads" or "smwgQMaxSize", sorted by name without prefix.
+func (in Info) Variables() []string {
+	if in.Config == nil || in.Config.Names == "" {
+		return nil
+	}
+	names := strings.Fields(in.Config.Names)
+	for i, n := range names {
+		names[i] = in.Config.Prefix + n
+	}
+	return names
+}
+
+// configName is what an edition can set: a name that makes a PHP variable name after the
+// prefix. Others (with spaces, say) exist only in $GLOBALS, and would not survive being
+// joined with spaces.
+var configName = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+func newConfig(prefix string, names []string) *Config {
+	names = slices.DeleteFunc(names, func(n string) bool { return !configName.MatchString(n) })
+	if len(names) == 0 {
+		return nil
+	}
+	sort.Strings(names)
+	return &Config{Prefix: prefix, Names: strings.Join(slices.Compact(names), " ")}
 }
 
 // Requires is the requires section, normalised.
@@ -45,6 +85,8 @@ type manifest struct {
 	License         string                     `json:"license-name"`
 	Requires        map[string]json.RawMessage `json:"requires"`
 	Hooks           map[string]json.RawMessage `json:"Hooks"`
+	ConfigPrefix    *string                    `json:"config_prefix"`
+	Config          map[string]json.RawMessage `json:"config"`
 }
 
 // ReadComponent reads a component's registration file ("extension.json" or "skin.json")
@@ -74,6 +116,9 @@ func ReadComponent(fsys fs.FS, file string) (Info, error) {
 		}
 	}
 	_, info.SchemaUpdates = m.Hooks["LoadExtensionSchemaUpdates"]
+	if info.Config, err = readConfig(m, info.ManifestVersion); err != nil {
+		return Info{}, fmt.Errorf("%s: config: %w", file, err)
+	}
 	if info.Requires, err = parseRequires(m.Requires); err != nil {
 		return Info{}, fmt.Errorf("%s: requires: %w", file, err)
 	}
@@ -86,6 +131,43 @@ func ReadComponent(fsys fs.FS, file string) (Info, error) {
 		info.Requires.PHP = php
 	}
 	return info, nil
+}
+
+// readConfig reads the configuration variables a manifest declares, as MediaWiki 1.39's
+// ExtensionProcessor does: in manifest_version 2, each key of "config" is an object with a
+// "value", under the prefix "config_prefix"; in version 1, each key is the value itself,
+// under the prefix config._prefix, and keys starting with "@" are comments.
+func readConfig(m manifest, version int) (*Config, error) {
+	prefix := "wg"
+	var names []string
+	if version == 1 {
+		if raw, ok := m.Config["_prefix"]; ok {
+			if err := json.Unmarshal(raw, &prefix); err != nil {
+				return nil, fmt.Errorf("_prefix is not a string")
+			}
+		}
+		for k := range m.Config {
+			if k != "_prefix" && !strings.HasPrefix(k, "@") && k != "" {
+				names = append(names, k)
+			}
+		}
+		return newConfig(prefix, names), nil
+	}
+	if m.ConfigPrefix != nil {
+		prefix = *m.ConfigPrefix
+	}
+	for k, raw := range m.Config {
+		var entry map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &entry); err != nil || entry == nil {
+			return nil, fmt.Errorf("%s is not an object with a \"value\" (manifest_version 2)", k)
+		}
+		if _, ok := entry["value"]; !ok {
+			// MediaWiki throws "Missing value for config" when it loads the extension.
+			return nil, fmt.Errorf("%s has no \"value\"", k)
+		}
+		names = append(names, k)
+	}
+	return newConfig(prefix, names), nil
 }
 
 func parseRequires(raw map[string]json.RawMessage) (Requires, error) {
@@ -195,7 +277,37 @@ func ReadCore(fsys fs.FS) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Name: "MediaWiki", Version: string(m[1]), License: "GPL-2.0-or-later", Requires: Requires{PHP: php, PHPExtensions: exts}}, nil
+	return Info{Name: "MediaWiki", Version: string(m[1]), License: "GPL-2.0-or-later", Requires: Requires{PHP: php, PHPExtensions: exts},
+		Config: coreConfig(fsys)}, nil
+}
+
+var (
+	// MediaWiki 1.39 and later name every setting in MainConfigNames, generated from
+	// MainConfigSchema: public const Sitename = 'Sitename'; is $wgSitename.
+	mainConfigName = regexp.MustCompile(`(?m)^\s*public const [A-Za-z0-9_]+ = '([A-Za-z0-9_]+)';`)
+	// Earlier releases assign each one in DefaultSettings.php.
+	defaultSetting = regexp.MustCompile(`(?m)^\$wg([A-Za-z0-9_]+)\s*=`)
+)
+
+// coreConfig reads the settings a core declares; nil when it names them nowhere we know.
+func coreConfig(fsys fs.FS) *Config {
+	for _, src := range []struct {
+		file string
+		re   *regexp.Regexp
+	}{{"includes/MainConfigNames.php", mainConfigName}, {"includes/DefaultSettings.php", defaultSetting}} {
+		b, err := fs.ReadFile(fsys, src.file)
+		if err != nil {
+			continue
+		}
+		var names []string
+		for _, m := range src.re.FindAllSubmatch(b, -1) {
+			names = append(names, string(m[1]))
+		}
+		if c := newConfig("wg", names); c != nil {
+			return c
+		}
+	}
+	return nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

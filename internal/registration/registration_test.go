@@ -78,6 +78,54 @@ func TestReadComponent(t *testing.T) {
 			wantErr: []string{"extension.json", `"version" is not a string`},
 		},
 		{
+			name: "manifest v2 config under the default prefix",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "Math", "config": {
+				"MathValidModes": {"value": ["source"], "description": "..."},
+				"MathDefaultLaTeXMacros": {"value": [], "merge_strategy": "provide_default"}
+			}}`},
+			want: registration.Info{Name: "Math", ManifestVersion: 2, Config: &registration.Config{Prefix: "wg", Names: "MathDefaultLaTeXMacros MathValidModes"}},
+		},
+		{
+			name: "manifest v2 config_prefix",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "SemanticMediaWiki", "config_prefix": "smwg",
+				"config": {"QMaxSize": {"value": 16}, "EnabledEditPageHelp": {"value": true, "public": true}}}`},
+			want: registration.Info{Name: "SemanticMediaWiki", ManifestVersion: 2, Config: &registration.Config{Prefix: "smwg", Names: "EnabledEditPageHelp QMaxSize"}},
+		},
+		{
+			name:  "manifest v2 config entry without value",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {"XColour": {"description": "no value"}}}`},
+			// MediaWiki throws "Missing value for config XColour".
+			wantErr: []string{"extension.json", "config", "XColour", `no "value"`},
+		},
+		{
+			name:    "manifest v2 config entry that is not an object",
+			files:   map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {"XColour": "blue"}}`},
+			wantErr: []string{"extension.json", "XColour", "manifest_version 2"},
+		},
+		{
+			name: "manifest v1 config: values directly, _prefix, @comments",
+			files: map[string]string{"extension.json": `{"name": "Maps", "config": {
+				"_prefix": "eg", "MapsDefaultService": "leaflet", "@MapsDefaultService": "a comment", "MapsEnableCategory": true
+			}}`},
+			want: registration.Info{Name: "Maps", ManifestVersion: 1, Config: &registration.Config{Prefix: "eg", Names: "MapsDefaultService MapsEnableCategory"}},
+		},
+		{
+			name:  "manifest v1 ignores config_prefix, as MediaWiki does",
+			files: map[string]string{"extension.json": `{"name": "Old", "config_prefix": "eg", "config": {"OldThing": 1}}`},
+			want:  registration.Info{Name: "Old", ManifestVersion: 1, Config: &registration.Config{Prefix: "wg", Names: "OldThing"}},
+		},
+		{
+			name: "config keys no edition could set are left out",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {
+				"X Colour": {"value": 1}, "X$": {"value": 1}, "XSize": {"value": 1}}}`},
+			want: registration.Info{Name: "X", ManifestVersion: 2, Config: &registration.Config{Prefix: "wg", Names: "XSize"}},
+		},
+		{
+			name:  "empty config",
+			files: map[string]string{"extension.json": `{"manifest_version": 2, "name": "X", "config": {}}`},
+			want:  registration.Info{Name: "X", ManifestVersion: 2},
+		},
+		{
 			name:    "manifest_version 3",
 			files:   map[string]string{"extension.json": `{"manifest_version": 3, "name": "X"}`},
 			wantErr: []string{"extension.json", "manifest_version 3"},
@@ -251,6 +299,27 @@ func TestReadCore(t *testing.T) {
 			want:  registration.Info{Name: "MediaWiki", Version: "1.40.0-alpha", License: "GPL-2.0-or-later"},
 		},
 		{
+			name: "settings from MainConfigNames.php",
+			files: map[string]string{
+				"includes/Defines.php": defines,
+				"includes/MainConfigNames.php": "<?php\nclass MainConfigNames {\n\t/**\n\t * Name constant for the Sitename setting.\n\t */\n" +
+					"\tpublic const Sitename = 'Sitename';\n\tpublic const EnableUploads = 'EnableUploads';\n}\n",
+				// Ignored when MainConfigNames.php names the settings.
+				"includes/DefaultSettings.php": "<?php\n$wgOther = 1;\n",
+			},
+			want: registration.Info{Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later",
+				Config: &registration.Config{Prefix: "wg", Names: "EnableUploads Sitename"}},
+		},
+		{
+			name: "settings from DefaultSettings.php before 1.39",
+			files: map[string]string{
+				"includes/Defines.php":         defines,
+				"includes/DefaultSettings.php": "<?php\n$wgSitename = 'MediaWiki';\n$wgServer = WebRequest::detectServer();\n  $wgIndented = 1;\n$wgSitename = 'again';\n",
+			},
+			want: registration.Info{Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later",
+				Config: &registration.Config{Prefix: "wg", Names: "Server Sitename"}},
+		},
+		{
 			name:    "no MW_VERSION",
 			files:   map[string]string{"includes/Defines.php": "<?php\ndefine( 'NS_MAIN', 0 );\n"},
 			wantErr: "does not define MW_VERSION",
@@ -277,5 +346,20 @@ func TestReadCore(t *testing.T) {
 				t.Errorf("ReadCore mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestVariables(t *testing.T) {
+	for _, tc := range []struct {
+		in   registration.Info
+		want []string
+	}{
+		{registration.Info{}, nil},
+		{registration.Info{Config: &registration.Config{Prefix: "smwg", Names: "EnabledEditPageHelp QMaxSize"}}, []string{"smwgEnabledEditPageHelp", "smwgQMaxSize"}},
+		{registration.Info{Config: &registration.Config{Prefix: "", Names: "GlobalOfItsOwn"}}, []string{"GlobalOfItsOwn"}},
+	} {
+		if diff := cmp.Diff(tc.want, tc.in.Variables()); diff != "" {
+			t.Errorf("Variables of %+v (-want +got):\n%s", tc.in.Config, diff)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package releasediff
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,11 +18,15 @@ const Format = "mwedition-diff-v1"
 // Report is what changed from one release to the next. Every list is sorted and present
 // (empty, not null, in JSON), so a consumer needs no special case.
 type Report struct {
-	Format    string `json:"format"`
-	Old       string `json:"old"`
-	New       string `json:"new"`
-	Edition   string `json:"edition,omitempty"` // the edition the comparison was restricted to
-	Identical bool   `json:"identical"`
+	Format string `json:"format"`
+	Old    string `json:"old"`
+	New    string `json:"new"`
+	// OldRelease and NewRelease name the releases: their editions' versions and git
+	// revisions, as the Markdown heading does (Release.Label).
+	OldRelease string `json:"oldRelease"`
+	NewRelease string `json:"newRelease"`
+	Edition    string `json:"edition,omitempty"` // the edition the comparison was restricted to
+	Identical  bool   `json:"identical"`
 
 	Added    []Entry         `json:"added"`
 	Removed  []Entry         `json:"removed"`
@@ -33,6 +38,9 @@ type Report struct {
 	OSPackages    []PackageChange   `json:"osPackages"`    // over the whole release, per family
 	Licenses      []LicenseChange   `json:"licenses"`
 	SchemaUpdates []SchemaUpdate    `json:"schemaUpdates"`
+	// TablesLeftBehind are components that register schema updates and that the release
+	// (or some of its editions) no longer has: their tables stay in the wikis' databases.
+	TablesLeftBehind []LeftBehind `json:"tablesLeftBehind"`
 
 	Notes []string `json:"notes"` // what could not be compared, and why
 }
@@ -110,6 +118,16 @@ type SchemaUpdate struct {
 	NewVersion string `json:"newVersion"`
 }
 
+// LeftBehind is a removed component whose database tables stay behind: MediaWiki never
+// drops an extension's tables when it is no longer loaded.
+type LeftBehind struct {
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	// Editions are the editions it left while others keep it; empty when the release as a
+	// whole no longer has it.
+	Editions []string `json:"editions"`
+}
+
 // Changes in ExtensionChange, PackageChange and EditionChange.
 const (
 	ChangeAdded   = "added"
@@ -136,14 +154,16 @@ func Compare(prev, next Release, o Options) (Report, error) {
 	r := Report{Format: Format, Old: prev.Name, New: next.Name, Edition: o.Edition,
 		Added: []Entry{}, Removed: []Entry{}, Bumped: []Bump{}, Editions: []EditionChange{},
 		PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
-		Licenses: []LicenseChange{}, SchemaUpdates: []SchemaUpdate{}, Notes: []string{}}
+		Licenses: []LicenseChange{}, SchemaUpdates: []SchemaUpdate{}, TablesLeftBehind: []LeftBehind{}, Notes: []string{}}
 	if o.Edition != "" {
 		var err error
 		if prev, next, err = restrict(prev, next, o.Edition); err != nil {
 			return Report{}, err
 		}
 	}
+	r.OldRelease, r.NewRelease = prev.Label(), next.Label()
 	r.Editions = compareEditions(prev, next)
+	r.TablesLeftBehind = leftBehind(prev, next)
 	for _, c := range prev.Components {
 		if _, ok := next.Component(c.ID); !ok {
 			r.Removed = append(r.Removed, entry(c))
@@ -193,6 +213,32 @@ func Compare(prev, next Release, o Options) (Report, error) {
 	}
 	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses) == 0
 	return r, nil
+}
+
+// leftBehind lists the components of prev that register schema updates and that next no
+// longer has, or that editions of both releases no longer hold.
+func leftBehind(prev, next Release) []LeftBehind {
+	out := []LeftBehind{}
+	for _, c := range prev.Components {
+		if !c.SchemaUpdates {
+			continue
+		}
+		if _, ok := next.Component(c.ID); !ok {
+			out = append(out, LeftBehind{ID: c.ID, Version: c.Version, Editions: []string{}})
+			continue
+		}
+		var eds []string
+		for _, name := range sortedKeys(editionNames(prev.Editions)) {
+			ne, inNext := next.Editions[name]
+			if inNext && slices.Contains(prev.Editions[name].Members, c.ID) && !slices.Contains(ne.Members, c.ID) {
+				eds = append(eds, name)
+			}
+		}
+		if len(eds) > 0 {
+			out = append(out, LeftBehind{ID: c.ID, Version: c.Version, Editions: eds})
+		}
+	}
+	return out
 }
 
 // restrict keeps, in each release, only the members of the named edition.

@@ -22,7 +22,7 @@ var familyNames = map[platform.Family]string{platform.Debian: "Debian", platform
 // update.php is needed.
 func (r Report) Markdown() []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "## Changes from %s to %s\n\n", code(r.Old), code(r.New))
+	fmt.Fprintf(&b, "## Changes from %s to %s\n\n", releaseName(r.OldRelease, r.Old), releaseName(r.NewRelease, r.New))
 	if r.Edition != "" {
 		fmt.Fprintf(&b, "Edition %s only.\n\n", code(r.Edition))
 	}
@@ -39,6 +39,7 @@ func (r Report) Markdown() []byte {
 	r.writePlatform(&b)
 	r.writeLicences(&b)
 	r.writeSchemaUpdates(&b)
+	r.writeLeftBehind(&b)
 	return b.Bytes()
 }
 
@@ -140,6 +141,29 @@ func (r Report) writeSchemaUpdates(b *bytes.Buffer) {
 	}
 }
 
+// writeLeftBehind says which removed components leave tables behind, and what an
+// administrator does about them: MediaWiki neither drops them nor warns.
+func (r Report) writeLeftBehind(b *bytes.Buffer) {
+	if len(r.TablesLeftBehind) == 0 {
+		return
+	}
+	b.WriteString("\n### Database tables left behind\n\n")
+	b.WriteString("Removing an extension does not drop its tables: MediaWiki leaves them, and their data, in the wiki's database. " +
+		"Keep them to enable the extension again later with its data, or, once no wiki needs them, back up the database and " +
+		"drop them by hand (the extension's `sql/` files of the version named here list them; `php maintenance/update.php` does not).\n\n")
+	for _, l := range r.TablesLeftBehind {
+		if len(l.Editions) == 0 {
+			fmt.Fprintf(b, "- %s %s: removed\n", code(l.ID), l.Version)
+			continue
+		}
+		word := "edition"
+		if len(l.Editions) > 1 {
+			word = "editions"
+		}
+		fmt.Fprintf(b, "- %s %s: removed from %s %s\n", code(l.ID), l.Version, word, codes(l.Editions))
+	}
+}
+
 // summary is one sentence a release manager can paste as it is.
 func (r Report) summary() string {
 	parts := []string{fmt.Sprintf("%s added, %s removed, %s bumped",
@@ -163,6 +187,9 @@ func (r Report) summary() string {
 	}
 	if n := len(r.SchemaUpdates); n > 0 {
 		parts = append(parts, fmt.Sprintf("%s `maintenance/update.php`", count(n, "component needs", "components need")))
+	}
+	if n := len(r.TablesLeftBehind); n > 0 {
+		parts = append(parts, fmt.Sprintf("%s database tables behind", count(n, "removed component leaves", "removed components leave")))
 	}
 	return strings.Join(parts, "; ") + "."
 }
@@ -305,4 +332,13 @@ func row(b *bytes.Buffer, cells ...string) {
 		b.WriteString(" " + c + " |")
 	}
 	b.WriteString("\n")
+}
+
+// releaseName is a release's label for the heading; a label that is only the input's name
+// (a lock file says neither versions nor revision) is a file name, so it is quoted as code.
+func releaseName(label, input string) string {
+	if label == input {
+		return code(label)
+	}
+	return label
 }

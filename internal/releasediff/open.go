@@ -42,7 +42,11 @@ func (o Opener) Open(ctx context.Context, arg string) (Release, error) {
 		return Release{}, fmt.Errorf("reading %s: %w", arg, err)
 	}
 	if st.IsDir() {
-		return openProject(arg)
+		r, err := openProject(arg)
+		if err == nil {
+			r.Revision = o.describeDir(ctx, arg)
+		}
+		return r, err
 	}
 	b, err := os.ReadFile(arg)
 	if err != nil {
@@ -102,6 +106,7 @@ func (o Opener) git(ctx context.Context, arg, rev string) (Release, error) {
 		return Release{}, fmt.Errorf("%s: %w", arg, err)
 	}
 	r := FromLock(arg, lk)
+	r.Revision = o.describe(ctx, dir, rev)
 	// Every path at the revision, so the loader can ask whether a keyring or dir source exists.
 	list, err := o.runGit(ctx, dir, "ls-tree", "-r", "--name-only", "-z", rev, "--", ".")
 	if err != nil {
@@ -135,6 +140,30 @@ func (o Opener) git(ctx context.Context, arg, rev string) (Release, error) {
 		return r, nil
 	}
 	return withEditions(r, arg, set, lk), nil
+}
+
+// describe names a revision as release notes would: its tag, or the nearest tag with the
+// commits since, or an abbreviated commit; rev itself when git cannot say more.
+func (o Opener) describe(ctx context.Context, dir, rev string) string {
+	b, err := o.runGit(ctx, dir, "describe", "--tags", "--always", rev)
+	if d := strings.TrimSpace(string(b)); err == nil && d != "" {
+		return d
+	}
+	return rev
+}
+
+// describeDir names the revision of a project directory git tracks, "-dirty" when it has
+// uncommitted changes; "" when git does not track its lock (a directory outside any work
+// tree, or a copy that only sits inside one).
+func (o Opener) describeDir(ctx context.Context, dir string) string {
+	if _, err := o.runGit(ctx, dir, "ls-files", "--error-unmatch", "--", lock.FileName); err != nil {
+		return ""
+	}
+	b, err := o.runGit(ctx, dir, "describe", "--tags", "--always", "--dirty")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // gitFS answers the loader's existence questions from a revision's file list.

@@ -44,7 +44,7 @@ func TestOpenFiles(t *testing.T) {
 	os.Mkdir(proj, 0o755)
 	os.WriteFile(filepath.Join(proj, lock.FileName), oldLock, 0o644)
 	r, err = o.Open(ctx, proj)
-	if err != nil || len(r.Components) != 4 || r.Editions != nil || !strings.Contains(r.NoEditions, "have errors") {
+	if err != nil || len(r.Components) != 4 || r.Editions != nil || !strings.Contains(r.NoEditions, "have errors") || r.Revision != "" {
 		t.Errorf("project without manifests: %d components, editions %v (%q), err %v", len(r.Components), r.Editions, r.NoEditions, err)
 	}
 
@@ -99,6 +99,7 @@ func TestOpenGit(t *testing.T) {
 	cp("testdata/old.lock")
 	git("add", ".")
 	git("commit", "-q", "-m", "old")
+	git("tag", "v1.0")
 	cp("testdata/new.lock")
 	git("commit", "-q", "-am", "new")
 
@@ -113,6 +114,20 @@ func TestOpenGit(t *testing.T) {
 	}
 	if old.Name != "git:HEAD~1" || len(old.Components) != 4 || len(now.Components) != 5 {
 		t.Errorf("git:HEAD~1 has %d components (want 4), the work tree %d (want 5)", len(old.Components), len(now.Components))
+	}
+	// Releases are named by revision, as git describes them; the work tree's, with its
+	// uncommitted changes.
+	if old.Revision != "v1.0" || !strings.HasPrefix(now.Revision, "v1.0-1-g") || strings.HasSuffix(now.Revision, "-dirty") {
+		t.Errorf("revisions %q and %q, want v1.0 and v1.0-1-g<commit>", old.Revision, now.Revision)
+	}
+	os.WriteFile(filepath.Join(proj, lock.FileName), []byte("{}"), 0o644)
+	if dirty, err := o.Open(context.Background(), proj); err == nil || dirty.Revision != "" {
+		// An unreadable lock is an error whatever git says; the revision is only read for a good one.
+		t.Errorf("a broken lock: %v, revision %q", err, dirty.Revision)
+	}
+	cp("testdata/old.lock")
+	if dirty, err := o.Open(context.Background(), proj); err != nil || !strings.HasSuffix(dirty.Revision, "-dirty") {
+		t.Errorf("an uncommitted lock: revision %q (%v), want a -dirty one", dirty.Revision, err)
 	}
 	if !strings.Contains(old.NoEditions, "no recipes/*.hcl") {
 		t.Errorf("NoEditions = %q", old.NoEditions)

@@ -10,7 +10,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -30,6 +32,48 @@ type Release struct {
 	// PHPKnown is false for a build manifest, which records each component's OS packages but
 	// not the PHP version and extensions they come from.
 	PHPKnown bool
+	// Revision is the git revision the input is, as git describes it ("v1.39.17.1",
+	// "v1.39.17.1-2-g3f2a9c1-dirty"): of git:REV, or of a project directory git tracks.
+	Revision string
+}
+
+// Label names the release for a heading: its editions' version (each edition's, when they
+// differ), and its git revision; the input's name when it says neither.
+func (r Release) Label() string {
+	var versions []string
+	for _, name := range sortedKeys(editionNames(r.Editions)) {
+		if v := r.Editions[name].Version; !slices.Contains(versions, v) {
+			versions = append(versions, v)
+		}
+	}
+	label := ""
+	switch {
+	case len(versions) == 1:
+		label = versions[0]
+	case len(versions) > 1:
+		var parts []string
+		for _, name := range sortedKeys(editionNames(r.Editions)) {
+			parts = append(parts, name+" "+r.Editions[name].Version)
+		}
+		label = strings.Join(parts, ", ")
+	}
+	switch {
+	case label != "" && r.Revision != "":
+		return label + " (" + r.Revision + ")"
+	case r.Revision != "":
+		return r.Revision
+	case label != "":
+		return label
+	}
+	return r.Name
+}
+
+func editionNames(m map[string]Edition) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for n := range m {
+		out[n] = true
+	}
+	return out
 }
 
 // Component is what the comparison looks at in one component.

@@ -107,13 +107,15 @@ func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
 		}
 		return in, err
 	}
+	var ed editionDiags
 	for _, e := range set.Editions() {
 		ms, d := members(set, e, cached)
-		diags = append(diags, d...)
+		ed.add(e.Name, d)
 		for _, m := range ms {
 			need[m.ID] = true
 		}
 	}
+	diags = ed.result()
 	for id := range need {
 		if c, ok := set.Component(id); ok && c.Source.Kind == spec.Bundled {
 			need[spec.ID(spec.Core, c.Source.Core)] = true
@@ -129,46 +131,44 @@ func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
 
 // Resolve checks the lock against the recipes and seals the graph. A component the editions
 // need but the lock lacks, or whose recipe changed since, makes the lock stale: the
-// diagnostic says to run mwedition lock.
+// diagnostic says what changed, old and new, once per change (a core's new tarball is one
+// diagnostic listing the components bundled in it), and to run mwedition lock.
 func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
 	stale := map[string]bool{}
 	info := func(id string) (registration.Info, error) {
 		c, ok := set.Component(id)
 		if !ok {
 			return registration.Info{}, fmt.Errorf("no recipe declares %s", id)
 		}
-		lc, ok := lk.Lookup(id)
-		if !ok || lc.Recipe != lock.Fingerprint(set, c) {
-			if !stale[id] {
-				stale[id] = true
-				why := "is not in " + lock.FileName
-				if ok {
-					why = "changed since it was locked"
-				}
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Stale lock",
-					Detail:  fmt.Sprintf("%s %q %s. Run `mwedition lock` to lock it (or `mwedition lock --update %s` to move only this one).", c.Kind, c.Name, why, c.Name),
-					Subject: c.DeclRange.Ptr(),
-				})
-			}
+		lc, ok := locked(set, lk, c)
+		if !ok {
+			stale[id] = true
 			return registration.Info{}, errStale
 		}
 		return lc.Registry, nil
 	}
-	ids, d := Closure(set, info)
-	diags = append(diags, d...)
+	ids, diags := Closure(set, info)
+	// Closure asks only about members; the cores they are bundled in are checked here.
+	for _, id := range ids {
+		if c, ok := set.Component(id); ok {
+			if _, ok := locked(set, lk, c); !ok {
+				stale[id] = true
+			}
+		}
+	}
+	if len(stale) > 0 {
+		staleClosure(set, lk, stale)
+		return Graph{}, append(staleDiagnostics(set, lk, stale), dropStale(diags)...)
+	}
 	if diags.HasErrors() {
-		return Graph{}, dropStale(diags)
+		return Graph{}, diags
 	}
 	var g Graph
 	for _, id := range ids {
 		c, _ := set.Component(id)
-		lc, ok := lk.Lookup(id)
-		if !ok || lc.Recipe != lock.Fingerprint(set, c) {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
-				Detail:  fmt.Sprintf("%s %q is not locked as its recipe says. Run `mwedition lock`.", c.Kind, c.Name),
-				Subject: c.DeclRange.Ptr()})
+		lc, _ := lk.Lookup(id)
+		if d := mismatch(set, c, lc, lk); d != nil {
+			diags = append(diags, d)
 			continue
 		}
 		rc := Component{ID: id, Kind: c.Kind, Name: c.Name, Version: lc.Version, Time: lc.Time, Tree: lc.Tree,
@@ -184,11 +184,14 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return Graph{}, diags
 	}
+	var ed editionDiags
 	for _, e := range set.Editions() {
 		re, d := edition(set, g, e)
-		diags = append(diags, d...)
+		ed.add(e.Name, d)
 		g.Editions = append(g.Editions, re)
 	}
+	diags = append(diags, ed.result()...)
+	diags = append(diags, CheckVersions(set, lk, g)...)
 	if diags.HasErrors() {
 		return Graph{}, diags
 	}
@@ -196,6 +199,25 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 }
 
 var errStale = fmt.Errorf("stale lock")
+
+// staleClosure adds to stale what the editions would need were the stale entries still
+// right: the closure stops at a stale member, and what it requires, stale too when it is
+// bundled in a changed core, belongs in the list of what a lock will redo.
+func staleClosure(set spec.Set, lk lock.File, stale map[string]bool) {
+	ids, _ := Closure(set, func(id string) (registration.Info, error) {
+		if lc, ok := lk.Lookup(id); ok {
+			return lc.Registry, nil
+		}
+		return registration.Info{}, errStale
+	})
+	for _, id := range ids {
+		if c, ok := set.Component(id); ok {
+			if _, ok := locked(set, lk, c); !ok {
+				stale[id] = true
+			}
+		}
+	}
+}
 
 // dropStale removes the follow-up errors that only repeat a stale-lock diagnostic.
 func dropStale(diags hcl.Diagnostics) hcl.Diagnostics {
@@ -456,6 +478,7 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	for _, o := range e.Outputs {
 		ec.php(o, ms)
 	}
+	ec.settings(re)
 	return re, ec.diags
 }
 

@@ -94,11 +94,13 @@ skin "MonoBook" {
 func defaultInfos() map[string]registration.Info {
 	return map[string]registration.Info{
 		"core/mediawiki": {Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later",
-			Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: core139}},
+			Requires: registration.Requires{PHP: ">=7.4.3", PHPExtensions: core139},
+			Config:   &registration.Config{Prefix: "wg", Names: "EnableUploads Logo Sitename"}},
 		"extension/Cite":            {Name: "Cite", ManifestVersion: 2, Requires: registration.Requires{MediaWiki: ">= 1.39.0"}},
 		"extension/ParserFunctions": {Name: "ParserFunctions", Version: "1.6.1", ManifestVersion: 2, Requires: registration.Requires{MediaWiki: ">= 1.39.0", PHPExtensions: []string{"curl", "zlib"}}},
 		"extension/Scribunto": {Name: "Scribunto", ManifestVersion: 2, SchemaUpdates: true, Requires: registration.Requires{
-			MediaWiki: ">= 1.39.0", Extensions: map[string]string{"CodeEditor": "*"}, PHPExtensions: []string{"mbstring", "pcre"}}},
+			MediaWiki: ">= 1.39.0", Extensions: map[string]string{"CodeEditor": "*"}, PHPExtensions: []string{"mbstring", "pcre"}},
+			Config: &registration.Config{Prefix: "wg", Names: "ScribuntoDefaultEngine ScribuntoEngineConf"}},
 		"extension/CodeEditor":            {Name: "CodeEditor", ManifestVersion: 2, Requires: registration.Requires{Extensions: map[string]string{"WikiEditor": ">= 0.5.0"}}},
 		"extension/WikiEditor":            {Name: "WikiEditor", Version: "0.5.3", ManifestVersion: 2},
 		"extension/SyntaxHighlight_GeSHi": {Name: "SyntaxHighlight", Version: "2.0", ManifestVersion: 2, Requires: registration.Requires{Abilities: []string{"shell"}}},
@@ -597,6 +599,99 @@ func TestResolveDiagnostics(t *testing.T) {
 				Detail: "Needy requires Alpha >= 2.0, but the edition has Alpha 1.2.0."}},
 		},
 		{
+			name: "settings under an extension's own prefix, of a member required by another",
+			files: map[string]string{e: edition("e", `  extensions = ["Needy"]
+  settings = {
+    smwgQMaxSize = 16
+    wgSitename   = "Semantic"
+  }
+`)},
+			infos: map[string]registration.Info{
+				"extension/Needy": {Name: "Needy", Version: "1.0.0", ManifestVersion: 2, Requires: registration.Requires{Extensions: map[string]string{"Alpha": "*"}}},
+				"extension/Alpha": {Name: "Alpha", Version: "1.2.0", ManifestVersion: 2, Config: &registration.Config{Prefix: "smwg", Names: "QMaxSize"}},
+			},
+		},
+		{
+			name:  "misspelt setting",
+			files: map[string]string{e: edition("e", "  settings = { wgEnableUplods = true }\n")},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgEnableUplods",
+				Detail: `wgEnableUplods is not a configuration variable of MediaWiki or of any of the edition's components (their extension.json or skin.json "config", with its prefix), so MediaWiki would ignore it. Did you mean "wgEnableUploads"?` + "\nIn edition e."}},
+		},
+		{
+			name: "setting of an extension the edition does not hold, inherited: once, naming the edition",
+			files: map[string]string{
+				e: edition("e", "  extensions = [\"Scribunto\"]\n  settings = { wgScribuntoDefaultEngine = \"luastandalone\" }\n"),
+				"editions/f.hcl": `edition "f" {
+  title    = "F"
+  version  = "1.0"
+  inherits = "e"
+  remove   = ["Scribunto"]
+}
+`,
+			},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgScribuntoDefaultEngine",
+				Detail: "wgScribuntoDefaultEngine is declared by extension/Scribunto, which the edition does not hold: add it to the edition, or drop the setting.\nIn edition f."}},
+		},
+		{
+			name: "misspelt setting inherited: once, naming both editions",
+			files: map[string]string{
+				e:                edition("e", "  settings = { wgSiteName = \"E\" }\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+			},
+			want: []wantDiag{{Summary: "Unknown setting", File: e, Line: "settings", Token: "wgSiteName",
+				Detail: "Did you mean \"wgSitename\"?\nIn editions e and f."}},
+		},
+		{
+			name:  "setting names not checked against a lock without the core's",
+			files: map[string]string{e: edition("e", "  settings = { wgAnything = 1 }\n")},
+			infos: map[string]registration.Info{"core/mediawiki": {Name: "MediaWiki", Version: "1.39.17", Requires: registration.Requires{PHP: ">=7.4.3"}}},
+			want: []wantDiag{{Warning: true, Summary: "Setting names not checked", File: "recipes/core.hcl", Line: `core "mediawiki"`,
+				Detail: "records no configuration variables of core/mediawiki, so setting names are not checked: the lock was written by an earlier mwedition (run `mwedition lock` to record them)"}},
+		},
+		{
+			name: "incompatible MediaWiki in three editions: said once, naming them",
+			files: map[string]string{
+				e:                edition("e", "  extensions = [\"Needy\"]\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+				"editions/g.hcl": "edition \"g\" {\n  title    = \"G\"\n  version  = \"1.0\"\n  inherits = \"f\"\n}\n",
+			},
+			infos: need(registration.Requires{MediaWiki: ">= 1.40.0"}),
+			want: []wantDiag{{Summary: "Incompatible MediaWiki", File: e, Line: "extensions", Token: `"Needy"`,
+				Detail: "extension/Needy 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is 1.39.17.\nIn editions e, f and g."}},
+		},
+		{
+			name: "missing requirement in two editions: said once",
+			files: map[string]string{
+				e:                edition("e", "  extensions = [\"Needy\"]\n"),
+				"editions/f.hcl": "edition \"f\" {\n  title    = \"F\"\n  version  = \"1.0\"\n  inherits = \"e\"\n}\n",
+			},
+			infos: need(registration.Requires{Extensions: map[string]string{"Nonexistent": "*"}}),
+			want:  []wantDiag{{Summary: "Missing requirement", File: e, Line: "extensions", Token: `"Needy"`, Detail: "\nIn editions e and f."}},
+		},
+		{
+			name:  "edition members changed under a recorded version",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "1.0", Members: []string{"core/mediawiki", "extension/Cite", "extension/Gamma"}}})
+			},
+			want: []wantDiag{{Summary: "Edition changed, version did not", File: e, Line: "version", Token: `"1.0"`,
+				Detail: `Edition "e" changed since editions.lock recorded its version 1.0: added extension/Alpha; removed extension/Gamma. A version names one set of packages, and a repository refuses other bytes under a published one: bump version at editions/e.hcl:3.`}},
+		},
+		{
+			name:  "edition members changed with the version: fine",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "0.9", Members: []string{"core/mediawiki", "extension/Cite"}}})
+			},
+		},
+		{
+			name:  "edition as recorded",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Alpha\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				return lk.WithEditions([]lock.Edition{{Name: "e", Version: "1.0", Members: []string{"extension/Cite", "core/mediawiki", "extension/Alpha"}}})
+			},
+		},
+		{
 			name:  "satisfied requirement",
 			files: map[string]string{e: edition("e", "  extensions = [\"Needy\"]\n")},
 			infos: need(registration.Requires{Extensions: map[string]string{"Alpha": "^1.2 || ^2.0"}}),
@@ -784,7 +879,7 @@ func TestResolveDiagnostics(t *testing.T) {
 				{Summary: "Stale lock", File: exts, Line: `extension "Alpha"`,
 					Detail: "extension \"Alpha\" is not in editions.lock. Run `mwedition lock`"},
 				{Summary: "Stale lock", File: exts, Line: `extension "Beta"`,
-					Detail: "extension \"Beta\" changed since it was locked. Run `mwedition lock`"},
+					Detail: "extension \"Beta\" changed since it was locked, in what the lock does not record: its exclude. Run `mwedition lock`"},
 			},
 		},
 		{
@@ -802,10 +897,138 @@ func TestResolveDiagnostics(t *testing.T) {
 				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
 				return buildLock(loadFiles(t, old), defaultInfos(), nil)
 			},
-			want: []wantDiag{
-				{Summary: "Stale lock", File: "recipes/core.hcl", Line: `core "mediawiki"`, Detail: "core \"mediawiki\" changed since it was locked. Run `mwedition lock`"},
-				{Summary: "Stale lock", File: exts, Line: `extension "Cite"`, Detail: "extension \"Cite\" changed since it was locked"},
+			// One diagnostic, at the sha256 that changed, old and new; Cite is stale only
+			// because its core is, and is listed there.
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "core \"mediawiki\" changed since it was locked:\n" +
+					"  the tarball's sha256\n    locked: " + strings.Repeat("ab", 32) + "\n    recipe: " + coreSHA + "\n" +
+					"  the tarball's url\n    locked: https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.16.tar.gz\n" +
+					"    recipe: https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz\n" +
+					"  the release version\n    locked: 1.39.16\n    recipe: 1.39.17\n" +
+					"Affected, being bundled in it (1): extension Cite.\nRun `mwedition lock` to lock them again."}},
+		},
+		{
+			name:  "stale lock: core sha256 changed, every bundled member listed once",
+			files: map[string]string{e: edition("e", "  extensions = [\"Alpha\", \"Cite\", \"Scribunto\"]\n  skins = [\"Vector\"]\n")},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
 			},
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "  the tarball's sha256\n    locked: " + strings.Repeat("ab", 32) + "\n    recipe: " + coreSHA + "\n" +
+					"Affected, being bundled in it (5): extensions Cite, CodeEditor, Scribunto, WikiEditor; skin Vector.\n"}},
+		},
+		{
+			name:  "stale lock: a bundled member's own change is its own diagnostic",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Scribunto\"]\n")},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], coreSHA, strings.Repeat("ab", 32), 1)
+				old[exts] = strings.Replace(old[exts], `exclude = ["includes/engines/LuaStandalone/binaries"]`, `exclude = ["tests"]`, 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{
+				{Summary: "Stale lock", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+					Detail: "Affected, being bundled in it (3): extensions Cite, CodeEditor, WikiEditor."},
+				{Summary: "Stale lock", File: exts, Line: `extension "Scribunto"`,
+					Detail: "extension \"Scribunto\" changed since it was locked, in what the lock does not record: its exclude."},
+			},
+		},
+		{
+			name: "stale lock: git ref changed",
+			files: map[string]string{
+				e: edition("e", "  extensions = [\"Alpha\"]\n"),
+				exts: strings.Replace(recipes[exts], `extensions/Alpha"
+    ref = "REL1_39"`, `extensions/Alpha"
+    ref = "main"`, 1),
+			},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old[exts] = recipes[exts]
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{{Summary: "Stale lock", File: exts, Line: `ref = "main"`, Token: `"main"`,
+				Detail: "  the git ref\n    locked: REL1_39\n    recipe: main\nRun `mwedition lock` to lock it (or `mwedition lock --update Alpha`"}},
+		},
+		{
+			// A core from git: its ref is the shared source of every member bundled in it.
+			name: "stale lock: git core ref changed, once for its members",
+			files: map[string]string{
+				"recipes/core.hcl": `core "mediawiki" {
+  version = "1.39.17"
+  source "git" {
+    url = "https://gerrit.wikimedia.org/r/mediawiki/core"
+    ref = "REL1_39"
+  }
+}
+`,
+				e: edition("e", "  extensions = [\"Cite\", \"ParserFunctions\"]\n"),
+			},
+			lock: func(t *testing.T, files map[string]string, _ spec.Set, _ lock.File) lock.File {
+				old := map[string]string{}
+				for k, v := range files {
+					old[k] = v
+				}
+				old["recipes/core.hcl"] = strings.Replace(old["recipes/core.hcl"], "REL1_39", "REL1_38", 1)
+				return buildLock(loadFiles(t, old), defaultInfos(), nil)
+			},
+			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: "ref", Token: `"REL1_39"`,
+				Detail: "  the git ref\n    locked: REL1_38\n    recipe: REL1_39\nAffected, being bundled in it (2): extensions Cite, ParserFunctions."}},
+		},
+		{
+			name:  "lock edited by hand: the tarball pin",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "core/mediawiki" || cs[i].ID == "extension/Cite" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "  the tarball's sha256\n    locked: " + strings.Repeat("ef", 32) + "\n    recipe: " + coreSHA + "\nWas the lock edited by hand?"}},
+		},
+		{
+			name:  "lock edited by hand: only the core's pin, reported once",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\", \"Scribunto\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "core/mediawiki" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: "recipes/core.hcl", Line: "sha256", Token: `"` + coreSHA,
+				Detail: "    locked: " + strings.Repeat("ef", 32)}},
+		},
+		{
+			name:  "lock edited by hand: a bundled member's pin",
+			files: map[string]string{e: edition("e", "  extensions = [\"Cite\"]\n")},
+			lock: func(t *testing.T, _ map[string]string, _ spec.Set, lk lock.File) lock.File {
+				cs := append([]lock.Component(nil), lk.Components...)
+				for i := range cs {
+					if cs[i].ID == "extension/Cite" {
+						cs[i].Source.SHA256 = strings.Repeat("ef", 32)
+					}
+				}
+				return lock.New(cs)
+			},
+			want: []wantDiag{{Summary: "Lock does not match recipe", File: exts, Line: `extension "Cite"`,
+				Detail: "  the pin of the core it is bundled in\n    locked: " + strings.Repeat("ef", 32) + "\n    recipe: " + coreSHA}},
 		},
 		{
 			name: "stale lock: container of a bundled member not locked",
@@ -838,7 +1061,7 @@ func TestResolveDiagnostics(t *testing.T) {
 				return lock.New(cs)
 			},
 			want: []wantDiag{{Summary: "Stale lock", File: "recipes/core.hcl", Line: `core "next"`,
-				Detail: "core \"next\" is not locked as its recipe says. Run `mwedition lock`."}},
+				Detail: "core \"next\" is not in editions.lock. Run `mwedition lock`"}},
 		},
 	}
 	for _, tc := range tests {

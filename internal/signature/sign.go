@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
 	"github.com/ProtonMail/go-crypto/openpgp/packet"
 )
@@ -140,22 +139,19 @@ func (s *Signer) config(t time.Time) (openpgp.Key, *packet.Config, error) {
 }
 
 // DetachArmored makes an armored detached signature of r's bytes as of t (apt's
-// Release.gpg, a tarball's .asc), deterministic as the RPM signatures are.
+// Release.gpg, dnf's repomd.xml.asc, a tarball's .asc), deterministic as the RPM signatures
+// are, armored as gpg armors it (armorBlock).
 func (s *Signer) DetachArmored(r io.Reader, t time.Time) ([]byte, error) {
-	_, cfg, err := s.config(t)
+	sig, _, err := s.Detach(r, t)
 	if err != nil {
 		return nil, err
 	}
-	var sig bytes.Buffer
-	if err := openpgp.ArmoredDetachSign(&sig, s.entity, r, cfg); err != nil {
-		return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
-	}
-	sig.WriteByte('\n')
-	return sig.Bytes(), nil
+	return armorBlock(openpgp.SignatureType, sig), nil
 }
 
 // Clearsign wraps b in a cleartext signature as of t (apt's InRelease), deterministic as
-// the RPM signatures are.
+// the RPM signatures are. go-crypto signs; its signature block is armored again as gpg
+// armors it (armorBlock), checksum included, which GnuPG 2.2's gpgv needs.
 func (s *Signer) Clearsign(b []byte, t time.Time) ([]byte, error) {
 	k, cfg, err := s.config(t)
 	if err != nil {
@@ -172,24 +168,19 @@ func (s *Signer) Clearsign(b []byte, t time.Time) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
 	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	msg, err := rearmorCleartext(out.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("signing with key %s: %w", s.Fingerprint(), err)
+	}
+	return msg, nil
 }
 
-// ArmoredPublicKey is the public half of the key, armored, for users to verify with
-// (apt's Signed-By, dnf's gpgkey).
+// ArmoredPublicKey is the public half of the key, armored (armorBlock), for users to
+// verify with (apt's Signed-By, dnf's gpgkey).
 func (s *Signer) ArmoredPublicKey() ([]byte, error) {
 	var out bytes.Buffer
-	w, err := armor.Encode(&out, openpgp.PublicKeyType, nil)
-	if err == nil {
-		err = s.entity.Serialize(w)
-	}
-	if err == nil {
-		err = w.Close()
-	}
-	if err != nil {
+	if err := s.entity.Serialize(&out); err != nil {
 		return nil, fmt.Errorf("exporting key %s: %w", s.Fingerprint(), err)
 	}
-	out.WriteByte('\n')
-	return out.Bytes(), nil
+	return armorBlock(openpgp.PublicKeyType, out.Bytes()), nil
 }

@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -172,6 +173,20 @@ func (f *Fetcher) EnsureBlob(ctx context.Context, component, rawURL, sha string)
 		return &Error{component, rawURL, err}
 	}
 	return nil
+}
+
+// Download fetches rawURL into the store whatever its digest and returns its sha256: for a
+// caller that learns a pin from the bytes, as `mwedition init` does for a new release, and
+// checks them some other way (a signature). Nothing records the URL as giving that blob.
+func (f *Fetcher) Download(ctx context.Context, rawURL string) (string, error) {
+	if f.Offline {
+		return "", fmt.Errorf("%s %w", rawURL, ErrOffline)
+	}
+	sha, err := f.download(ctx, rawURL, "")
+	if err != nil {
+		return "", fmt.Errorf("downloading %s: %w", rawURL, err)
+	}
+	return sha, nil
 }
 
 // verify checks the detached signature of a tarball blob against the recipe's keyring.
@@ -430,15 +445,76 @@ func (f *Fetcher) runGit(ctx context.Context, dir string, args ...string) (strin
 	return stdout.String(), nil
 }
 
-// ScanDir reads a dir source: its normalised tree (with the recipe's excludes and .git left
-// out) and its digest, which identifies it in the lock.
-func (f *Fetcher) ScanDir(ctx context.Context, component string, rec spec.Source, exclude []string, jobs int) (fstree.Tree, fstree.ScanInfo, error) {
+// DirScan says what reading a dir source took, and how it differs from a locked tree.
+type DirScan struct {
+	Files int // regular files in it
+	Read  int // files whose contents were read: the others' stamps were as recorded
+	// Recorded says whether the files of the tree compared against were known (their stamps
+	// were in the cache); only then do Modified, Added and Removed say anything.
+	Recorded                 bool
+	Modified, Added, Removed []string
+}
+
+// racyWindow is how recent a file's modification or change time may be, when the files are
+// read, for its stamp to be kept: within it, a write after the read could leave the same
+// stamp (coarse file system clocks tick once a second, FAT's every two).
+const racyWindow = 3 * time.Second
+
+// ScanDir reads a dir source: its normalised tree (.git left out) and its digest, which
+// identifies it in the lock. The cache's record of the tree with digest locked (each
+// file's stamp when it was last read) spares reading the files whose stamps did not
+// change; what this scan read is recorded in turn, under the digest it found.
+func (f *Fetcher) ScanDir(ctx context.Context, component string, rec spec.Source, locked string, jobs int) (fstree.Tree, DirScan, error) {
 	dir := filepath.Join(f.Root, filepath.FromSlash(rec.Path))
-	t, info, err := fstree.Scan(ctx, dir, fstree.ScanOptions{Exclude: append([]string{".git"}, exclude...), Jobs: jobs})
-	if err != nil {
-		return t, info, &Error{component, rec.Path, err}
+	known, recorded := f.Store.Stamps(locked)
+	var start time.Time
+	if f.Now != nil {
+		start = f.Now()
 	}
-	return t, info, nil
+	t, info, err := fstree.Scan(ctx, dir, fstree.ScanOptions{Exclude: []string{".git"}, Jobs: jobs, Known: known, Stamps: true})
+	if err != nil {
+		return t, DirScan{}, &Error{component, rec.Path, err}
+	}
+	res := DirScan{Files: info.Files, Read: info.Read, Recorded: recorded}
+	if recorded && t.Digest() != locked {
+		res.Modified, res.Added, res.Removed = changedFiles(known, info.Hashed)
+	}
+	// Without a clock, recent stamps cannot be told from old ones: none are kept.
+	if f.Now != nil && (info.Read > 0 || t.Digest() != locked) {
+		cutoff := start.Add(-racyWindow).UnixNano()
+		for p, h := range info.Hashed {
+			if h.MTime >= cutoff || h.CTime >= cutoff {
+				h.Stamp = fstree.Stamp{} // known for naming what changed, never trusted
+				info.Hashed[p] = h
+			}
+		}
+		// The record only saves reading next time: a cache that cannot take it costs time,
+		// not correctness.
+		_ = f.Store.PutStamps(t.Digest(), info.Hashed)
+	}
+	return t, res, nil
+}
+
+// changedFiles compares two sets of file digests by path.
+func changedFiles(old, now map[string]fstree.Hashed) (modified, added, removed []string) {
+	for p, h := range now {
+		o, ok := old[p]
+		switch {
+		case !ok:
+			added = append(added, p)
+		case o.Digest != h.Digest:
+			modified = append(modified, p)
+		}
+	}
+	for p := range old {
+		if _, ok := now[p]; !ok {
+			removed = append(removed, p)
+		}
+	}
+	sort.Strings(modified)
+	sort.Strings(added)
+	sort.Strings(removed)
+	return modified, added, removed
 }
 
 // dir copies a dir source into the store, so later stages read an immutable snapshot; the

@@ -1214,3 +1214,51 @@ func TestID(t *testing.T) {
 		})
 	}
 }
+
+// Download takes whatever the URL gives, retrying a transient failure, and never goes out
+// offline.
+func TestDownload(t *testing.T) {
+	t.Parallel()
+	body := []byte("a release\n")
+	srv := newServer(t, map[string]func(int, http.ResponseWriter, *http.Request){
+		"/r.tar.gz": func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+			w.Write(body)
+		},
+	})
+	for _, tc := range []struct {
+		name    string
+		offline bool
+		path    string
+		err     string
+	}{
+		{name: "online", path: "/r.tar.gz"},
+		{name: "offline", offline: true, path: "/r.tar.gz", err: "--offline forbids downloading it"},
+		{name: "missing", path: "/none.tar.gz", err: "404"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, err := cache.Open(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := &source.Fetcher{Store: st, Offline: tc.offline, Backoff: time.Millisecond}
+			sha, err := f.Download(context.Background(), srv.URL+tc.path)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), srv.URL+tc.path) {
+					t.Fatalf("error %v, want one naming the URL and saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(body)
+			if sha != hex.EncodeToString(sum[:]) || !st.HasBlob(sha) {
+				t.Errorf("sha256 %s, not the body's, or not in the store", sha)
+			}
+		})
+	}
+}

@@ -51,6 +51,9 @@ type Source struct {
 	Path      string // dir: directory relative to the project root; bundled: sub-tree of the core source
 	Core      string // bundled: name of the core component whose source holds this one
 	Range     hcl.Range
+	// Attrs are the ranges of the attribute values as written, by name ("sha256", "ref"):
+	// a diagnostic about one of them points at its line.
+	Attrs map[string]hcl.Range
 }
 
 // Component is one recipe declaration: a core, an extension or a skin.
@@ -77,9 +80,10 @@ type Ref struct {
 
 // Setting is one extra configuration variable an edition sets in its settings file.
 type Setting struct {
-	Name  string
-	Value cty.Value
-	Range hcl.Range
+	Name      string
+	Value     cty.Value
+	Range     hcl.Range // the value
+	NameRange hcl.Range // the name, where a diagnostic about the name points
 }
 
 // Output asks for one artifact format of an edition.
@@ -94,18 +98,19 @@ type Output struct {
 
 // Edition is one edition declaration as written; inheritance is applied by resolve.
 type Edition struct {
-	Name        string
-	Title       string
-	Version     string
-	Core        Ref // defaults to the only core recipe
-	Inherits    *Ref
-	Extensions  []Ref
-	Skins       []Ref
-	Remove      []Ref
-	DefaultSkin string
-	Settings    []Setting // sorted by name
-	Outputs     []Output  // sorted by format
-	DeclRange   hcl.Range
+	Name         string
+	Title        string
+	Version      string
+	VersionRange hcl.Range // where version is written (DeclRange when it is not)
+	Core         Ref       // defaults to the only core recipe
+	Inherits     *Ref
+	Extensions   []Ref
+	Skins        []Ref
+	Remove       []Ref
+	DefaultSkin  string
+	Settings     []Setting // sorted by name
+	Outputs      []Output  // sorted by format
+	DeclRange    hcl.Range
 }
 
 // Set is everything loaded from a project: recipes and editions, sorted by ID and name.

@@ -143,7 +143,9 @@ type entry struct {
 func (e entry) id() string { return e.name + " " + e.version }
 
 // Publish adds the .deb files debs to the apt repository at dir (created if needed) and
-// serves the new metadata, atomically, with the lock of package repo held throughout.
+// serves the new metadata, atomically, with the lock of package repo held throughout. A
+// repository served with another key (*KeyChangeError), or a package that is not
+// Architecture: all, is refused before anything is written.
 func Publish(ctx context.Context, dir string, debs []string, opt Options) (Result, error) {
 	var res Result
 	opt, err := opt.withDefaults()
@@ -165,6 +167,9 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 		return res, err
 	}
 	defer r.Close()
+	if err := checkServedKey(r, opt); err != nil {
+		return res, err
+	}
 
 	indexPath := path.Join("dists", opt.Suite, opt.Component, "binary-all", "Packages")
 	old, err := r.ReadFile(indexPath)
@@ -203,10 +208,11 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 	return res, err
 }
 
-// readDebs reads the packages to publish; the repository holds Architecture: all ones
-// only.
+// readDebs reads the packages to publish. The Release lists one architecture, all, and
+// apt reads binary-all only on that promise: every package must be Architecture: all.
 func readDebs(ctx context.Context, debs []string, component string) ([]entry, error) {
 	var fresh []entry
+	var foreign []string
 	for _, p := range debs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -217,11 +223,47 @@ func readDebs(ctx context.Context, debs []string, component string) ([]entry, er
 		}
 		e := newEntry(info, p, component)
 		if e.arch != "all" {
-			return nil, fmt.Errorf("%s: Architecture %s; the repository holds Architecture: all packages only", p, e.arch)
+			foreign = append(foreign, fmt.Sprintf("\n  %s: Architecture: %s", p, e.arch))
 		}
 		fresh = append(fresh, e)
 	}
+	if len(foreign) > 0 {
+		return nil, fmt.Errorf("%d packages are not Architecture: all, the one architecture the repository's Release lists, so apt would not see them:%s", len(foreign), strings.Join(foreign, ""))
+	}
 	return fresh, nil
+}
+
+// checkServedKey refuses to sign a served repository with another key than the one in its
+// key file: users copied that file and name it in their sources' Signed-By, so apt-get
+// update would refuse every Release signed with another key (NO_PUBKEY).
+func checkServedKey(r *repo.Repo, opt Options) error {
+	served, err := r.ReadFile(opt.KeyFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ring, err := signature.ReadKeyring(bytes.NewReader(served))
+	if err != nil {
+		return fmt.Errorf("the served key %s: %w", opt.KeyFile, err)
+	}
+	if fprs := ring.Fingerprints(); !slices.Contains(fprs, opt.Signer.Fingerprint()) {
+		return &KeyChangeError{Dir: r.Dir(), KeyFile: opt.KeyFile, Served: fprs, Given: opt.Signer.Fingerprint()}
+	}
+	return nil
+}
+
+// KeyChangeError refuses to sign a served repository with another key than its users'.
+type KeyChangeError struct {
+	Dir, KeyFile string
+	Served       []string // fingerprints in the served key file
+	Given        string   // the signing key's
+}
+
+func (e *KeyChangeError) Error() string {
+	return fmt.Sprintf("the repository is signed with key %s (its %s, which users name in Signed-By), not with the key given, %s: every user's apt-get update would fail with NO_PUBKEY",
+		strings.Join(e.Served, ", "), e.KeyFile, e.Given)
 }
 
 // publishDate is the new Release's Date: the given one, else the newest package's time,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -349,4 +351,61 @@ func TestPublishRefusesReleasesAptWouldRefuse(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPublishRefusesWhatTheReleaseDoesNotHold: the Release lists Architecture all only, and
+// users' Signed-By names the served key file; a publish that would break either is refused
+// before anything is written.
+func TestPublishRefusesWhatTheReleaseDoesNotHold(t *testing.T) {
+	ctx := context.Background()
+	core := deb(t, t.TempDir(), "mediawiki-core", "1.39.17", "core")
+
+	t.Run("another key", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "repo")
+		if _, err := Publish(ctx, dir, []string{core}, options(t)); err != nil {
+			t.Fatal(err)
+		}
+		before := metaFiles(t, dir)
+		other, err := signature.NewSigner(signaturetest.Keys(t)[1].Priv, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := options(t)
+		opt.Signer = other
+		_, err = Publish(ctx, dir, []string{deb(t, t.TempDir(), "mediawiki-skin-vector", "1.0", "vector")}, opt)
+		want := &KeyChangeError{Dir: dir, KeyFile: DefaultKeyFile, Served: []string{testSigner(t).Fingerprint()}, Given: other.Fingerprint()}
+		if diff := cmp.Diff(error(want), err); diff != "" {
+			t.Errorf("Publish error (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff(before, metaFiles(t, dir)); diff != "" {
+			t.Errorf("the refused publish changed the metadata (-before +after):\n%s", diff)
+		}
+	})
+
+	t.Run("architecture", func(t *testing.T) {
+		if _, err := exec.LookPath("dpkg-deb"); err != nil {
+			t.Fatal("dpkg-deb is not installed: run `make deps`")
+		}
+		var amd64 []string
+		for _, name := range []string{"php-probe", "lua-probe"} {
+			root := filepath.Join(t.TempDir(), name)
+			os.MkdirAll(filepath.Join(root, "DEBIAN"), 0o755)
+			os.WriteFile(filepath.Join(root, "DEBIAN/control"), []byte("Package: "+name+"\nVersion: 1.0\nArchitecture: amd64\nMaintainer: mwedition <packages@mwedition.example.org>\nDescription: a compiled probe\n"), 0o644)
+			f := root + "_1.0_amd64.deb"
+			if out, err := exec.Command("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", root, f).CombinedOutput(); err != nil {
+				t.Fatalf("dpkg-deb: %v\n%s", err, out)
+			}
+			amd64 = append(amd64, f)
+		}
+		dir := filepath.Join(t.TempDir(), "repo")
+		_, err := Publish(ctx, dir, append([]string{core}, amd64...), options(t))
+		want := "2 packages are not Architecture: all, the one architecture the repository's Release lists, so apt would not see them:\n  " +
+			amd64[0] + ": Architecture: amd64\n  " + amd64[1] + ": Architecture: amd64"
+		if err == nil || err.Error() != want {
+			t.Errorf("Publish: %v\nwant: %s", err, want)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, "dists")); err == nil {
+			t.Error("the refused packages were published")
+		}
+	})
 }

@@ -72,11 +72,17 @@ func plain(name, version string, mtime time.Time) pack.Package {
 	}
 }
 
-// writeRPM writes p with the project's RPM writer into dir and returns the file.
+// writeRPM writes p, unsigned, with the project's RPM writer into dir and returns the file.
 func writeRPM(t *testing.T, dir string, p pack.Package) string {
 	t.Helper()
+	return writeRPMSigned(t, dir, p, nil)
+}
+
+// writeRPMSigned is writeRPM signing with signer, as a repository needs.
+func writeRPMSigned(t *testing.T, dir string, p pack.Package, signer *signature.Signer) string {
+	t.Helper()
 	var b bytes.Buffer
-	if err := pack.RPM(context.Background(), p, nil, &b, nil); err != nil {
+	if err := pack.RPM(context.Background(), p, nil, &b, signer); err != nil {
 		t.Fatal(err)
 	}
 	f := filepath.Join(dir, pack.RPMFileName(p))

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
+
 	"github.com/mwedition/mwedition/internal/repo"
 )
 
@@ -47,7 +49,9 @@ type Result struct {
 // Versions of each package name among those and the new ones, and serves metadata for
 // them as a new generation (repo.Repo.Publish). The repository's time is Options.Time, or
 // else the newest package's build time, and never earlier than the served revision.
-// Publishing the same files again changes nothing.
+// Publishing the same files again changes nothing. What the .repo file promises is checked
+// first: a repository served with another key (*KeyChangeError), or one that would list a
+// package its key did not sign (*UnsignedError), is refused and left as it was.
 func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions) (Result, error) {
 	var res Result
 	versions := opt.Versions
@@ -64,19 +68,27 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	}
 	defer r.Close()
 
+	keys, err := repositoryKey(r, opt.Options)
+	if err != nil {
+		return res, err
+	}
 	served, err := ReadServed(r.ReadFile)
 	published := served.Packages
 	if err != nil {
 		return res, fmt.Errorf("dnf repository %s: %w", r.Dir(), err)
 	}
-	all, src, err := readNew(ctx, rpms, progress)
-	if err != nil {
+	in := &inputs{src: map[string]string{}, signing: map[string]Signing{}, served: map[string]bool{}, keys: keys}
+	if err := in.readNew(ctx, rpms, progress); err != nil {
 		return res, err
 	}
-	if all, err = readPublished(r, published, all, src); err != nil {
+	if err := in.readPublished(r, published); err != nil {
 		return res, err
 	}
+	all, src := in.all, in.src
 	kept := Keep(all, versions)
+	if err := in.checkSigned(kept, opt.Signer.Fingerprint()); err != nil {
+		return res, err
+	}
 	pool := make([]repo.PoolFile, 0, len(kept))
 	for _, p := range kept {
 		pool = append(pool, repo.PoolFile{Path: p.Href, Src: src[p.Href]})
@@ -99,62 +111,72 @@ func Publish(ctx context.Context, dir string, rpms []string, opt PublishOptions)
 	return res, err
 }
 
-// readNew reads the packages to publish, by their pool locations; src maps each location
-// to the file it is copied from.
-func readNew(ctx context.Context, rpms []string, progress func(repo.Event)) ([]Package, map[string]string, error) {
-	src := map[string]string{} // href -> local file
-	var all []Package
+// inputs are the packages a publish considers, the new ones and those the repository
+// lists already, with where each is read from and how it is signed, by pool location.
+type inputs struct {
+	all     []Package
+	src     map[string]string  // href -> local file
+	signing map[string]Signing // href -> its signatures, checked against keys
+	served  map[string]bool    // hrefs read from the pool: published earlier
+	keys    openpgp.EntityList // the repository's key
+}
+
+func (in *inputs) add(p Package, sg Signing, file string, served bool) {
+	in.all = append(in.all, p)
+	in.src[p.Href], in.signing[p.Href], in.served[p.Href] = file, sg, served
+}
+
+// readNew reads the packages to publish, by their pool locations.
+func (in *inputs) readNew(ctx context.Context, rpms []string, progress func(repo.Event)) error {
 	for i, f := range rpms {
 		if err := ctx.Err(); err != nil {
-			return nil, nil, err
+			return err
 		}
 		href := PoolDir + "/" + filepath.Base(f)
 		if !strings.HasSuffix(href, ".rpm") {
-			return nil, nil, fmt.Errorf("%s: not an .rpm file", f)
+			return fmt.Errorf("%s: not an .rpm file", f)
 		}
-		if prev, ok := src[href]; ok {
-			return nil, nil, fmt.Errorf("%s and %s have the same name; the pool holds one file per name", prev, f)
+		if prev, ok := in.src[href]; ok {
+			return fmt.Errorf("%s and %s have the same name; the pool holds one file per name", prev, f)
 		}
-		p, err := ReadPackage(f, href)
+		p, sg, err := readPackage(f, href, in.keys)
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
-		src[href] = f
-		all = append(all, p)
+		in.add(p, sg, f, false)
 		progress(repo.Event{Step: "read", Path: f, Done: i + 1, Total: len(rpms)})
 	}
-	return all, src, nil
+	return nil
 }
 
-// readPublished adds the served packages the new ones do not replace to all and src,
-// each read back from the pool and checked against the served metadata. A new package
-// at a published location must have the same bytes: published packages never change.
-func readPublished(r *repo.Repo, published []Published, all []Package, src map[string]string) ([]Package, error) {
+// readPublished adds the served packages the new ones do not replace, each read back from
+// the pool and checked against the served metadata. A new package at a published location
+// must have the same bytes: published packages never change.
+func (in *inputs) readPublished(r *repo.Repo, published []Published) error {
 	newSum := map[string]string{}
-	for _, p := range all {
+	for _, p := range in.all {
 		newSum[p.Href] = p.Checksum
 	}
 	for _, pub := range published {
 		if sum, ok := newSum[pub.Href]; ok {
 			if sum != pub.Checksum {
-				return nil, fmt.Errorf("%s is already published with other bytes, and published packages never change: give the new build a new version or release (%s)", pub.Href, src[pub.Href])
+				return fmt.Errorf("%s is already published with other bytes, and published packages never change: give the new build a new version or release (%s)", pub.Href, in.src[pub.Href])
 			}
 			continue
 		}
 		if path.Clean(pub.Href) != pub.Href || !strings.HasPrefix(pub.Href, PoolDir+"/") {
-			return nil, fmt.Errorf("dnf repository %s: the served metadata lists %q, outside %s/", r.Dir(), pub.Href, PoolDir)
+			return fmt.Errorf("dnf repository %s: the served metadata lists %q, outside %s/", r.Dir(), pub.Href, PoolDir)
 		}
-		p, err := ReadPackage(r.Path(pub.Href), pub.Href)
+		p, sg, err := readPackage(r.Path(pub.Href), pub.Href, in.keys)
 		if err != nil {
-			return nil, fmt.Errorf("dnf repository %s: a published package: %w", r.Dir(), err)
+			return fmt.Errorf("dnf repository %s: a published package: %w", r.Dir(), err)
 		}
 		if p.Checksum != pub.Checksum {
-			return nil, fmt.Errorf("dnf repository %s: %s no longer has the checksum its metadata gives", r.Dir(), pub.Href)
+			return fmt.Errorf("dnf repository %s: %s no longer has the checksum its metadata gives", r.Dir(), pub.Href)
 		}
-		src[pub.Href] = r.Path(pub.Href)
-		all = append(all, p)
+		in.add(p, sg, r.Path(pub.Href), true)
 	}
-	return all, nil
+	return nil
 }
 
 // listings are the locations the repository lists after a publish, those of them no

@@ -2,6 +2,7 @@ package dnf
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/repo"
+	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/signature/signaturetest"
 )
 
 // TestPublish publishes four versions of a package one after the other, keeping two, and
@@ -20,6 +24,7 @@ func TestPublish(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "repo")
 	builds := t.TempDir()
 	opt := PublishOptions{Options: Options{Signer: signer, BaseURL: "file://" + dir}, Versions: 2}
+	writeRPM := func(t *testing.T, dir string, p pack.Package) string { return writeRPMSigned(t, dir, p, signer) }
 	ctx := t.Context()
 	var published [][]string
 	for i, v := range []string{"1.0", "1.1", "1.2", "1.10"} {
@@ -106,7 +111,110 @@ func TestPublish(t *testing.T) {
 	b[len(b)-1] ^= 1
 	os.WriteFile(core, b, 0o644)
 	newer := writeRPM(t, builds, plain("mediawiki-extension-probe", "1.11", buildTime.Add(6*time.Hour)))
-	if _, err := Publish(ctx, dir, []string{newer}, opt); err == nil || !strings.Contains(err.Error(), "no longer has the checksum") {
+	if _, err := Publish(ctx, dir, []string{newer}, opt); err == nil || !strings.Contains(err.Error(), "mediawiki-core-1.39.17-1.noarch.rpm: reading the RPM header, checking its digests and signatures: payload SHA-256 digest mismatch") {
 		t.Errorf("a changed pool file: %v", err)
 	}
+}
+
+// TestPublishRefusesWhatTheRepoFileDoesNotHold: the .repo file promises gpgcheck=1 with
+// the repository's key; a publish that would break the promise is refused, naming every
+// package at fault, and writes nothing.
+func TestPublishRefusesWhatTheRepoFileDoesNotHold(t *testing.T) {
+	signer, _ := testSigner(t)
+	other, err := signature.NewSigner(signaturetest.Keys(t)[1].Priv, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherID := other.Fingerprint()[24:]
+	builds := t.TempDir()
+	mtime := buildTime
+	core := writeRPMSigned(t, builds, plain("mediawiki-core", "1.39.17", mtime), signer)
+	unsigned := writeRPM(t, builds, plain("mediawiki-extension-unsigned", "1.0", mtime))
+	stranger := writeRPMSigned(t, builds, plain("mediawiki-extension-stranger", "1.0", mtime), other)
+
+	// olderRepo is a repository an earlier mwedition published, with an unsigned package.
+	olderRepo := func(t *testing.T, dir string) string {
+		old := writeRPM(t, t.TempDir(), plain("mediawiki-skin-old", "1", mtime))
+		p, err := ReadPackage(old, "pool/"+filepath.Base(old))
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta, err := Metadata([]Package{p}, Options{Signer: signer, BaseURL: "file://" + dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := repo.Open(t.Context(), dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		if _, err := r.Publish(t.Context(), []repo.PoolFile{{Path: p.Href, Src: old}}, meta, repo.PublishOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return filepath.Join(dir, p.Href)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		setup  func(t *testing.T, dir string) []Unsigned // the packages to name
+		rpms   []string
+		signer *signature.Signer
+		want   error
+	}{
+		{"unsigned and signed by another key", nil, []string{core, unsigned, stranger}, signer, &UnsignedError{Key: signer.Fingerprint(), Packages: []Unsigned{
+			{File: stranger, Others: []string{otherID}},
+			{File: unsigned},
+		}}},
+		{"published earlier, unsigned", func(t *testing.T, dir string) []Unsigned {
+			return []Unsigned{{File: olderRepo(t, dir), Published: true}}
+		}, []string{core}, signer, nil},
+		{"signed with another key than the served one", func(t *testing.T, dir string) []Unsigned {
+			if _, err := Publish(t.Context(), dir, []string{core}, PublishOptions{Options: Options{Signer: signer, BaseURL: "file://" + dir}}); err != nil {
+				t.Fatal(err)
+			}
+			return nil
+		}, []string{stranger}, other, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "repo")
+			want := tc.want
+			if tc.setup != nil {
+				if named := tc.setup(t, dir); named != nil {
+					want = &UnsignedError{Key: signer.Fingerprint(), Packages: named}
+				} else {
+					want = &KeyChangeError{Dir: dir, KeyFile: KeyPath(DefaultID), Served: []string{signer.Fingerprint()}, Given: other.Fingerprint()}
+				}
+			}
+			before := tree(t, dir)
+			_, err := Publish(t.Context(), dir, tc.rpms, PublishOptions{Options: Options{Signer: tc.signer, BaseURL: "file://" + dir}})
+			if diff := cmp.Diff(want, err); diff != "" {
+				t.Errorf("Publish error (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(before, tree(t, dir)); diff != "" {
+				t.Errorf("a refused publish changed the repository (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+// tree maps each file under dir (but the lock) to its bytes, and each symlink to its target.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".lock") {
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			out[p], err = os.Readlink(p)
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[p] = string(b)
+		return nil
+	})
+	return out
 }

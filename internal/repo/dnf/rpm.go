@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	rpmutils "github.com/sassoftware/go-rpmutils"
 )
 
@@ -98,31 +99,67 @@ var (
 )
 
 // ReadPackage reads the .rpm at file: its header, and the whole file for its size and
-// checksum. href is where the repository serves it.
+// checksum, checking the digests its signature header gives. href is where the repository
+// serves it.
 func ReadPackage(file, href string) (Package, error) {
+	p, _, err := readPackage(file, href, nil)
+	return p, err
+}
+
+// Signing is what a package's OpenPGP signatures say about it, checked against the
+// repository's key as rpm checks them when dnf installs with gpgcheck=1.
+type Signing struct {
+	// ByKey: a signature of the file was made by the repository's key, and holds.
+	ByKey bool
+	// Others are the key IDs (16 hex digits) of the keys that signed it instead; no
+	// signature at all leaves ByKey false and Others empty.
+	Others []string
+}
+
+// readPackage is ReadPackage that also checks the package's signatures against keys.
+func readPackage(file, href string, keys openpgp.EntityList) (Package, Signing, error) {
+	var sg Signing
 	f, err := os.Open(file)
 	if err != nil {
-		return Package{}, err
+		return Package{}, sg, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	hdr, err := rpmutils.ReadHeader(io.TeeReader(f, h))
-	if err != nil {
-		return Package{}, fmt.Errorf("%s: reading the RPM header: %w", file, err)
+	// Verify reads the header, the payload (for its digest) and the signatures; with no
+	// keys it checks the digests only.
+	hdr, sigs, err := rpmutils.Verify(io.TeeReader(f, h), keys)
+	var other rpmutils.KeyNotFoundError
+	switch {
+	case errors.As(err, &other):
+		// Verify stops at the first signature whose key is not the repository's; which
+		// one that was is all the refusal needs. The header is read again below.
+		sg.Others = []string{fmt.Sprintf("%016X", other.KeyID)}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return Package{}, sg, err
+		}
+		h.Reset()
+		hdr, err = rpmutils.ReadHeader(io.TeeReader(f, h))
+		if err != nil {
+			return Package{}, sg, fmt.Errorf("%s: reading the RPM header: %w", file, err)
+		}
+	case err != nil:
+		return Package{}, sg, fmt.Errorf("%s: reading the RPM header, checking its digests and signatures: %w", file, err)
+	default:
+		sg.ByKey = keys != nil && len(sigs) > 0
 	}
 	if _, err := io.Copy(h, f); err != nil {
-		return Package{}, fmt.Errorf("%s: %w", file, err)
+		return Package{}, sg, fmt.Errorf("%s: %w", file, err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
-		return Package{}, err
+		return Package{}, sg, err
 	}
 	p, err := fromHeader(hdr)
 	if err != nil {
-		return Package{}, fmt.Errorf("%s: %w", file, err)
+		return Package{}, sg, fmt.Errorf("%s: %w", file, err)
 	}
 	p.Href, p.Checksum, p.Size = href, hex.EncodeToString(h.Sum(nil)), fi.Size()
-	return p, nil
+	return p, sg, nil
 }
 
 // header reads tags that may be missing: a missing tag reads as its zero value, any other
