@@ -244,3 +244,21 @@ func sortedByTarget(rs []Requirement) []Requirement {
 
 	return out
 }
+
+// Root turns a component's composer.json into root requirements and
+// conflicts made by by (e.g. "extension OpenIDConnect"), as
+// composer-merge-plugin merges an extension's file into the root: require
+// (platform links included) and conflict; require-dev, minimum-stability
+// and prefer-stable stay with the component.
+func Root(by string, p Package) (require, conflict []Requirement) {
+	for _, ls := range [][]Link{p.Require, p.Platform} {
+		for _, l := range ls {
+			require = append(require, Requirement{Link: l, By: by})
+		}
+	}
+	for _, l := range p.Conflict {
+		conflict = append(conflict, Requirement{Link: l, By: by})
+	}
+
+	return require, conflict
+}

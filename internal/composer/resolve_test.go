@@ -341,3 +341,26 @@ func TestRuntime(t *testing.T) {
 		t.Errorf("Runtime() = %v, want a/a alone", got)
 	}
 }
+
+func TestRoot(t *testing.T) {
+	p, err := ParseManifest("/srv/ext/composer.json", []byte(`{"require":{"a/a":"^1.0","php":">=7.4"},"require-dev":{"t/t":"*"},"conflict":{"b/b":"<2"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, conflict := Root("extension X", p)
+	var got []string
+	for _, r := range req {
+		got = append(got, r.String())
+	}
+	for _, r := range conflict {
+		got = append(got, "conflict "+r.Target+" "+r.Constraint.String()+" "+r.Pos.String()+" by "+r.By)
+	}
+	want := []string{
+		`extension X requires a/a "^1.0" (/srv/ext/composer.json:1:13)`,
+		`extension X requires php ">=7.4" (/srv/ext/composer.json:1:26)`,
+		`conflict b/b <2 /srv/ext/composer.json:1:79 by extension X`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
