@@ -284,9 +284,9 @@ func resolveMine(exts map[string]composer.Package, core []composer.Package, core
 		in.Require = append(in.Require, composer.Requirement{Link: composer.Link{Target: name, Constraint: constraint}, By: "edition"})
 	}
 	for _, name := range composerExtensions {
-		for _, l := range append(exts[name].Require, exts[name].Platform...) {
-			in.Require = append(in.Require, composer.Requirement{Link: l, By: "extension " + name})
-		}
+		req, conflict := composer.Root("extension "+name, exts[name])
+		in.Require = append(in.Require, req...)
+		in.Conflict = append(in.Conflict, conflict...)
 	}
 	res, err := composer.Resolve(context.Background(), in)
 	if err != nil {
