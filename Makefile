@@ -19,6 +19,9 @@ DEPS         += createrepo-c dnf busybox-static
 DEPS         += reprotest disorderfs faketime locales-all diffoscope-minimal sudo
 # README.md's pictures: Graphviz renders docs/*.dot, and the README test compares the SVG.
 DEPS         += graphviz
+# The composer oracle test: Debian's composer (2.5.5) resolving against a static repository;
+# php-zip unpacks the zip dists without the unzip binary.
+DEPS         += composer php-cli php-zip
 
 .PHONY: all build deps corpus demo check test unit e2e readme reprotest fuzz vet fmt bench clean help
 
