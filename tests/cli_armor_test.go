@@ -79,11 +79,11 @@ func init() {
 		},
 		cliRow{
 			item: "publish safety", name: "apt refuses, so dnf is not published either",
-			setup: servedWithAnotherKey("--apt"),
-			args:  []string{"publish", "--out", "{dir}/out", "--dnf", "{dir}/dnf", "--apt", "{dir}/repo", "--sign-key", "{key}"},
-			code:  1,
+			setup:  servedWithAnotherKey("--apt"),
+			args:   []string{"publish", "--out", "{dir}/out", "--dnf", "{dir}/dnf", "--apt", "{dir}/repo", "--sign-key", "{key}"},
+			code:   1,
 			stderr: []string{"the repository is signed with key {otherfpr}"},
-			check: nothingServed("dnf"),
+			check:  nothingServed("dnf"),
 		},
 		cliRow{
 			item: "publish safety", name: "dnf refuses a key its users do not hold",

@@ -52,7 +52,7 @@ const (
 type Options struct {
 	// Check stops before anything is written: Publish then only says whether it would
 	// refuse, so that a publish into several repositories writes none if one refuses.
-	Check bool
+	Check         bool
 	Origin, Label string // default DefaultOrigin
 	Suite         string // the directory under dists/ and the Suite field; default DefaultSuite
 	Codename      string // default Suite
