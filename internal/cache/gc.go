@@ -71,7 +71,7 @@ func (s *Store) GC(o GCOptions) (GCResult, error) {
 		return res, nil
 	}
 	// Records before what they name; tmp last, as nothing there is named by anything.
-	for _, area := range []string{AreaActions, AreaBuilds, AreaBlobs, AreaSrc, AreaGit, AreaTrees, AreaURLs, AreaTmp} {
+	for _, area := range []string{AreaActions, AreaBuilds, AreaBlobs, AreaSrc, AreaGit, AreaTrees, AreaStamps, AreaURLs, AreaTmp} {
 		for _, e := range res.Removed {
 			if e.Area != area {
 				continue

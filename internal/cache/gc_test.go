@@ -135,6 +135,7 @@ type fixture struct {
 	deb, oldDeb                string // packages made by a pack.deb action, new and old
 	manifest, layer, config    string // an image: its manifest names the layer and the configuration
 	stray                      string // a blob nothing names
+	orphanStamps               string // stamps of a tree the store no longer holds
 	actions                    map[string]string
 	old, new                   cache.BuildRecord
 }
@@ -174,6 +175,15 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f.tree = tr.Digest()
+	// Stamps of the tree (kept with it) and of a tree long gone (collected).
+	stamps := map[string]fstree.Hashed{"index.php": {Digest: sha([]byte("<?php\n"))}}
+	gone := "sha256:" + sha([]byte("a tree long gone"))
+	for _, d := range []string{f.tree, gone} {
+		if err := f.s.PutStamps(d, stamps); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.orphanStamps = cache.StampsRel(gone)
 	f.deb, f.oldDeb = put("!<arch>\nnew deb"), put("!<arch>\nold deb")
 	f.layer, f.config = put("layer bytes"), put(`{"rootfs":{"diff_ids":[]}}`)
 	f.manifest = put(fmt.Sprintf(`{"config":{"digest":"sha256:%s"},"layers":[{"digest":"sha256:%s"}]}`, f.config, f.layer))
@@ -270,7 +280,7 @@ func TestInventory(t *testing.T) {
 		areas[e.Area]++
 		total += e.Bytes
 	}
-	wantAreas := map[string]int{"blobs": 10, "src": 2, "trees": 1, "urls": 1, "actions": 7, "builds": 2, "tmp": 2}
+	wantAreas := map[string]int{"blobs": 10, "src": 2, "trees": 1, "stamps": 2, "urls": 1, "actions": 7, "builds": 2, "tmp": 2}
 	if diff := cmp.Diff(wantAreas, areas); diff != "" {
 		t.Errorf("entries per area (-want +got):\n%s", diff)
 	}
@@ -293,14 +303,14 @@ func TestGC(t *testing.T) {
 	}{
 		{name: "last build and lock", keep: 1, roots: true, keptBuilds: 1, wantGone: func(f *fixture) []string {
 			return []string{cache.BlobRel(f.oldDeb), cache.BlobRel(f.oldDownload), cache.BlobRel(f.stray),
-				actionOf(f, f.oldDeb), actionOf(f, f.oldDownload), "builds/" + f.old.Name, "src/tarball-" + f.oldDownload}
+				actionOf(f, f.oldDeb), actionOf(f, f.oldDownload), "builds/" + f.old.Name, "src/tarball-" + f.oldDownload, f.orphanStamps}
 		}},
 		{name: "two builds keep the old release", keep: 2, roots: true, keptBuilds: 2, wantGone: func(f *fixture) []string {
-			return []string{cache.BlobRel(f.stray)}
+			return []string{cache.BlobRel(f.stray), f.orphanStamps}
 		}},
 		{name: "dry run", keep: 1, roots: true, dryRun: true, keptBuilds: 1, wantGone: func(f *fixture) []string {
 			return []string{cache.BlobRel(f.oldDeb), cache.BlobRel(f.oldDownload), cache.BlobRel(f.stray),
-				actionOf(f, f.oldDeb), actionOf(f, f.oldDownload), "builds/" + f.old.Name, "src/tarball-" + f.oldDownload}
+				actionOf(f, f.oldDeb), actionOf(f, f.oldDownload), "builds/" + f.old.Name, "src/tarball-" + f.oldDownload, f.orphanStamps}
 		}},
 		{name: "no builds, the lock only", keep: 0, roots: true, wantGone: func(f *fixture) []string {
 			var out []string
@@ -309,7 +319,7 @@ func TestGC(t *testing.T) {
 			}
 			return append(out, cache.BlobRel(f.oldDeb), cache.BlobRel(f.oldDownload), cache.BlobRel(f.stray),
 				cache.BlobRel(f.deb), cache.BlobRel(f.manifest), cache.BlobRel(f.layer), cache.BlobRel(f.config),
-				cache.BlobRel(f.settings), cache.TreeRel(f.tree),
+				cache.BlobRel(f.settings), cache.TreeRel(f.tree), cache.StampsRel(f.tree), f.orphanStamps,
 				"builds/"+f.old.Name, "builds/"+f.new.Name, "src/tarball-"+f.oldDownload)
 		}},
 	} {

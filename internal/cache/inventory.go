@@ -22,13 +22,14 @@ const (
 	AreaGit     = "git"     // bare mirrors of git remotes
 	AreaTrees   = "trees"   // tree listings
 	AreaURLs    = "urls"    // which blob a URL gave
+	AreaStamps  = "stamps"  // what a dir source's files looked like when hashed
 	AreaActions = "actions" // the build graph's records of finished actions
 	AreaBuilds  = "builds"  // what each build used
 	AreaTmp     = "tmp"     // work in progress, or what a killed process left
 )
 
 // Areas lists every area in display order.
-var Areas = []string{AreaBlobs, AreaSrc, AreaGit, AreaTrees, AreaURLs, AreaActions, AreaBuilds, AreaTmp}
+var Areas = []string{AreaBlobs, AreaSrc, AreaGit, AreaTrees, AreaStamps, AreaURLs, AreaActions, AreaBuilds, AreaTmp}
 
 // Kinds of blobs that no action names.
 const (
@@ -308,7 +309,9 @@ func (s *Store) refs(e Entry) ([]string, error) {
 	case e.Area == AreaActions:
 		return s.actionRefs(e.Name)
 	case e.Area == AreaTrees:
-		return s.treeRefs(e.Name)
+		// A kept dir source's tree keeps its stamps, which spare validate re-hashing it.
+		refs, err := s.treeRefs(e.Name)
+		return append(refs, StampsRel(strings.TrimSuffix(strings.TrimPrefix(e.Name, "trees/"), ".tree"))), err
 	case e.Area == AreaURLs:
 		b, err := os.ReadFile(s.hostPath(e.Name))
 		if err != nil {

@@ -228,6 +228,8 @@ func describeKind(area, kind string) string {
 		return "tree listings (trees/)"
 	case cache.AreaURLs:
 		return "URL records (urls/)"
+	case cache.AreaStamps:
+		return "dir source stamps (stamps/)"
 	case cache.AreaActions:
 		return "action records (actions/)"
 	case cache.AreaBuilds:
