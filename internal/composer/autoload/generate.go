@@ -15,11 +15,13 @@ import (
 
 // Library is one installed library.
 type Library struct {
-	Name      string // vendor/name, lowercase
-	Version   string // as locked ("v1.0.2")
-	Reference string // the commit or dist reference, if known
-	Type      string // "library" if empty
-	License   []string
+	Name    string // vendor/name, lowercase
+	Version string // as locked ("v1.0.2")
+	Type    string // "library" if empty
+	License []string
+	// Dist is where the library was downloaded from, as locked; written to
+	// installed.json (for SBOMs and composer) when it has a type and URL.
+	Dist *composer.Dist
 	// Requires names the libraries of the set this one requires: their
 	// files autoloads are included first, as composer orders them.
 	Requires []string

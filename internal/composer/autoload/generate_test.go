@@ -23,7 +23,9 @@ func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 // underscores, and files autoloads whose order depends on requirements.
 func syntheticSet() []Library {
 	return []Library{
-		{Name: "acme/client", Version: "v1.2.0", Reference: "0123456789abcdef0123456789abcdef01234567",
+		{Name: "acme/client", Version: "v1.2.0", Dist: &composer.Dist{Type: "zip",
+			URL: "https://repo.example/dist/acme/client/client-v1.2.0.zip", Reference: "0123456789abcdef0123456789abcdef01234567",
+			Shasum: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
 			License: []string{"Apache-2.0"}, Requires: []string{"acme/util", "psr/log"},
 			Path: "acme/client",
 			Autoload: composer.Autoload{Classmap: []string{"src/", "extra/Single.inc"},

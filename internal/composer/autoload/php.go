@@ -150,7 +150,10 @@ type installedPackage struct {
 }
 
 type installRef struct {
-	Reference string `json:"reference"`
+	Type      string `json:"type"`
+	URL       string `json:"url"`
+	Reference string `json:"reference,omitempty"`
+	Shasum    string `json:"shasum,omitempty"`
 }
 
 func (m *model) installedJSON() ([]byte, error) {
@@ -166,8 +169,8 @@ func (m *model) installedJSON() ([]byte, error) {
 		if p.Type == "" {
 			p.Type = "library"
 		}
-		if l.Reference != "" {
-			p.Dist = &installRef{Reference: l.Reference}
+		if d := l.Dist; d != nil && d.Type != "" && d.URL != "" {
+			p.Dist = &installRef{Type: d.Type, URL: d.URL, Reference: d.Reference, Shasum: d.Shasum}
 		}
 		pkgs = append(pkgs, p)
 	}

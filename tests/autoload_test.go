@@ -1,0 +1,349 @@
+//go:build e2e
+
+package tests
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mwedition/mwedition/internal/composer"
+	"github.com/mwedition/mwedition/internal/composer/autoload"
+	"github.com/mwedition/mwedition/internal/composer/composertest"
+	"github.com/mwedition/mwedition/internal/semver"
+)
+
+// autoloadTags keeps the static repository small: OpenIDConnect's pin and
+// the recent tags of what it pulls in.
+var autoloadTags = map[string]func(string) bool{
+	"OpenID-Connect-PHP":     func(tag string) bool { return tag == "v1.0.2" },
+	"phpseclib":              func(tag string) bool { return strings.HasPrefix(tag, "3.0.5") },
+	"constant_time_encoding": func(tag string) bool { return strings.HasPrefix(tag, "v2.7") || strings.HasPrefix(tag, "v3.") },
+	"random_compat":          func(tag string) bool { return strings.HasPrefix(tag, "v9.") || strings.HasPrefix(tag, "v2.0.2") },
+}
+
+// TestAutoload resolves jumbojett/openid-connect-php 1.0.2 against a static
+// repository built from the libraries' real tags, installs the chosen dists
+// under a vendor-libs root, generates the autoloader there, and has PHP
+// load classes through it. It then lets Debian's composer 2.5.5 dump the
+// autoloader of the same tree and compares the maps, and checks that two
+// installs in different places give the same bytes.
+func TestAutoload(t *testing.T) {
+	for _, tool := range []string{"composer", "php", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run `make deps`", tool)
+		}
+	}
+	work := t.TempDir()
+	if d := os.Getenv("MWEDITION_AUTOLOAD_KEEP"); d != "" {
+		work = d // to look at the trees after a failure
+	}
+	libs := resolveAutoloadSet(t, gitCorpus(t), work)
+	var names []string
+	for _, l := range libs {
+		names = append(names, l.Name+" "+l.Version)
+	}
+	t.Logf("installing: %s", strings.Join(names, ", "))
+
+	root := filepath.Join(work, "a", "vendor-libs")
+	res := installAndGenerate(t, libs, root)
+	other := installAndGenerate(t, libs, filepath.Join(work, "b", "elsewhere", "vendor-libs"))
+	if diff := cmp.Diff(res.Files, other.Files); diff != "" {
+		t.Errorf("the autoloader differs between two installs of the same set:\n%s", diff)
+	}
+	if len(res.Ambiguous) != 0 {
+		t.Errorf("ambiguous classes: %v", res.Ambiguous)
+	}
+
+	t.Run("PHP loads the libraries", func(t *testing.T) { checkPHPLoads(t, root) })
+	t.Run("same maps as composer 2.5.5", func(t *testing.T) { compareWithComposer(t, root, filepath.Join(work, "composer"), libs) })
+}
+
+// resolveAutoloadSet builds the repository, resolves as an edition would
+// (core's vendor, PHP 8.2) and returns the runtime libraries.
+func resolveAutoloadSet(t *testing.T, corpus, work string) []composer.Library {
+	t.Helper()
+	repo := filepath.Join(work, "repo")
+	var gitLibs []composertest.Library
+	for bundle, tags := range autoloadTags {
+		gitLibs = append(gitLibs, composertest.Library{Git: filepath.Join(corpus, bundle+".bundle"), Tags: tags})
+	}
+	ctx := context.Background()
+	if _, err := composertest.Build(ctx, composertest.Options{Dir: repo, BaseURL: "file://" + repo}, gitLibs...); err != nil {
+		t.Fatal(err)
+	}
+	core, coreRoot := coreVendor(t)
+	c, err := semver.ParseConstraint("1.0.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := composer.Resolve(ctx, composer.Input{
+		Core: core, CoreRoot: coreRoot, CoreFile: "vendor/composer/installed.json",
+		Platform: map[string]string{"php": "8.2.7", "composer-plugin-api": composer.ComposerPluginAPI, "composer-runtime-api": composer.ComposerRuntimeAPI},
+		Catalogs: []composer.Catalog{composer.NewRepository("file://"+repo, composertest.Fetch)},
+		Require: []composer.Requirement{{Link: composer.Link{Target: "jumbojett/openid-connect-php", Constraint: c},
+			By: "extension OpenIDConnect"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	libs := out.Runtime()
+	if len(libs) != 4 {
+		t.Fatalf("%d runtime libraries, want 4: %v", len(libs), libs)
+	}
+	return libs
+}
+
+// installAndGenerate unpacks each dist into root/<vendor>/<name>, then
+// generates the autoloader and writes it into root.
+func installAndGenerate(t *testing.T, libs []composer.Library, root string) autoload.Result {
+	t.Helper()
+	var in []autoload.Library
+	for _, l := range libs {
+		dir := filepath.Join(root, filepath.FromSlash(l.Name))
+		unzipDist(t, strings.TrimPrefix(l.Dist.URL, "file://"), dir)
+		var requires []string
+		for _, r := range l.Require {
+			requires = append(requires, r.Target)
+		}
+		in = append(in, autoload.Library{Name: l.Name, Version: l.Version, Dist: l.Dist,
+			Type: l.Type, License: l.License, Requires: requires, Path: l.Name, Autoload: l.Autoload,
+			Tree: os.DirFS(dir)})
+	}
+	res, err := autoload.Generate(in, autoload.Options{Suffix: autoload.SuffixFor("enterprise")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		p := filepath.Join(root, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return res
+}
+
+// unzipDist extracts a dist zip without its single top directory, as
+// composer does.
+func unzipDist(t *testing.T, zipPath, dir string) {
+	t.Helper()
+	zr, err := zip.OpenReader(zipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		_, rel, ok := strings.Cut(f.Name, "/")
+		if !ok || rel == "" || strings.HasSuffix(rel, "/") || strings.Contains(rel, "..") {
+			continue
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// loadScript requires the generated autoload.php and reports what a
+// MediaWiki request would rely on.
+const loadScript = `
+$root = realpath($argv[1]);
+$loader = require $root . '/autoload.php';
+$filesFirst = get_included_files();
+$report = array(
+    'openid' => class_exists('Jumbojett\\OpenIDConnectClient'),
+    'rsa' => class_exists('phpseclib3\\Crypt\\RSA'),
+    'product' => (new \phpseclib3\Math\BigInteger(6))->multiply(new \phpseclib3\Math\BigInteger(7))->toString(),
+    'base64url' => \ParagonIE\ConstantTime\Base64UrlSafe::encodeUnpadded("\xfb\xff"),
+    'missing' => class_exists('Jumbojett\\NoSuchClass'),
+    'files' => array_keys($GLOBALS['__composer_autoload_files']),
+    'again' => (require $root . '/autoload.php') === $loader,
+);
+// What autoload.php included by itself, then what the class lookups did.
+foreach (array('included' => $filesFirst, 'loaded' => get_included_files()) as $key => $files) {
+    $report[$key] = array();
+    foreach ($files as $f) {
+        if (strpos($f, $root . '/') === 0) {
+            $report[$key][] = substr($f, strlen($root) + 1);
+        }
+    }
+}
+echo json_encode($report);
+`
+
+type loadReport struct {
+	OpenID, RSA, Missing, Again bool
+	Product, Base64URL          string
+	Files, Included, Loaded     []string
+}
+
+func checkPHPLoads(t *testing.T, root string) {
+	out, err := exec.Command("php", "-d", "display_errors=stderr", "-r", loadScript, root).Output()
+	if err != nil {
+		t.Fatalf("php: %v\n%s", err, stderrOf(err))
+	}
+	var got loadReport
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("php printed %q: %v", out, err)
+	}
+	t.Logf("php: %s", out)
+	if !got.OpenID || !got.RSA || got.Missing || !got.Again {
+		t.Errorf("class_exists: Jumbojett\\OpenIDConnectClient %v, phpseclib3\\Crypt\\RSA %v (want both true); "+
+			"Jumbojett\\NoSuchClass %v (want false); second require gives the same loader: %v", got.OpenID, got.RSA, got.Missing, got.Again)
+	}
+	if got.Product != "42" || got.Base64URL != "-_8" {
+		t.Errorf("6*7 = %q (want 42), base64url(fb ff) = %q (want -_8)", got.Product, got.Base64URL)
+	}
+	// phpseclib's files autoload (the only one of the set: random_compat
+	// 9.99 is empty on PHP 7+) ran once, before any class was asked for.
+	if !contains(got.Included, "phpseclib/phpseclib/phpseclib/bootstrap.php") || len(got.Files) != 1 {
+		t.Errorf("autoload.php included %v and recorded %v, want phpseclib's bootstrap.php", got.Included, got.Files)
+	}
+	for _, f := range []string{"jumbojett/openid-connect-php/src/OpenIDConnectClient.php", "phpseclib/phpseclib/phpseclib/Crypt/RSA.php",
+		"paragonie/constant_time_encoding/src/Base64UrlSafe.php"} {
+		if contains(got.Included, f) || !contains(got.Loaded, f) {
+			t.Errorf("%s: want it loaded on demand, not before; loaded %v", f, got.Loaded)
+		}
+	}
+}
+
+func stderrOf(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
+
+// mapsScript prints a loader's maps with every path relative to the root
+// it was generated for; with a class name as second argument, also the
+// maps of that static class, which the loader actually uses.
+const mapsScript = `
+$root = realpath($argv[1]);
+$rel = function ($p) use ($root) {
+    $r = realpath($p);
+    return $r === false ? 'missing:' . $p : substr($r, strlen($root) + 1);
+};
+$norm = function ($map, $list) use ($rel) {
+    $out = array();
+    foreach ($map as $k => $v) {
+        $v = is_array($v) ? array_map($rel, $v) : $rel($v);
+        if ($list) {
+            $out[] = $k . ' ' . $v;
+        } else {
+            $out[$k] = $v;
+        }
+    }
+    return $list ? $out : (object) $out;
+};
+$out = array();
+foreach (array('psr4' => 'psr4', 'namespaces' => 'psr0', 'classmap' => 'classMap') as $file => $prop) {
+    $out[$prop] = $norm(require $root . "/composer/autoload_$file.php", false);
+}
+$out['files'] = $norm(require $root . '/composer/autoload_files.php', true);
+if (isset($argv[2])) {
+    require $root . '/composer/autoload_static.php';
+    $static = get_class_vars($argv[2]);
+    $out['static'] = array('psr4' => $norm($static['psr4'], false), 'psr0' => $norm($static['psr0'], false),
+        'classMap' => $norm($static['classMap'], false), 'files' => $norm($static['files'], true));
+}
+echo json_encode($out);
+`
+
+type loaderMaps struct {
+	PSR4, PSR0 map[string][]string
+	ClassMap   map[string]string
+	Files      []string
+	Static     *loaderMaps `json:",omitempty"`
+}
+
+func readMaps(t *testing.T, root string, staticClass ...string) loaderMaps {
+	t.Helper()
+	out, err := exec.Command("php", append([]string{"-d", "display_errors=stderr", "-r", mapsScript, root}, staticClass...)...).Output()
+	if err != nil {
+		t.Fatalf("php: %v\n%s", err, stderrOf(err))
+	}
+	var m loaderMaps
+	if err := json.Unmarshal(out, &m); err != nil {
+		t.Fatalf("php printed %q: %v", out, err)
+	}
+	return m
+}
+
+// compareWithComposer copies the installed tree, with mwedition's
+// installed.json, to dir/vendor, has composer dump its own (non-optimized)
+// autoloader there from that installed.json, and compares composer's maps
+// with mwedition's: same class map, prefixes, directories and files
+// autoloads with the same keys in the same order.
+func compareWithComposer(t *testing.T, root, dir string, libs []composer.Library) {
+	vendor := filepath.Join(dir, "vendor")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("cp", "-a", root, vendor).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	// Without --dev, composer loads only what the root requires (through
+	// installed.json's require links, which mwedition's does not carry):
+	// the root requires every library, as the merged edition does.
+	require := map[string]string{}
+	for _, l := range libs {
+		require[l.Name] = "*"
+	}
+	manifest, err := json.Marshal(map[string]any{"name": "mwedition/autoload-check", "require": require,
+		"config": map[string]string{"autoloader-suffix": "check"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "composer.json"), manifest, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("composer", "dump-autoload", "--no-plugins", "--no-scripts", "--no-interaction")
+	cmd.Dir = dir
+	home := filepath.Join(dir, ".composer-home")
+	cmd.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "COMPOSER_HOME=" + home,
+		"COMPOSER_CACHE_DIR=" + filepath.Join(dir, ".composer-cache"), "COMPOSER_NO_INTERACTION=1",
+		"COMPOSER_ALLOW_SUPERUSER=1", "COMPOSER_DISABLE_NETWORK=1", "LC_ALL=C"}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("composer dump-autoload: %v\n%s", err, out)
+	} else {
+		t.Logf("composer dump-autoload: %s", bytes.TrimSpace(out))
+	}
+	theirs := readMaps(t, vendor)
+	// composer always maps its own InstalledVersions class, which an
+	// edition's loader does not ship.
+	delete(theirs.ClassMap, `Composer\InstalledVersions`)
+	mine := readMaps(t, root, "MWEditionStaticInit"+autoload.SuffixFor("enterprise"))
+	static := *mine.Static
+	mine.Static = nil
+	if diff := cmp.Diff(theirs, mine); diff != "" {
+		t.Errorf("mwedition's autoloader differs from composer's (-composer +mwedition):\n%s", diff)
+	}
+	if diff := cmp.Diff(mine, static); diff != "" {
+		t.Errorf("autoload_static.php differs from the autoload_*.php arrays (-arrays +static):\n%s", diff)
+	}
+	t.Logf("%d classes mapped, %d PSR-4 prefixes, %d files autoloads, as composer", len(mine.ClassMap), len(mine.PSR4), len(mine.Files))
+}
