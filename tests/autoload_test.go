@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -65,7 +66,11 @@ func TestAutoload(t *testing.T) {
 	}
 
 	t.Run("PHP loads the libraries", func(t *testing.T) { checkPHPLoads(t, root) })
-	t.Run("same maps as composer 2.5.5", func(t *testing.T) { compareWithComposer(t, root, filepath.Join(work, "composer"), libs) })
+	t.Run("same maps as composer 2.5.5", func(t *testing.T) {
+		compareWithComposer(t, root, filepath.Join(work, "composer"), autoload.SuffixFor("enterprise"),
+			[]string{"jumbojett/openid-connect-php"})
+	})
+	t.Run("Scan agrees with composer's PhpFileParser", func(t *testing.T) { compareScan(t, root) })
 }
 
 // resolveAutoloadSet builds the repository, resolves as an edition would
@@ -111,12 +116,8 @@ func installAndGenerate(t *testing.T, libs []composer.Library, root string) auto
 	for _, l := range libs {
 		dir := filepath.Join(root, filepath.FromSlash(l.Name))
 		unzipDist(t, strings.TrimPrefix(l.Dist.URL, "file://"), dir)
-		var requires []string
-		for _, r := range l.Require {
-			requires = append(requires, r.Target)
-		}
 		in = append(in, autoload.Library{Name: l.Name, Version: l.Version, Dist: l.Dist,
-			Type: l.Type, License: l.License, Requires: requires, Path: l.Name, Autoload: l.Autoload,
+			Type: l.Type, License: l.License, Require: l.Require, Path: l.Name, Autoload: l.Autoload,
 			Tree: os.DirFS(dir)})
 	}
 	res, err := autoload.Generate(in, autoload.Options{Suffix: autoload.SuffixFor("enterprise")})
@@ -298,7 +299,7 @@ func readMaps(t *testing.T, root string, staticClass ...string) loaderMaps {
 // autoloader there from that installed.json, and compares composer's maps
 // with mwedition's: same class map, prefixes, directories and files
 // autoloads with the same keys in the same order.
-func compareWithComposer(t *testing.T, root, dir string, libs []composer.Library) {
+func compareWithComposer(t *testing.T, root, dir, suffix string, rootRequires []string) {
 	vendor := filepath.Join(dir, "vendor")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -306,12 +307,11 @@ func compareWithComposer(t *testing.T, root, dir string, libs []composer.Library
 	if out, err := exec.Command("cp", "-a", root, vendor).CombinedOutput(); err != nil {
 		t.Fatalf("cp: %v\n%s", err, out)
 	}
-	// Without --dev, composer loads only what the root requires (through
-	// installed.json's require links, which mwedition's does not carry):
-	// the root requires every library, as the merged edition does.
+	// Without --dev, composer loads only what the root requires, directly
+	// or through the require links of installed.json.
 	require := map[string]string{}
-	for _, l := range libs {
-		require[l.Name] = "*"
+	for _, name := range rootRequires {
+		require[name] = "*"
 	}
 	manifest, err := json.Marshal(map[string]any{"name": "mwedition/autoload-check", "require": require,
 		"config": map[string]string{"autoloader-suffix": "check"}})
@@ -336,7 +336,7 @@ func compareWithComposer(t *testing.T, root, dir string, libs []composer.Library
 	// composer always maps its own InstalledVersions class, which an
 	// edition's loader does not ship.
 	delete(theirs.ClassMap, `Composer\InstalledVersions`)
-	mine := readMaps(t, root, "MWEditionStaticInit"+autoload.SuffixFor("enterprise"))
+	mine := readMaps(t, root, "MWEditionStaticInit"+suffix)
 	static := *mine.Static
 	mine.Static = nil
 	if diff := cmp.Diff(theirs, mine); diff != "" {
@@ -346,4 +346,61 @@ func compareWithComposer(t *testing.T, root, dir string, libs []composer.Library
 		t.Errorf("autoload_static.php differs from the autoload_*.php arrays (-arrays +static):\n%s", diff)
 	}
 	t.Logf("%d classes mapped, %d PSR-4 prefixes, %d files autoloads, as composer", len(mine.ClassMap), len(mine.PSR4), len(mine.Files))
+}
+
+// parseScript prints what composer's own parser (Debian's
+// php-composer-class-map-generator) finds in each file named on stdin.
+const parseScript = `
+require '/usr/share/php/Composer/autoload.php';
+$out = array();
+foreach (explode("\n", trim(stream_get_contents(STDIN))) as $file) {
+    $classes = \Composer\ClassMapGenerator\PhpFileParser::findClasses($file);
+    sort($classes);
+    $out[$file] = $classes;
+}
+echo json_encode($out);
+`
+
+// compareScan runs Scan and composer's PhpFileParser on every PHP file of
+// the installed libraries, tests and all, and compares what they find.
+func compareScan(t *testing.T, root string) {
+	mine := map[string][]string{}
+	var list []string
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".php") || strings.HasSuffix(p, ".inc")) {
+			return err
+		}
+		if strings.HasPrefix(p, filepath.Join(root, "composer")+"/") {
+			return nil // the generated loader
+		}
+		src, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		found := autoload.Scan(src)
+		if found == nil {
+			found = []string{}
+		}
+		sort.Strings(found)
+		mine[p] = found
+		list = append(list, p)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("php", "-d", "display_errors=stderr", "-r", parseScript)
+	cmd.Stdin = strings.NewReader(strings.Join(list, "\n"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("php: %v\n%s", err, stderrOf(err))
+	}
+	theirs := map[string][]string{}
+	if err := json.Unmarshal(out, &theirs); err != nil {
+		t.Fatalf("php printed %q: %v", out, err)
+	}
+	if diff := cmp.Diff(theirs, mine); diff != "" {
+		t.Errorf("Scan differs from composer's PhpFileParser (-composer +Scan):\n%s", diff)
+	}
+	t.Logf("%d PHP files scanned alike", len(list))
 }

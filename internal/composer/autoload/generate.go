@@ -22,9 +22,10 @@ type Library struct {
 	// Dist is where the library was downloaded from, as locked; written to
 	// installed.json (for SBOMs and composer) when it has a type and URL.
 	Dist *composer.Dist
-	// Requires names the libraries of the set this one requires: their
-	// files autoloads are included first, as composer orders them.
-	Requires []string
+	// Require are the library's require links: those naming libraries of
+	// the set put their files autoloads first, as composer orders them,
+	// and all are written to installed.json.
+	Require []composer.Link
 	// Path is where the library is installed, relative to the directory the
 	// autoloader is generated for ("jumbojett/openid-connect-php").
 	Path     string
@@ -137,7 +138,10 @@ func dependencyOrder(libs []Library) ([]Library, error) {
 			return // outside the set (core's vendor, a platform package), or placed
 		}
 		done[name] = true
-		deps := append([]string(nil), l.Requires...)
+		deps := make([]string, 0, len(l.Require))
+		for _, r := range l.Require {
+			deps = append(deps, r.Target)
+		}
 		sort.Strings(deps)
 		for _, d := range deps {
 			visit(d)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mwedition/mwedition/internal/composer"
+	"github.com/mwedition/mwedition/internal/semver"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -21,12 +22,13 @@ func file(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 // syntheticSet is a small library set using every kind of autoload: a
 // class map with exclusions, PSR-4 with a fallback directory, PSR-0 with
 // underscores, and files autoloads whose order depends on requirements.
-func syntheticSet() []Library {
+func syntheticSet(t testing.TB) []Library {
+	t.Helper()
 	return []Library{
 		{Name: "acme/client", Version: "v1.2.0", Dist: &composer.Dist{Type: "zip",
 			URL: "https://repo.example/dist/acme/client/client-v1.2.0.zip", Reference: "0123456789abcdef0123456789abcdef01234567",
 			Shasum: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
-			License: []string{"Apache-2.0"}, Requires: []string{"acme/util", "psr/log"},
+			License: []string{"Apache-2.0"}, Require: links(t, "acme/util", "^2.0", "psr/log", "^1.1"),
 			Path: "acme/client",
 			Autoload: composer.Autoload{Classmap: []string{"src/", "extra/Single.inc"},
 				Files: []string{"helpers.php"}, Exclude: []string{"/src/Tests/", "src/**/Fixture*.php"}},
@@ -60,8 +62,23 @@ func syntheticSet() []Library {
 	}
 }
 
+// links makes require links from name, constraint pairs.
+func links(t testing.TB, pairs ...string) []composer.Link {
+	t.Helper()
+	var out []composer.Link
+	for i := 0; i+1 < len(pairs); i += 2 {
+		c, err := semver.ParseConstraint(pairs[i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, composer.Link{Target: pairs[i], Constraint: c})
+	}
+
+	return out
+}
+
 func TestGenerateGolden(t *testing.T) {
-	res, err := Generate(syntheticSet(), Options{Suffix: SuffixFor("acme wiki")})
+	res, err := Generate(syntheticSet(t), Options{Suffix: SuffixFor("acme wiki")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +130,7 @@ func TestGenerateGolden(t *testing.T) {
 // TestGenerateReproducible generates from the libraries given in another
 // order: map iteration and input order must not show in the output.
 func TestGenerateReproducible(t *testing.T) {
-	libs := syntheticSet()
+	libs := syntheticSet(t)
 	a, err := Generate(libs, Options{Suffix: "_x"})
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +164,7 @@ func TestGenerateReproducible(t *testing.T) {
 // TestFilesOrder: a library's files autoloads come after those of the
 // libraries it requires, whatever the names say.
 func TestFilesOrder(t *testing.T) {
-	res, err := Generate(syntheticSet(), Options{Suffix: "_x"})
+	res, err := Generate(syntheticSet(t), Options{Suffix: "_x"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +181,7 @@ func TestFilesOrder(t *testing.T) {
 }
 
 func TestInstalledJSONReadsBack(t *testing.T) {
-	res, err := Generate(syntheticSet(), Options{Suffix: "_x"})
+	res, err := Generate(syntheticSet(t), Options{Suffix: "_x"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,6 +144,7 @@ type installedPackage struct {
 	Version     string             `json:"version"`
 	Type        string             `json:"type"`
 	License     []string           `json:"license,omitempty"`
+	Require     map[string]string  `json:"require,omitempty"`
 	Dist        *installRef        `json:"dist,omitempty"`
 	Autoload    *composer.Autoload `json:"autoload,omitempty"`
 	InstallPath string             `json:"install-path"`
@@ -168,6 +169,12 @@ func (m *model) installedJSON() ([]byte, error) {
 		}
 		if p.Type == "" {
 			p.Type = "library"
+		}
+		for _, r := range l.Require {
+			if p.Require == nil {
+				p.Require = map[string]string{}
+			}
+			p.Require[r.Target] = r.Constraint.String()
 		}
 		if d := l.Dist; d != nil && d.Type != "" && d.URL != "" {
 			p.Dist = &installRef{Type: d.Type, URL: d.URL, Reference: d.Reference, Shasum: d.Shasum}
