@@ -124,7 +124,13 @@ func installAndGenerate(t *testing.T, libs []composer.Library, root string) auto
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range res.Files {
+	writeFiles(t, root, res.Files)
+	return res
+}
+
+func writeFiles(t *testing.T, root string, files []autoload.File) {
+	t.Helper()
+	for _, f := range files {
 		p := filepath.Join(root, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -133,7 +139,6 @@ func installAndGenerate(t *testing.T, libs []composer.Library, root string) auto
 			t.Fatal(err)
 		}
 	}
-	return res
 }
 
 // unzipDist extracts a dist zip without its single top directory, as
@@ -403,4 +408,102 @@ func compareScan(t *testing.T, root string) {
 		t.Errorf("Scan differs from composer's PhpFileParser (-composer +Scan):\n%s", diff)
 	}
 	t.Logf("%d PHP files scanned alike", len(list))
+}
+
+// syntheticLibs uses what the real set does not: PSR-0 with underscores,
+// a PSR-4 fallback and two directories for one prefix, class map
+// exclusions and .inc files, and a files autoload that needs another
+// library's files autoload first although its name sorts before it.
+var syntheticLibs = []struct {
+	name, require, autoload string
+	files                   map[string]string
+}{
+	{"acme/client", `{"acme/util": "^2.0"}`,
+		`{"classmap": ["src/", "extra/Single.inc"], "files": ["helpers.php"], "exclude-from-classmap": ["/src/Tests/", "src/**/Fixture*.php"]}`,
+		map[string]string{
+			"helpers.php":              "<?php\n$GLOBALS['acme_seen'] = acme_util_version();\nfunction acme_client_helper() { return 'client+' . acme_util_version(); }\n",
+			"src/Client.php":           "<?php\nnamespace Acme\\Client;\n\nclass Client { const NAME = Client::class; }\n",
+			"src/Api/Contract.php":     "<?php\nnamespace Acme\\Client\\Api;\ninterface Contract {}\nenum Mode: string { case A = 'a'; }\n",
+			"src/Legacy.inc":           "<?php\ntrait LegacyTrait {}\n",
+			"src/Tests/ClientTest.php": "<?php\nclass ClientTest {}\n",
+			"src/Deep/FixtureA.php":    "<?php\nclass FixtureA {}\n",
+			"extra/Single.inc":         "<?php\n$o = new class {};\nfinal class Single {}\n",
+		}},
+	{"acme/util", `{}`, `{"psr-4": {"Acme\\Util\\": ["src/", "lib"], "": "fallback/"}, "files": ["bootstrap.php"]}`,
+		map[string]string{
+			"bootstrap.php":        "<?php\nfunction acme_util_version() { return '2.0.0'; }\n",
+			"src/Str.php":          "<?php\nnamespace Acme\\Util;\nclass Str {}\n",
+			"lib/Arr.php":          "<?php\nnamespace Acme\\Util;\nclass Arr {}\n",
+			"fallback/Loose/X.php": "<?php\nnamespace Loose;\nclass X {}\n",
+		}},
+	{"legacy/lib", `{}`, `{"psr-0": {"Legacy_": "lib/", "Legacy\\Ns\\": ""}}`,
+		map[string]string{
+			"lib/Legacy/Old/Thing.php":  "<?php\nclass Legacy_Old_Thing {}\n",
+			"Legacy/Ns/Under/Score.php": "<?php\nnamespace Legacy\\Ns;\nclass Under_Score {}\n",
+		}},
+}
+
+const syntheticScript = `
+$root = realpath($argv[1]);
+require $root . '/autoload.php';
+echo json_encode(array(
+    'found' => array(
+        class_exists('Acme\\Client\\Client'), interface_exists('Acme\\Client\\Api\\Contract'),
+        enum_exists('Acme\\Client\\Api\\Mode'), trait_exists('LegacyTrait'), class_exists('Single'),
+        class_exists('Acme\\Util\\Str'), class_exists('Acme\\Util\\Arr'), class_exists('Loose\\X'),
+        class_exists('Legacy_Old_Thing'), class_exists('Legacy\\Ns\\Under_Score'),
+    ),
+    'excluded' => array(class_exists('ClientTest'), class_exists('FixtureA')),
+    'seen' => $GLOBALS['acme_seen'],
+    'helper' => acme_client_helper(),
+));
+`
+
+// TestAutoloadSynthetic writes the synthetic libraries, generates their
+// autoloader, has PHP load every kind of class through it, and compares
+// the maps with composer's for the same tree.
+func TestAutoloadSynthetic(t *testing.T) {
+	for _, tool := range []string{"composer", "php"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: run `make deps`", tool)
+		}
+	}
+	work := t.TempDir()
+	root := filepath.Join(work, "vendor-libs")
+	var in []autoload.Library
+	for _, l := range syntheticLibs {
+		dir := filepath.Join(root, l.name)
+		manifest := `{"name": "` + l.name + `", "version": "1.0.0", "require": ` + l.require + `, "autoload": ` + l.autoload + `}`
+		l.files["composer.json"] = manifest
+		for name, data := range l.files {
+			p := filepath.Join(dir, filepath.FromSlash(name))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pkg, err := composer.ParseManifest(l.name+"/composer.json", []byte(manifest))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in = append(in, autoload.Library{Name: pkg.Name, Version: pkg.Version, Require: pkg.Require,
+			Path: l.name, Autoload: pkg.Autoload, Tree: os.DirFS(dir)})
+	}
+	res, err := autoload.Generate(in, autoload.Options{Suffix: "_synthetic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, root, res.Files)
+
+	out, err := exec.Command("php", "-d", "display_errors=stderr", "-r", syntheticScript, root).Output()
+	if err != nil {
+		t.Fatalf("php: %v\n%s", err, stderrOf(err))
+	}
+	want := `{"found":[true,true,true,true,true,true,true,true,true,true],"excluded":[false,false],"seen":"2.0.0","helper":"client+2.0.0"}`
+	if string(out) != want {
+		t.Errorf("php printed\n%s\nwant\n%s", out, want)
+	}
+	compareWithComposer(t, root, filepath.Join(work, "composer"), "_synthetic", []string{"acme/client", "legacy/lib"})
 }
