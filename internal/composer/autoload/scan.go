@@ -253,7 +253,7 @@ func (s *scanner) quoted(q byte) {
 }
 
 // interpolated skips a double-quoted or backtick string, including code in
-// {$...} whose own strings may hold the quote.
+// {$...} and ${...}, whose own strings may hold the quote.
 func (s *scanner) interpolated(q byte) {
 	for s.i < len(s.src) {
 		switch {
@@ -264,6 +264,9 @@ func (s *scanner) interpolated(q byte) {
 
 			return
 		case s.hasPrefix("{$"):
+			s.skipBraces()
+		case s.hasPrefix("${"):
+			s.i++
 			s.skipBraces()
 		default:
 			s.i++
