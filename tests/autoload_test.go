@@ -3,8 +3,10 @@
 package tests
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -407,7 +409,14 @@ func compareScan(t *testing.T, root string) {
 	if diff := cmp.Diff(theirs, mine); diff != "" {
 		t.Errorf("Scan differs from composer's PhpFileParser (-composer +Scan):\n%s", diff)
 	}
-	t.Logf("%d PHP files scanned alike", len(list))
+	classes := 0
+	for _, c := range mine {
+		classes += len(c)
+	}
+	if classes == 0 {
+		t.Fatal("no class found at all: nothing was compared")
+	}
+	t.Logf("%d PHP files scanned alike, declaring %d classes, interfaces, traits and enums", len(list), classes)
 }
 
 // syntheticLibs uses what the real set does not: PSR-0 with underscores,
@@ -506,4 +515,48 @@ func TestAutoloadSynthetic(t *testing.T) {
 		t.Errorf("php printed\n%s\nwant\n%s", out, want)
 	}
 	compareWithComposer(t, root, filepath.Join(work, "composer"), "_synthetic", []string{"acme/client", "legacy/lib"})
+}
+
+// TestScanMediaWiki holds Scan to composer's PhpFileParser on every PHP file
+// of the MediaWiki 1.39.17 release (core, its vendor/ and bundled
+// extensions: some 7000 files).
+func TestScanMediaWiki(t *testing.T) {
+	if _, err := exec.LookPath("php"); err != nil {
+		t.Fatal("php is not installed: run `make deps`")
+	}
+	f, err := os.Open(filepath.Join(corpusCache(t), "blobs/sha256", mediawikiSHA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".php") || strings.Contains(h.Name, "..") {
+			continue
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(root, filepath.FromSlash(h.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compareScan(t, root)
 }
