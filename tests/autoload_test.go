@@ -37,9 +37,11 @@ var autoloadTags = map[string]func(string) bool{
 // TestAutoload resolves jumbojett/openid-connect-php 1.0.2 against a static
 // repository built from the libraries' real tags, installs the chosen dists
 // under a vendor-libs root, generates the autoloader there, and has PHP
-// load classes through it. It then lets Debian's composer 2.5.5 dump the
-// autoloader of the same tree and compares the maps, and checks that two
-// installs in different places give the same bytes.
+// load classes through it, alone and after MediaWiki 1.39.17's own vendor
+// autoloader. It lets Debian's composer 2.5.5 dump the autoloader of the
+// same tree and compares the maps, holds Scan to composer's parser on
+// every PHP file of the set, and checks that two installs in different
+// places give the same bytes.
 func TestAutoload(t *testing.T) {
 	for _, tool := range []string{"composer", "php", "git"} {
 		if _, err := exec.LookPath(tool); err != nil {
@@ -73,6 +75,7 @@ func TestAutoload(t *testing.T) {
 			[]string{"jumbojett/openid-connect-php"})
 	})
 	t.Run("Scan agrees with composer's PhpFileParser", func(t *testing.T) { compareScan(t, root) })
+	t.Run("beside MediaWiki's own vendor", func(t *testing.T) { checkBesideCore(t, root, filepath.Join(work, "mediawiki")) })
 }
 
 // resolveAutoloadSet builds the repository, resolves as an edition would
@@ -524,6 +527,15 @@ func TestScanMediaWiki(t *testing.T) {
 	if _, err := exec.LookPath("php"); err != nil {
 		t.Fatal("php is not installed: run `make deps`")
 	}
+	root := t.TempDir()
+	extractMediaWiki(t, root, func(name string) bool { return strings.HasSuffix(name, ".php") })
+	compareScan(t, root)
+}
+
+// extractMediaWiki writes the files of the MediaWiki 1.39.17 release that
+// keep chooses (by their name in the tarball) under root.
+func extractMediaWiki(t *testing.T, root string, keep func(name string) bool) {
+	t.Helper()
 	f, err := os.Open(filepath.Join(corpusCache(t), "blobs/sha256", mediawikiSHA))
 	if err != nil {
 		t.Fatal(err)
@@ -533,7 +545,6 @@ func TestScanMediaWiki(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := t.TempDir()
 	tr := tar.NewReader(gz)
 	for {
 		h, err := tr.Next()
@@ -543,7 +554,7 @@ func TestScanMediaWiki(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(h.Name, ".php") || strings.Contains(h.Name, "..") {
+		if h.Typeflag != tar.TypeReg || !keep(h.Name) || strings.Contains(h.Name, "..") {
 			continue
 		}
 		data, err := io.ReadAll(tr)
@@ -558,5 +569,42 @@ func TestScanMediaWiki(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	compareScan(t, root)
+}
+
+// besideCoreScript loads MediaWiki's vendor/autoload.php first, as
+// MediaWiki does, then the edition's, as its settings file does.
+const besideCoreScript = `
+require $argv[1] . '/vendor/autoload.php';
+$ours = require $argv[2] . '/autoload.php';
+$loaders = array();
+foreach (spl_autoload_functions() as $f) {
+    $loaders[] = is_array($f) && is_object($f[0]) ? get_class($f[0]) : 'other';
+}
+echo json_encode(array(
+    'core' => class_exists('Wikimedia\\Assert\\Assert'),
+    'openid' => class_exists('Jumbojett\\OpenIDConnectClient'),
+    'rsa' => class_exists('phpseclib3\\Crypt\\RSA'),
+    'loader' => get_class($ours),
+    'loaders' => $loaders,
+));
+`
+
+// checkBesideCore runs the edition's loader after MediaWiki 1.39.17's
+// vendor autoloader (its PHP files from the release tarball): both find
+// their classes, core's loader stays first, and the two loader classes
+// do not collide.
+func checkBesideCore(t *testing.T, root, mw string) {
+	extractMediaWiki(t, mw, func(name string) bool {
+		return strings.HasPrefix(name, "mediawiki-1.39.17/vendor/") && strings.HasSuffix(name, ".php")
+	})
+	out, err := exec.Command("php", "-d", "display_errors=stderr", "-r", besideCoreScript,
+		filepath.Join(mw, "mediawiki-1.39.17"), root).Output()
+	if err != nil {
+		t.Fatalf("php: %v\n%s", err, stderrOf(err))
+	}
+	want := `{"core":true,"openid":true,"rsa":true,"loader":"MWEdition\\Autoload\\ClassLoader",` +
+		`"loaders":["Composer\\Autoload\\ClassLoader","MWEdition\\Autoload\\ClassLoader"]}`
+	if string(out) != want {
+		t.Errorf("php printed\n%s\nwant\n%s", out, want)
+	}
 }
