@@ -122,8 +122,11 @@ func dependencyOrder(libs []Library) ([]Library, error) {
 		if _, dup := byName[l.Name]; dup {
 			return nil, fmt.Errorf("composer library %s is given twice", l.Name)
 		}
-		if _, err := cleanRel(l.Path); err != nil || l.Path == "" {
-			return nil, fmt.Errorf("composer library %s: install path %q: must be a relative path inside the library directory", l.Name, l.Path)
+		if l.Name == "" {
+			return nil, fmt.Errorf("a composer library installed at %q has no name", l.Path)
+		}
+		if c, err := cleanRel(l.Path); err != nil || c != l.Path || c == "." {
+			return nil, fmt.Errorf("composer library %s: install path %q: must be a clean relative path inside the library directory", l.Name, l.Path)
 		}
 		byName[l.Name] = l
 		names = append(names, l.Name)
