@@ -126,7 +126,7 @@ func dependencyOrder(libs []Library) ([]Library, error) {
 			return nil, fmt.Errorf("a composer library installed at %q has no name", l.Path)
 		}
 		if c, err := cleanRel(l.Path); err != nil || c != l.Path || c == "." {
-			return nil, fmt.Errorf("composer library %s: install path %q: must be a clean relative path inside the library directory", l.Name, l.Path)
+			return nil, fmt.Errorf("composer library %s: install path %q: must be a clean relative path under the autoloader's directory", l.Name, l.Path)
 		}
 		byName[l.Name] = l
 		names = append(names, l.Name)

@@ -236,7 +236,7 @@ func TestGenerateErrors(t *testing.T) {
 		{"library twice", []Library{lib("a", composer.Autoload{}), lib("b", composer.Autoload{})}, "_x",
 			"composer library acme/lib is given twice"},
 		{"install path escaping", []Library{lib("../x", composer.Autoload{})}, "_x",
-			`composer library acme/lib: install path "../x": must be a clean relative path inside the library directory`},
+			`composer library acme/lib: install path "../x": must be a clean relative path under the autoloader's directory`},
 		{"unclean install path", []Library{lib("a/./b", composer.Autoload{})}, "_x",
 			`composer library acme/lib: install path "a/./b": must be a clean relative path`},
 		{"install path is the root", []Library{lib(".", composer.Autoload{})}, "_x",
