@@ -69,6 +69,7 @@ fuzz: ## short runs of every fuzz target
 	$(GO) test -run=XXX -fuzz=FuzzExtract $(FUZZFLAGS) ./internal/archive
 	$(GO) test -run=XXX -fuzz=FuzzParseInstalled $(FUZZFLAGS) ./internal/sbom
 	$(GO) test -run=XXX -fuzz=FuzzParse $(FUZZFLAGS) ./internal/releasediff
+	$(GO) test -run=XXX -fuzz=FuzzScan $(FUZZFLAGS) ./internal/composer/autoload
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
