@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 )
@@ -212,8 +211,6 @@ func withLockedGit(t *testing.T, dir, cache string) map[string]string {
 	return nil
 }
 
-var editionVersion = regexp.MustCompile(`(?m)^(  version +=) "[^"]*"`)
-
 // addExtension appends a recipe and lists the extension in the core edition.
 func addExtension(t *testing.T, dir, name, source string) {
 	t.Helper()
@@ -228,15 +225,7 @@ func addExtension(t *testing.T, dir, name, source string) {
 		t.Fatal(err)
 	}
 	editFile(t, dir, "editions/core.hcl", `"AbuseFilter",`, `"AbuseFilter", "`+name+`",`)
-	// Every edition inherits core's members, so each names its new set with a new version.
-	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
-		p := filepath.Join(dir, "editions", e+".hcl")
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeProjectFile(t, dir, "editions/"+e+".hcl", editionVersion.ReplaceAllString(string(b), `${1}"1.39.17.2"`))
-	}
+	bumpEditions(t, dir, "1.39.17.2")
 }
 
 func lockProject(t *testing.T, dir, cache string, flags ...string) {

@@ -353,6 +353,27 @@ func copyTree(t *testing.T, src, dst string) {
 	}
 }
 
+var editionVersion = regexp.MustCompile(`(?m)^(  version +=) "[^"]*"`)
+
+// bumpEditions sets the version of every shipped edition: adding a member to core changes
+// all three (the others inherit it), and lock refuses other members under a recorded version.
+func bumpEditions(t *testing.T, dir, version string) {
+	t.Helper()
+	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
+		p := filepath.Join(dir, "editions", e+".hcl")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !editionVersion.Match(b) {
+			t.Fatalf("%s has no version to bump", p)
+		}
+		if err := os.WriteFile(p, editionVersion.ReplaceAll(b, []byte(`${1} "`+version+`"`)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // plannedActions lists what `plan --json` says a build of every format would run.
 func plannedActions(t *testing.T, dir, cacheDir string, args ...string) []planEvent {
 	t.Helper()
@@ -362,13 +383,18 @@ func plannedActions(t *testing.T, dir, cacheDir string, args ...string) []planEv
 	}
 	var out []planEvent
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var kind struct{ Event string }
+		if err := json.Unmarshal([]byte(line), &kind); err != nil {
+			t.Fatalf("plan --json printed %q: %v", line, err)
+		}
+		if kind.Event != "plan" { // the closing "planned" totals
+			continue
+		}
 		var ev planEvent
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
 			t.Fatalf("plan --json printed %q: %v", line, err)
 		}
-		if ev.Event == "plan" {
-			out = append(out, ev)
-		}
+		out = append(out, ev)
 	}
 	return out
 }
