@@ -70,6 +70,9 @@ fuzz: ## short runs of every fuzz target
 	$(GO) test -run=XXX -fuzz=FuzzParseInstalled $(FUZZFLAGS) ./internal/sbom
 	$(GO) test -run=XXX -fuzz=FuzzParse $(FUZZFLAGS) ./internal/releasediff
 	$(GO) test -run=XXX -fuzz=FuzzScan $(FUZZFLAGS) ./internal/composer/autoload
+	for f in FuzzParseManifest FuzzParseIndex FuzzParseMetadata FuzzMinify FuzzParseInstalled FuzzResolve; do \
+	  $(GO) test -run=XXX -fuzz="^$$f\$$" $(FUZZFLAGS) ./internal/composer || exit 1; \
+	done
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
