@@ -108,7 +108,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 		}
 	}
 	l.crossCheck()
-	return spec.NewSet(l.components, l.editions), parser.Files(), l.diags
+	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories), parser.Files(), l.diags
 }
 
 type loader struct {
@@ -116,6 +116,8 @@ type loader struct {
 	components []spec.Component
 	editions   []spec.Edition
 	diags      hcl.Diagnostics
+	// repositories are the composer repositories, duplicates left out.
+	repositories []spec.ComposerRepository
 	// defaultSkin maps an edition's DeclRange to the range of its default_skin value, which
 	// spec.Edition does not keep, so crossCheck can point at the value it rejects.
 	defaultSkin map[hcl.Range]hcl.Range
@@ -160,6 +162,10 @@ func (l *loader) recipeFile(name string, f *hcl.File) {
 	content, d := f.Body.Content(recipeSchema)
 	l.diags = append(l.diags, d...)
 	for _, b := range content.Blocks {
+		if b.Type == spec.ComposerRepositoryBlock.Type {
+			l.composerRepository(b)
+			continue
+		}
 		l.component(name, b)
 	}
 }
