@@ -108,7 +108,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 		}
 	}
 	l.crossCheck()
-	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories), parser.Files(), l.diags
+	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries), parser.Files(), l.diags
 }
 
 type loader struct {
@@ -118,6 +118,7 @@ type loader struct {
 	diags      hcl.Diagnostics
 	// repositories are the composer repositories, duplicates left out.
 	repositories []spec.ComposerRepository
+	libraries    []spec.Library
 	// defaultSkin maps an edition's DeclRange to the range of its default_skin value, which
 	// spec.Edition does not keep, so crossCheck can point at the value it rejects.
 	defaultSkin map[hcl.Range]hcl.Range
@@ -164,6 +165,10 @@ func (l *loader) recipeFile(name string, f *hcl.File) {
 	for _, b := range content.Blocks {
 		if b.Type == spec.ComposerRepositoryBlock.Type {
 			l.composerRepository(b)
+			continue
+		}
+		if b.Type == spec.LibraryBlock.Type {
+			l.library(name, b)
 			continue
 		}
 		l.component(name, b)

@@ -47,3 +47,43 @@ func (s Set) WithComposerRepositories(rs []ComposerRepository) Set {
 func (s Set) ComposerRepositories() []ComposerRepository {
 	return append([]ComposerRepository(nil), s.repositories...)
 }
+
+// Library is an explicit library recipe: one version of a composer library from a git,
+// tarball or dir source, which overrides every composer repository for that name.
+type Library struct {
+	Name      string // vendor/name, lower-case
+	Version   string // the version composer's constraints are checked against
+	Source    Source
+	DeclRange hcl.Range
+}
+
+// LibraryBlock documents library.
+var LibraryBlock = Block{
+	Type: "library", Labels: []string{"name"},
+	Doc: "A composer library from a source of its own, overriding every composer repository " +
+		"for that name: a fork, a patched release, or a library no repository serves. Its " +
+		"requirements are read from its `composer.json`; `mwedition lock` pins its source as " +
+		"it pins a component's. It holds exactly one source block: `git`, `tarball` or `dir`.",
+	Attributes: []Attribute{
+		{Name: "version", Type: "string", Required: true, Doc: "The version the library is, as composer writes versions: requirements on it are checked against this.",
+			Example: `version = "1.0.2"`},
+	},
+	Blocks: []Block{TarballSource, GitSource, DirSource},
+	Example: `library "jumbojett/openid-connect-php" {
+  version = "1.0.2"
+  source "git" {
+    url = "https://github.com/jumbojett/OpenID-Connect-PHP"
+    ref = "v1.0.2"
+  }
+}`,
+}
+
+// WithLibraries returns s with library recipes, sorted by name.
+func (s Set) WithLibraries(ls []Library) Set {
+	s.libraries = append([]Library(nil), ls...)
+	sort.Slice(s.libraries, func(i, j int) bool { return s.libraries[i].Name < s.libraries[j].Name })
+	return s
+}
+
+// Libraries returns the library recipes, sorted by name.
+func (s Set) Libraries() []Library { return append([]Library(nil), s.libraries...) }

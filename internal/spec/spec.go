@@ -120,6 +120,7 @@ type Set struct {
 	byID       map[string]int
 	// repositories are the composer repositories, sorted by name.
 	repositories []ComposerRepository
+	libraries    []Library // library recipes, sorted by name
 }
 
 // NewSet builds a Set; callers are expected to have rejected duplicates already.
