@@ -30,6 +30,11 @@ type libraryLocker struct {
 	// chosen are the libraries locked so far, by name, shared by the editions: a library
 	// is locked once, at one version, when several editions agree on it.
 	chosen map[string]lock.Library
+	// fromRecipe are the libraries of library recipes, by name, fetched once
+	// (recipesRead) when the first edition needs libraries.
+	fromRecipe  map[string]lock.LibrarySource
+	recipeCat   composer.Static
+	recipesRead bool
 }
 
 type repository struct {
@@ -46,7 +51,7 @@ type editionInput struct {
 
 // libraries chooses every edition's composer libraries and returns lf recording them.
 func (l *locker) libraries(ctx context.Context, g resolve.Graph, lf lock.File) (lock.File, hcl.Diagnostics) {
-	ll := &libraryLocker{locker: l, chosen: map[string]lock.Library{}}
+	ll := &libraryLocker{locker: l, chosen: map[string]lock.Library{}, fromRecipe: map[string]lock.LibrarySource{}}
 	for _, r := range l.set.ComposerRepositories() {
 		ll.repos = append(ll.repos, repository{r, composer.NewRepository(r.URL, l.fetchMetadata)})
 	}
@@ -88,6 +93,13 @@ func (ll *libraryLocker) edition(ctx context.Context, e resolve.Edition) ([]stri
 	}
 	if !ei.needsLib {
 		return nil, nil
+	}
+	if !ll.recipesRead {
+		ll.recipesRead = true
+		var d hcl.Diagnostics
+		if ll.recipeCat, d = ll.recipes(ctx); d.HasErrors() {
+			return nil, d
+		}
 	}
 	res, err := ll.resolve(ctx, ei.in)
 	if err != nil {
@@ -151,12 +163,12 @@ func (ll *libraryLocker) component(e resolve.Edition, ei editionInput, lib compo
 // lock keeps what it chose; if they no longer fit (a requirement changed), it resolves
 // afresh from the repositories alone.
 func (ll *libraryLocker) resolve(ctx context.Context, in composer.Input) (composer.Result, error) {
-	var repos []composer.Catalog
+	repos := []composer.Catalog{ll.recipeCat}
 	for _, r := range ll.repos {
 		repos = append(repos, r.Repository)
 	}
 	if locked, ok := ll.lockedCatalog(); ok {
-		in.Catalogs = append([]composer.Catalog{locked}, repos...)
+		in.Catalogs = append([]composer.Catalog{ll.recipeCat, locked}, repos[1:]...)
 		res, err := composer.Resolve(ctx, in)
 		var ce *composer.Error
 		if err == nil || !errors.As(err, &ce) {
@@ -171,7 +183,7 @@ func (ll *libraryLocker) resolve(ctx context.Context, in composer.Input) (compos
 func (ll *libraryLocker) lockedCatalog() (composer.Static, bool) {
 	st := composer.Static{Name: lock.FileName, Packages: map[string][]composer.Package{}}
 	for _, lib := range ll.prev.Libraries {
-		if ll.update["library:"+lib.Name] {
+		if ll.update["library:"+lib.Name] || ll.recipeCat.Packages[lib.Name] != nil {
 			continue
 		}
 		p, err := lockedPackage(lib)

@@ -147,6 +147,10 @@ func (ll *libraryLocker) lockLibrary(ctx context.Context, lib composer.Library, 
 			out.Require[l.Target] = l.Constraint.String()
 		}
 	}
+	if src, ok := ll.fromRecipe[lib.Name]; ok {
+		out.Repository, out.Source = recipeRepository, src
+		return out, nil // in the cache already, pinned as a component's source is
+	}
 	if lib.Dist == nil {
 		return out, fmt.Errorf("%s %s has no dist archive in %s; mwedition builds from archives only", lib.Name, lib.Version, out.Repository)
 	}
@@ -231,7 +235,13 @@ func (ll *libraryLocker) resolveDiag(e resolve.Edition, in composer.Input, err e
 		for _, r := range append(ce.Chain, ce.Requirers...) {
 			by = append(by, r.By)
 		}
-		return ll.diag(e, "Composer library "+ce.Library+" cannot be chosen", err.Error(), by)
+		detail := err.Error()
+		for _, lib := range ll.set.Libraries() {
+			if lib.Name == ce.Library {
+				detail += fmt.Sprintf("\n  %s %s comes from its library recipe (%s), which overrides the composer repositories", lib.Name, lib.Version, lib.DeclRange)
+			}
+		}
+		return ll.diag(e, "Composer library "+ce.Library+" cannot be chosen", detail, by)
 	}
 	var b strings.Builder
 	b.WriteString(err.Error())

@@ -252,3 +252,66 @@ func TestLockComposerAgainstCoreVendor(t *testing.T) {
 	_, diags, err := f.lockDiags(f.options())
 	checkDiag(t, diags, err, []string{"psr/log", `extension Delta requires psr/log "^3.0"`, "1.1.4"})
 }
+
+func TestLockLibraryRecipeOverridesRepositories(t *testing.T) {
+	f := newFixture(t)
+	f.withComposer(newComposerRepo(t).url(), `"acme/lib": "^1.0"`)
+	write(t, filepath.Join(f.root, "local/acme-lib/composer.json"), `{"name": "acme/lib", "license": "MIT", "require": {"php": ">=7.0"}}`)
+	write(t, filepath.Join(f.root, "local/acme-lib/src/Lib.php"), "<?php\n")
+	recipe := func(version string) {
+		write(t, filepath.Join(f.root, "recipes/library.hcl"), `library "acme/lib" {
+  version = "`+version+`"
+  source "dir" { path = "../local/acme-lib" }
+}
+`)
+	}
+	recipe("1.5.0")
+	lf := f.lock()
+	if diff := cmp.Diff(map[string]string{"acme/lib": "1.5.0"}, libraryVersions(lf)); diff != "" {
+		t.Errorf("the recipe's acme/lib, which needs no acme/dep (-want +got):\n%s", diff)
+	}
+	lib, _ := lf.Library("acme/lib")
+	if lib.Repository != "recipe" || lib.Source.Type != "dir" || !strings.HasPrefix(lib.Source.SHA256, "sha256:") {
+		t.Errorf("acme/lib locked as %+v, want the recipe's dir source and tree digest", lib)
+	}
+	// The recipe hides the repositories' versions, as composer's first repository does.
+	recipe("3.0.0")
+	_, diags, err := f.lockDiags(f.options())
+	checkDiag(t, diags, err, []string{"acme/lib 3.0.0 comes from its library recipe (recipes/library.hcl:1,", `extension Delta requires acme/lib "^1.0"`})
+}
+
+func TestLockLibraryRecipeFromGitKeepsItsCommit(t *testing.T) {
+	f := newFixture(t)
+	f.withComposer(newComposerRepo(t).url(), `"acme/lib": "^1.0"`)
+	repo := filepath.Join(filepath.Dir(f.root), "acme-lib.git")
+	f.git("init", "-q", "-b", "main", repo)
+	commit := func(content string) string {
+		write(t, filepath.Join(repo, "composer.json"), content)
+		f.git("-C", repo, "add", "-A")
+		f.git("-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q", "-m", "change")
+		return f.git("-C", repo, "rev-parse", "HEAD")
+	}
+	first := commit(`{"name": "acme/lib"}`)
+	write(t, filepath.Join(f.root, "recipes/library.hcl"), `library "acme/lib" {
+  version = "1.9.0"
+  source "git" {
+    url = "file://`+repo+`"
+    ref = "main"
+  }
+}
+`)
+	ref := func(lf lock.File) string {
+		lib, _ := lf.Library("acme/lib")
+		return lib.Source.Reference
+	}
+	if got := ref(f.lock()); got != first {
+		t.Fatalf("locked commit %s, want %s", got, first)
+	}
+	second := commit(`{"name": "acme/lib", "license": "MIT"}`)
+	if got := ref(f.lock()); got != first {
+		t.Errorf("relock moved the recipe to %s without --update", got)
+	}
+	if got := ref(f.lock("acme/lib")); got != second {
+		t.Errorf("lock --update acme/lib locked %s, want %s", got, second)
+	}
+}
