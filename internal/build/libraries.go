@@ -65,6 +65,9 @@ func (l *locker) libraries(ctx context.Context, g resolve.Graph, lf lock.File) (
 	if diags.HasErrors() {
 		return lf, diags
 	}
+	if diags = ll.checkLibraryVersions(g, names); diags.HasErrors() {
+		return lf, diags
+	}
 	var libs []lock.Library
 	for _, lib := range ll.chosen {
 		libs = append(libs, lib)

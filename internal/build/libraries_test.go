@@ -126,6 +126,10 @@ func TestLockChoosesComposerLibraries(t *testing.T) {
 	if got := libraryVersions(f.lock())["acme/lib"]; got != "1.1.0" {
 		t.Errorf("relock moved acme/lib to %s without --update", got)
 	}
+	// Other libraries are other packages: not under the version already locked.
+	_, diags, err := f.lockDiags(f.options(), "acme/lib")
+	checkDiag(t, diags, err, []string{"Edition changed, version did not", `Edition "full" changed`, "composer library acme/lib 1.1.0 -> 1.2.0", "composer library acme/dep removed", "bump version at editions/editions.hcl:"})
+	f.bumpEdition("full", "1.1")
 	if diff := cmp.Diff(map[string]string{"acme/lib": "1.2.0"}, libraryVersions(f.lock("acme/lib"))); diff != "" {
 		t.Errorf("after --update acme/lib, which no longer needs acme/dep (-want +got):\n%s", diff)
 	}
@@ -311,6 +315,7 @@ func TestLockLibraryRecipeFromGitKeepsItsCommit(t *testing.T) {
 	if got := ref(f.lock()); got != first {
 		t.Errorf("relock moved the recipe to %s without --update", got)
 	}
+	f.bumpEdition("full", "1.1")
 	if got := ref(f.lock("acme/lib")); got != second {
 		t.Errorf("lock --update acme/lib locked %s, want %s", got, second)
 	}
