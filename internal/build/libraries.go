@@ -112,7 +112,7 @@ func (ll *libraryLocker) edition(ctx context.Context, e resolve.Edition) ([]stri
 	var diags hcl.Diagnostics
 	for _, lib := range res.Libraries {
 		if lib.MediaWikiPath != "" {
-			diags = append(diags, ll.component(e, ei, lib)...)
+			diags = append(diags, ll.component(e, ei, lib, res)...)
 			continue
 		}
 		locked, err := ll.lockLibrary(ctx, lib, e)
@@ -149,7 +149,7 @@ func requirers(name string, in composer.Input, res composer.Result) string {
 
 // component checks a MediaWiki extension or skin required through composer: it is not a
 // library but a component, which the edition must list.
-func (ll *libraryLocker) component(e resolve.Edition, ei editionInput, lib composer.Library) hcl.Diagnostics {
+func (ll *libraryLocker) component(e resolve.Edition, ei editionInput, lib composer.Library, res composer.Result) hcl.Diagnostics {
 	kind, name, _ := strings.Cut(lib.MediaWikiPath, "/")
 	id := spec.ID(spec.Extension, name)
 	if kind == "skins" {
@@ -159,7 +159,7 @@ func (ll *libraryLocker) component(e resolve.Edition, ei editionInput, lib compo
 		return nil
 	}
 	return ll.diag(e, "Missing component",
-		fmt.Sprintf("composer package %s is the MediaWiki %s %s, not a library: add %s %s to the edition (and a recipe for it).", lib.Name, strings.TrimSuffix(kind, "s"), name, strings.TrimSuffix(kind, "s"), name), lib.RequiredBy)
+		fmt.Sprintf("composer package %s is the MediaWiki %s %s, not a library: add %s %s to the edition (and a recipe for it).%s", lib.Name, strings.TrimSuffix(kind, "s"), name, strings.TrimSuffix(kind, "s"), name, requirers(lib.Name, ei.in, res)), lib.RequiredBy)
 }
 
 // resolve resolves with the locked libraries first, each at its locked version, so that a

@@ -320,3 +320,18 @@ func TestLockLibraryRecipeFromGitKeepsItsCommit(t *testing.T) {
 		t.Errorf("lock --update acme/lib locked %s, want %s", got, second)
 	}
 }
+
+func TestLockExtensionRequiredThroughComposer(t *testing.T) {
+	f := newFixture(t)
+	repo := newComposerRepo(t)
+	f.withComposer(repo.url(), `"acme/widget": "^1.0"`)
+	// A MediaWiki extension published as a composer package: composer/installers would put
+	// it in extensions/Widget. It is a component, not a library.
+	repo.add("acme/widget", "1.0.0", nil)
+	p := filepath.Join(repo.dir, "p2/acme/widget.json")
+	b, err := os.ReadFile(p)
+	must(t, err)
+	write(t, p, strings.Replace(string(b), `"type":"library"`, `"type":"mediawiki-extension"`, 1))
+	_, diags, err := f.lockDiags(f.options())
+	checkDiag(t, diags, err, []string{"Missing component", "composer package acme/widget is the MediaWiki extension Widget, not a library: add extension Widget to the edition", `extension Delta requires acme/widget "^1.0"`})
+}
