@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,8 +111,12 @@ func TestLockComposerLibraries(t *testing.T) {
 
 	// Offline, from the lock and the cache: the same bytes.
 	before, _ := os.ReadFile(filepath.Join(dir, lock.FileName))
-	if r := run(t, dir, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
+	r := run(t, dir, cacheDir, "--offline", "lock")
+	if r.code != 0 {
 		t.Fatalf("offline lock exited %d:\n%s", r.code, r.stderr)
+	}
+	if want := fmt.Sprintf("editions.lock unchanged: %d components, 5 composer libraries", len(lf.Components)); !strings.Contains(r.stdout, want) {
+		t.Errorf("offline lock does not say %q:\n%s", want, r.stdout)
 	}
 	after, _ := os.ReadFile(filepath.Join(dir, lock.FileName))
 	if diff := cmp.Diff(string(before), string(after)); diff != "" {

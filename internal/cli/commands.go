@@ -204,8 +204,12 @@ lock, validate, plan and build refuse it, naming the change, until its version i
 			if string(old) != string(now) {
 				verb = "written"
 			}
-			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
-			g.say("%s %s: %d components", lock.FileName, verb, len(lf.Components))
+			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
+			libs := ""
+			if len(lf.Libraries) > 0 {
+				libs = fmt.Sprintf(", %d composer libraries", len(lf.Libraries))
+			}
+			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), libs)
 			return nil
 		},
 	}
