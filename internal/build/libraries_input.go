@@ -54,6 +54,7 @@ func (ll *libraryLocker) input(e resolve.Edition) (editionInput, error) {
 			return ei, err
 		}
 		req, conflict := composer.Root(string(c.Kind)+" "+c.Name, p)
+		req = ll.withoutInstallers(req)
 		ei.in.Require = append(ei.in.Require, req...)
 		ei.in.Conflict = append(ei.in.Conflict, conflict...)
 		for _, r := range req {
@@ -66,6 +67,33 @@ func (ll *libraryLocker) input(e resolve.Edition) (editionInput, error) {
 		}
 	}
 	return ei, nil
+}
+
+// installers is the composer plugin MediaWiki extensions require so that composer puts
+// them in extensions/<Name>: mwedition places them itself.
+const installers = "composer/installers"
+
+// withoutInstallers drops requirements on composer/installers when no composer repository
+// is declared and no recipe provides it: nothing of it would be shipped (it is install-time
+// code, and mwedition places extensions itself), so a project of extensions that need no
+// library does not have to declare a repository for it. With a repository, it is resolved
+// as composer resolves it, and locked as a plugin.
+func (ll *libraryLocker) withoutInstallers(req []composer.Requirement) []composer.Requirement {
+	if len(ll.repos) > 0 {
+		return req
+	}
+	for _, lib := range ll.set.Libraries() {
+		if lib.Name == installers {
+			return req
+		}
+	}
+	out := req[:0:0]
+	for _, r := range req {
+		if r.Target != installers {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // core reads core's vendor/composer/installed.json and composer.json, when it has them.
@@ -138,7 +166,7 @@ func (ll *libraryLocker) lockLibrary(ctx context.Context, lib composer.Library, 
 		}
 		return done, nil
 	}
-	out := lock.Library{Name: lib.Name, Version: lib.Version, Type: lib.Type, Licenses: lib.License, Plugin: lib.Plugin, Repository: ll.repositoryOf(lib)}
+	out := lock.Library{Name: lib.Name, Version: lib.Version, Type: lib.Type, Licenses: lib.License, Plugin: lib.Plugin, Repository: ll.repositoryOf(ctx, lib)}
 	for _, ls := range [][]composer.Link{lib.Require, lib.Platform} {
 		for _, l := range ls {
 			if out.Require == nil {
@@ -205,12 +233,12 @@ func (ll *libraryLocker) fetchDist(ctx context.Context, lib composer.Library, wa
 
 // repositoryOf names the repository a library was chosen from: the first that has it, as
 // composer's canonical repositories go; the lock, for a library kept at its locked version.
-func (ll *libraryLocker) repositoryOf(lib composer.Library) string {
+func (ll *libraryLocker) repositoryOf(ctx context.Context, lib composer.Library) string {
 	if prev, ok := ll.prev.Library(lib.Name); ok && prev.Version == lib.Version && prev.Source.Reference == refOf(lib) {
 		return prev.Repository
 	}
 	for _, r := range ll.repos {
-		if ps, err := r.Versions(context.Background(), lib.Name, false); err == nil && len(ps) > 0 {
+		if ps, err := r.Versions(ctx, lib.Name, false); err == nil && len(ps) > 0 {
 			return r.Name
 		}
 	}
@@ -240,6 +268,9 @@ func (ll *libraryLocker) resolveDiag(e resolve.Edition, in composer.Input, err e
 			if lib.Name == ce.Library {
 				detail += fmt.Sprintf("\n  %s %s comes from its library recipe (%s), which overrides the composer repositories", lib.Name, lib.Version, lib.DeclRange)
 			}
+		}
+		if len(ll.repos) == 0 {
+			detail += "\n  No composer_repository is declared in recipes/: declare the one that serves it (packagist.org too is searched only when declared), or write a library recipe for it"
 		}
 		return ll.diag(e, "Composer library "+ce.Library+" cannot be chosen", detail, by)
 	}

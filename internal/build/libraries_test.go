@@ -335,3 +335,18 @@ func TestLockExtensionRequiredThroughComposer(t *testing.T) {
 	_, diags, err := f.lockDiags(f.options())
 	checkDiag(t, diags, err, []string{"Missing component", "composer package acme/widget is the MediaWiki extension Widget, not a library: add extension Widget to the edition", `extension Delta requires acme/widget "^1.0"`})
 }
+
+func TestLockWithoutRepositories(t *testing.T) {
+	// An extension that only wants composer/installers to be placed needs no repository:
+	// mwedition places extensions itself, and nothing of the plugin is shipped.
+	f := newFixture(t)
+	write(t, filepath.Join(f.root, "local/Delta/composer.json"), `{"name": "acme/delta", "require": {"composer/installers": ">=1.0.1|~2"}}`)
+	if lf := f.lock(); len(lf.Libraries) != 0 {
+		t.Errorf("libraries %v, want none", lf.Libraries)
+	}
+	// A library needs one.
+	f = newFixture(t)
+	write(t, filepath.Join(f.root, "local/Delta/composer.json"), `{"name": "acme/delta", "require": {"composer/installers": "~2", "acme/lib": "^1.0"}}`)
+	_, diags, err := f.lockDiags(f.options())
+	checkDiag(t, diags, err, []string{"acme/lib: is in no repository", `extension Delta requires acme/lib "^1.0"`, "No composer_repository is declared in recipes/"})
+}
