@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -36,8 +37,12 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 				found = true
 			}
 		}
+		if _, ok := prev.Library(strings.ToLower(u)); ok {
+			want["library:"+strings.ToLower(u)] = true
+			found = true
+		}
 		if !found {
-			return lock.File{}, engine.Report{}, nil, fmt.Errorf("--update %s: no recipe declares a component of that name", u)
+			return lock.File{}, engine.Report{}, nil, fmt.Errorf("--update %s: no recipe declares a component of that name, and %s locks no composer library of that name", u, lock.FileName)
 		}
 	}
 	l := &locker{o: o, set: set, prev: prev, update: want, done: map[string]lock.Component{}, errs: map[string]error{}}
@@ -71,7 +76,12 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 	// An edition whose members changed since the previous lock must change its version
 	// too: say so now rather than when a repository refuses the packages.
 	d = append(d, resolve.CheckVersions(set, prev, g)...)
-	return lf.WithEditions(resolve.Records(g)), l.report, d, nil
+	lf = lf.WithEditions(resolve.Records(g))
+	if d.HasErrors() {
+		return lf, l.report, d, nil
+	}
+	lf, ld := l.libraries(ctx, g, lf)
+	return lf, l.report, append(d, ld...), ctx.Err()
 }
 
 type locker struct {
@@ -194,19 +204,10 @@ func (l *locker) tree(ctx context.Context, c spec.Component, pin, containerPin l
 
 // registration reads c's registration facts from its unpacked source.
 func (l *locker) registration(c spec.Component, containerPin lock.Source) (registration.Info, error) {
-	srcID, err := source.ID(containerPin)
+	fsys, err := l.srcFS(c, containerPin)
 	if err != nil {
 		return registration.Info{}, err
 	}
-	root, err := l.o.store().SrcRoot(srcID)
-	if err != nil {
-		return registration.Info{}, err
-	}
-	rec := c.Source
-	if rec.Kind == spec.Bundled {
-		root += "/" + rec.Path
-	}
-	fsys := os.DirFS(l.o.store().Path(root))
 	var info registration.Info
 	switch c.Kind {
 	case spec.Core:

@@ -159,10 +159,17 @@ with --update to move them to what their ref names now. Running lock twice gives
 identical bytes.
 
 The lock also records each component's configuration variables (for setting names) and
-each edition's version and members. An edition whose members changed (a component added,
+each edition's version and members.
+
+Components from git, tarball or dir sources may need composer libraries (their
+composer.json's require): lock chooses one version of each per edition from the declared
+composer_repository blocks, as composer update --no-dev would (core's vendor/ counts as
+installed, composer plugins such as composer/installers are resolved but marked plugin),
+fetches each dist archive into the cache and records it by sha256. Locked libraries keep
+their version until named with --update vendor/name. An edition whose members changed (a component added,
 removed, or at another version or with other files) keeps no version it was locked with:
 lock, validate, plan and build refuse it, naming the change, until its version is bumped.`,
-		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth",
+		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth\n  mwedition lock --update phpseclib/phpseclib",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := g.project()
@@ -197,12 +204,16 @@ lock, validate, plan and build refuse it, naming the change, until its version i
 			if string(old) != string(now) {
 				verb = "written"
 			}
-			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
-			g.say("%s %s: %d components", lock.FileName, verb, len(lf.Components))
+			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
+			libs := ""
+			if len(lf.Libraries) > 0 {
+				libs = fmt.Sprintf(", %d composer libraries", len(lf.Libraries))
+			}
+			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), libs)
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&update, "update", nil, "move these components (names or IDs) to what their git ref names now")
+	cmd.Flags().StringSliceVar(&update, "update", nil, "move these components (names or IDs) to what their git ref names now, or these composer libraries (vendor/name) to their newest fitting version")
 	return cmd
 }
 

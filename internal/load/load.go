@@ -108,7 +108,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 		}
 	}
 	l.crossCheck()
-	return spec.NewSet(l.components, l.editions), parser.Files(), l.diags
+	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries), parser.Files(), l.diags
 }
 
 type loader struct {
@@ -116,6 +116,9 @@ type loader struct {
 	components []spec.Component
 	editions   []spec.Edition
 	diags      hcl.Diagnostics
+	// repositories are the composer repositories, duplicates left out.
+	repositories []spec.ComposerRepository
+	libraries    []spec.Library
 	// defaultSkin maps an edition's DeclRange to the range of its default_skin value, which
 	// spec.Edition does not keep, so crossCheck can point at the value it rejects.
 	defaultSkin map[hcl.Range]hcl.Range
@@ -160,6 +163,14 @@ func (l *loader) recipeFile(name string, f *hcl.File) {
 	content, d := f.Body.Content(recipeSchema)
 	l.diags = append(l.diags, d...)
 	for _, b := range content.Blocks {
+		if b.Type == spec.ComposerRepositoryBlock.Type {
+			l.composerRepository(b)
+			continue
+		}
+		if b.Type == spec.LibraryBlock.Type {
+			l.library(name, b)
+			continue
+		}
 		l.component(name, b)
 	}
 }

@@ -571,3 +571,29 @@ extension "Alpha" {
 		t.Errorf("attribute ranges (-want +got):\n%s", diff)
 	}
 }
+
+// TestComposerRepositories checks that declared repositories reach the set, sorted by name.
+func TestComposerRepositories(t *testing.T) {
+	src := `core "mediawiki" {
+  version = "1.39.17"
+  source "git" {
+    url = "https://example.org/core.git"
+    ref = "main"
+  }
+}
+composer_repository "satis" { url = "file:///srv/satis" }
+composer_repository "packagist" { url = "https://repo.packagist.org" }
+`
+	set, _, diags := load.Sources([]load.Source{{Name: "recipes/a.hcl", Bytes: []byte(src)}}, mapFS{})
+	for _, d := range errorsOf(diags) {
+		t.Errorf("unexpected error: %s", describe(d))
+	}
+	var got [][2]string
+	for _, r := range set.ComposerRepositories() {
+		got = append(got, [2]string{r.Name, r.URL})
+	}
+	want := [][2]string{{"packagist", "https://repo.packagist.org"}, {"satis", "file:///srv/satis"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("repositories (-want +got):\n%s", diff)
+	}
+}

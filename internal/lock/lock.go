@@ -32,6 +32,51 @@ type File struct {
 	// Editions records each edition's version and members, so that lock and build refuse
 	// other members under a version already given out. Locks written before it have none.
 	Editions []Edition `json:"editions,omitempty"`
+	// Libraries are the composer libraries the editions' components require, sorted by
+	// name: one version of each for every edition, as composer installs one.
+	Libraries []Library `json:"libraries,omitempty"`
+}
+
+// Library is one locked composer library.
+type Library struct {
+	Name     string   `json:"name"` // vendor/name, lower-case
+	Version  string   `json:"version"`
+	Type     string   `json:"type,omitempty"`
+	Licenses []string `json:"licenses,omitempty"`
+	// Plugin marks a composer plugin (composer/installers): chosen so that its
+	// constraints hold, as in composer, but install-time code, never shipped.
+	Plugin     bool          `json:"plugin,omitempty"`
+	Repository string        `json:"repository"` // the composer_repository it was chosen from
+	Source     LibrarySource `json:"source"`
+	// Require are its own requirements on other libraries, so that a locked library is
+	// chosen again, offline, with what it needs.
+	Require map[string]string `json:"require,omitempty"`
+}
+
+// LibrarySource is where a library's files come from: its dist archive, pinned by the
+// SHA-256 of its bytes, and the commit the repository says it was made from.
+type LibrarySource struct {
+	Type      string `json:"type,omitempty"` // zip, tar
+	URL       string `json:"url"`
+	SHA256    string `json:"sha256,omitempty"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// Library finds a library by name.
+func (f File) Library(name string) (Library, bool) {
+	i := sort.Search(len(f.Libraries), func(i int) bool { return f.Libraries[i].Name >= name })
+	if i < len(f.Libraries) && f.Libraries[i].Name == name {
+		return f.Libraries[i], true
+	}
+	return Library{}, false
+}
+
+// WithLibraries returns f recording libraries, sorted by name.
+func (f File) WithLibraries(libs []Library) File {
+	ls := append([]Library(nil), libs...)
+	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	f.Libraries = ls
+	return f
 }
 
 // Edition is what a version of an edition holds.
@@ -39,6 +84,8 @@ type Edition struct {
 	Name    string   `json:"name"`
 	Version string   `json:"version"`
 	Members []string `json:"members"` // component IDs, sorted, the core included
+	// Libraries are the composer libraries it ships or needs at install time, sorted.
+	Libraries []string `json:"libraries,omitempty"`
 }
 
 // Component is one locked component.
@@ -78,6 +125,10 @@ func (f File) WithEditions(editions []Edition) File {
 	for i, e := range editions {
 		e.Members = append([]string(nil), e.Members...)
 		sort.Strings(e.Members)
+		if e.Libraries != nil {
+			e.Libraries = append([]string(nil), e.Libraries...)
+			sort.Strings(e.Libraries)
+		}
 		es[i] = e
 	}
 	sort.Slice(es, func(i, j int) bool { return es[i].Name < es[j].Name })
@@ -106,7 +157,7 @@ func (f File) Lookup(id string) (Component, bool) {
 
 // Encode returns the lock's canonical bytes.
 func (f File) Encode() ([]byte, error) {
-	f = New(f.Components).WithEditions(f.Editions)
+	f = New(f.Components).WithEditions(f.Editions).WithLibraries(f.Libraries)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
@@ -135,6 +186,11 @@ func Decode(b []byte) (File, error) {
 	for i := 1; i < len(f.Components); i++ {
 		if f.Components[i-1].ID >= f.Components[i].ID {
 			return File{}, fmt.Errorf("%s: components are not sorted or %s is listed twice; run mwedition lock", FileName, f.Components[i].ID)
+		}
+	}
+	for i := 1; i < len(f.Libraries); i++ {
+		if f.Libraries[i-1].Name >= f.Libraries[i].Name {
+			return File{}, fmt.Errorf("%s: libraries are not sorted or %s is listed twice; run mwedition lock", FileName, f.Libraries[i].Name)
 		}
 	}
 	for i := 1; i < len(f.Editions); i++ {

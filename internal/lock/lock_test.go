@@ -53,8 +53,15 @@ func sample() lock.File {
 				Config: &registration.Config{Prefix: "wg", Names: "CiteBookReferencing CiteResponsiveReferences"}},
 		},
 	}).WithEditions([]lock.Edition{
-		{Name: "sso", Version: "1.39.17.2", Members: []string{"extension/PluggableAuth", "core/mediawiki", "extension/Cite"}},
+		{Name: "sso", Version: "1.39.17.2", Members: []string{"extension/PluggableAuth", "core/mediawiki", "extension/Cite"},
+			Libraries: []string{"phpseclib/phpseclib", "composer/installers"}},
 		{Name: "core", Version: "1.39.17.1", Members: []string{"core/mediawiki", "extension/Cite"}},
+	}).WithLibraries([]lock.Library{
+		{Name: "phpseclib/phpseclib", Version: "3.0.47", Type: "library", Licenses: []string{"MIT"}, Repository: "satis",
+			Source:  lock.LibrarySource{Type: "zip", URL: "https://composer.example.org/dist/phpseclib-phpseclib-3.0.47.zip", SHA256: "7777777777777777777777777777777777777777777777777777777777777777", Reference: "89bfb45bd8b1abc3b37e910d57f5dbd3174f40fb"},
+			Require: map[string]string{"paragonie/random_compat": "^1.4|^2.0|^9.99.99", "paragonie/constant_time_encoding": "^1|^2|^3"}},
+		{Name: "composer/installers", Version: "v2.3.0", Type: "composer-plugin", Licenses: []string{"MIT"}, Plugin: true, Repository: "satis",
+			Source: lock.LibrarySource{Type: "zip", URL: "https://composer.example.org/dist/composer-installers-v2.3.0.zip", SHA256: "8888888888888888888888888888888888888888888888888888888888888888", Reference: "12fb2dfe5e16183de69e784a7b84046c43d97e8e"}},
 	})
 }
 
@@ -102,7 +109,9 @@ func TestEncodeStable(t *testing.T) {
 		for _, e := range es {
 			rng.Shuffle(len(e.Members), func(i, j int) { e.Members[i], e.Members[j] = e.Members[j], e.Members[i] })
 		}
-		got, err := lock.File{Version: 1, Components: cs, Editions: es}.Encode()
+		ls := sample().Libraries
+		rng.Shuffle(len(ls), func(i, j int) { ls[i], ls[j] = ls[j], ls[i] })
+		got, err := lock.File{Version: 1, Components: cs, Editions: es, Libraries: ls}.Encode()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -146,6 +155,7 @@ func TestDecodeRoundTrip(t *testing.T) {
 		{"empty", lock.New(nil)},
 		{"one", lock.New(sample().Components[:1])},
 		{"no editions (a lock of an earlier mwedition)", lock.New(sample().Components)},
+		{"no libraries", lock.New(sample().Components).WithEditions([]lock.Edition{{Name: "core", Version: "1", Members: []string{"core/mediawiki"}}})},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +199,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"unsorted", `{"lockVersion": 1, "components": [` + comp("extension/B") + `,` + comp("extension/A") + `]}`, []string{"not sorted", "extension/A", "run mwedition lock"}},
 		{"duplicate", `{"lockVersion": 1, "components": [` + comp("extension/A") + `,` + comp("extension/A") + `]}`, []string{"listed twice", "extension/A"}},
 		{"unsorted editions", `{"lockVersion": 1, "components": [], "editions": [{"name": "b", "version": "1", "members": []}, {"name": "a", "version": "1", "members": []}]}`, []string{"editions are not sorted", "a", "run mwedition lock"}},
+		{"unsorted libraries", `{"lockVersion": 1, "components": [], "libraries": [{"name": "b/b", "version": "1", "repository": "r", "source": {"url": "file:///srv/b.zip"}}, {"name": "a/a", "version": "1", "repository": "r", "source": {"url": "file:///srv/a.zip"}}]}`, []string{"libraries are not sorted", "a/a", "run mwedition lock"}},
 		{"unknown edition field", `{"lockVersion": 1, "components": [], "editions": [{"name": "a", "version": "1", "members": [], "title": "A"}]}`, []string{`"title"`}},
 		{"trailing data", `{"lockVersion": 1, "components": []}` + "\n>>>>>>> theirs\n", []string{"not a valid lock file"}},
 		{"two documents", `{"lockVersion": 1, "components": []}{"lockVersion": 1, "components": []}`, []string{"not a valid lock file"}},

@@ -560,3 +560,53 @@ func copyFile(from, to string, perm os.FileMode) error {
 	}
 	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
 }
+
+// ErrNotFound is in the chain when Read finds nothing at a URL: HTTP 404, or no such file.
+var ErrNotFound = errors.New("not found")
+
+// maxDocument bounds what Read accepts: repository metadata, not archives.
+const maxDocument = 64 << 20
+
+// Read fetches a small document whole, such as a composer repository's packages.json, and
+// keeps no copy: metadata changes upstream, and what is chosen from it is pinned in the
+// lock by the archive's sha256.
+func (f *Fetcher) Read(ctx context.Context, rawURL string) ([]byte, error) {
+	if f.Offline {
+		return nil, fmt.Errorf("%s %w", rawURL, ErrOffline)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme == "file" {
+		b, err := os.ReadFile(u.Path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w", rawURL, errors.Join(ErrNotFound, err))
+		}
+		return b, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	c := f.Client
+	if c == nil {
+		c = http.DefaultClient
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, fmt.Errorf("%s: HTTP %s: %w", rawURL, resp.Status, ErrNotFound)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("%s: HTTP %s", rawURL, resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxDocument+1))
+	if err == nil && len(b) > maxDocument {
+		err = fmt.Errorf("%s: larger than %d bytes", rawURL, maxDocument)
+	}
+	return b, err
+}

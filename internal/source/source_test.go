@@ -1262,3 +1262,44 @@ func TestDownload(t *testing.T) {
 		})
 	}
 }
+
+func TestRead(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/ok.json":
+			fmt.Fprint(w, `{"packages": {}}`)
+		case "/boom.json":
+			http.Error(w, "boom", http.StatusInternalServerError)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ok.json"), []byte(`{"packages": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := &source.Fetcher{}
+	tests := []struct {
+		url      string
+		want     string
+		notFound bool
+		err      string
+	}{
+		{url: srv.URL + "/ok.json", want: `{"packages": {}}`},
+		{url: srv.URL + "/missing.json", notFound: true, err: "HTTP 404"},
+		{url: srv.URL + "/boom.json", err: "HTTP 500"},
+		{url: "file://" + dir + "/ok.json", want: `{"packages": {}}`},
+		{url: "file://" + dir + "/missing.json", notFound: true, err: "missing.json"},
+	}
+	for _, tc := range tests {
+		got, err := f.Read(context.Background(), tc.url)
+		if string(got) != tc.want || errors.Is(err, source.ErrNotFound) != tc.notFound || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("Read(%s) = %q, %v; want %q, not found %v, error containing %q", tc.url, got, err, tc.want, tc.notFound, tc.err)
+		}
+	}
+	off := &source.Fetcher{Offline: true}
+	if _, err := off.Read(context.Background(), srv.URL+"/ok.json"); !errors.Is(err, source.ErrOffline) {
+		t.Errorf("offline Read: %v", err)
+	}
+}

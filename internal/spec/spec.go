@@ -118,6 +118,9 @@ type Set struct {
 	components []Component
 	editions   []Edition
 	byID       map[string]int
+	// repositories are the composer repositories, sorted by name.
+	repositories []ComposerRepository
+	libraries    []Library // library recipes, sorted by name
 }
 
 // NewSet builds a Set; callers are expected to have rejected duplicates already.
