@@ -3,7 +3,6 @@
 package tests
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -27,21 +26,9 @@ func TestArmoredOutputsVerify(t *testing.T) {
 	}
 	cacheDir := corpusCache(t)
 	priv, _, fpr := releaseKey(t)
-	proj := project(t)
-	old, _ := filepath.Glob(filepath.Join(proj, "editions", "*.hcl"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-	writeFile(t, filepath.Join(proj, "editions/armortest.hcl"), `edition "armortest" {
-  title      = "Armor Test"
-  version    = "1.39.17.1"
-  skins      = ["Vector"]
-  extensions = ["Poem"]
-  output "deb" {}
+	proj := smallEditionProject(t, "armortest", "Armor Test", `output "deb" {}
   output "rpm" {}
-  output "tarball" { compression = ["gz"] }
-}
-`)
+  output "tarball" { compression = ["gz"] }`)
 	out := filepath.Join(t.TempDir(), "out")
 	if r := run(t, proj, cacheDir, "--offline", "--quiet", "build", "--format", "deb,rpm,tarball", "--out", out,
 		"--sign-key", priv, "--sign-fingerprint", fpr); r.code != 0 {

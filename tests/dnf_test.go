@@ -343,20 +343,7 @@ func dnfKillPublisher(t *testing.T, proj, cacheDir, out, repoDir, priv, fpr stri
 // core, Poem and Vector, as .rpm packages.
 func dnfProject(t *testing.T) string {
 	t.Helper()
-	dir := project(t)
-	old, _ := filepath.Glob(filepath.Join(dir, "editions", "*.hcl"))
-	for _, f := range old {
-		os.Remove(f)
-	}
-	writeFile(t, filepath.Join(dir, "editions/dnftest.hcl"), `edition "dnftest" {
-  title      = "dnf Test"
-  version    = "1.39.17.1"
-  skins      = ["Vector"]
-  extensions = ["Poem"]
-  output "rpm" {}
-}
-`)
-	return dir
+	return smallEditionProject(t, "dnftest", "dnf Test", `output "rpm" {}`)
 }
 
 func setDNFEditionVersion(t *testing.T, proj, version string) {

@@ -81,6 +81,28 @@ func project(t *testing.T) string {
 	return dst
 }
 
+// smallEditionProject is the shipped project with one small edition in place of the
+// shipped ones: core, Poem and Vector, at 1.39.17.1, with the given output blocks.
+func smallEditionProject(t *testing.T, name, title, outputs string) string {
+	t.Helper()
+	dir := project(t)
+	old, _ := filepath.Glob(filepath.Join(dir, "editions", "*.hcl"))
+	for _, f := range old {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFile(t, filepath.Join(dir, "editions", name+".hcl"), `edition "`+name+`" {
+  title      = "`+title+`"
+  version    = "1.39.17.1"
+  skins      = ["Vector"]
+  extensions = ["Poem"]
+  `+outputs+`
+}
+`)
+	return dir
+}
+
 // seededCache is a fresh cache holding only the downloaded release and its signature:
 // a cold build from a warm source cache.
 func seededCache(t *testing.T) string {
