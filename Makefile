@@ -5,9 +5,14 @@ SHELL        := /bin/bash
 GO           ?= go
 BIN          := out/bin/mwedition
 export MWEDITION_CACHE ?= $(CURDIR)/.cache/mwedition
-FUZZTIME     ?= 15s
+# Each fuzz target runs a fixed number of inputs (sized to about 15 s each here), not a
+# wall-clock budget: Go 1.26's coordinator can fail a duration-bounded run with "context
+# deadline exceeded" and no crasher when a loaded machine starves a worker at the deadline
+# (go.dev/issue/75804, fixed in Go 1.27). FUZZTIME=10m replaces every count with a duration
+# for a longer local run.
+FUZZTIME     ?=
 # Without a cap, the fuzzer spends a short run minimising its first finding.
-FUZZFLAGS    := -fuzztime=$(FUZZTIME) -fuzzminimizetime=20x
+fuzz_one = $(GO) test -run=XXX -fuzz='^$(1)$$' -fuzztime=$(or $(FUZZTIME),$(3)) -fuzzminimizetime=20x $(2)
 # Debian packages the tests and benchmarks use.
 DEPS         := git gnupg ca-certificates time dpkg-dev lintian rpm rpmlint mmdebstrap \
                 docker-registry skopeo umoci libarchive-tools python3
@@ -63,16 +68,19 @@ unit: ## unit tests (race detector on)
 	$(GO) test -race -count=1 ./...
 
 fuzz: ## short runs of every fuzz target
-	$(GO) test -run=XXX -fuzz=FuzzParseConstraint $(FUZZFLAGS) ./internal/semver
-	$(GO) test -run=XXX -fuzz=FuzzParseVersion $(FUZZFLAGS) ./internal/semver
-	$(GO) test -run=XXX -fuzz=FuzzLoad $(FUZZFLAGS) ./internal/load
-	$(GO) test -run=XXX -fuzz=FuzzExtract $(FUZZFLAGS) ./internal/archive
-	$(GO) test -run=XXX -fuzz=FuzzParseInstalled $(FUZZFLAGS) ./internal/sbom
-	$(GO) test -run=XXX -fuzz=FuzzParse $(FUZZFLAGS) ./internal/releasediff
-	$(GO) test -run=XXX -fuzz=FuzzScan $(FUZZFLAGS) ./internal/composer/autoload
-	for f in FuzzParseManifest FuzzParseIndex FuzzParseMetadata FuzzMinify FuzzParseInstalled FuzzResolve; do \
-	  $(GO) test -run=XXX -fuzz="^$$f\$$" $(FUZZFLAGS) ./internal/composer || exit 1; \
-	done
+	$(call fuzz_one,FuzzParseConstraint,./internal/semver,100000x)
+	$(call fuzz_one,FuzzParseVersion,./internal/semver,200000x)
+	$(call fuzz_one,FuzzLoad,./internal/load,5000x)
+	$(call fuzz_one,FuzzExtract,./internal/archive,1500x)
+	$(call fuzz_one,FuzzParseInstalled,./internal/sbom,40000x)
+	$(call fuzz_one,FuzzParse,./internal/releasediff,60000x)
+	$(call fuzz_one,FuzzScan,./internal/composer/autoload,300000x)
+	$(call fuzz_one,FuzzParseManifest,./internal/composer,100000x)
+	$(call fuzz_one,FuzzParseIndex,./internal/composer,200000x)
+	$(call fuzz_one,FuzzParseMetadata,./internal/composer,50000x)
+	$(call fuzz_one,FuzzMinify,./internal/composer,50000x)
+	$(call fuzz_one,FuzzParseInstalled,./internal/composer,50000x)
+	$(call fuzz_one,FuzzResolve,./internal/composer,5000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0

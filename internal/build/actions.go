@@ -161,6 +161,9 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 	case spec.Bundled:
 		tp.Sub = c.Source.Path
 	case spec.Git:
+		if c.Kind == spec.LibraryKind {
+			break // gitinfo.json is what Special:Version reads of an extension
+		}
 		tp.GitInfo = &gitInfo{URL: c.Source.URL, Ref: c.Source.Ref, Commit: pin.Commit}
 	}
 	if c.Kind == spec.Core {

@@ -131,16 +131,21 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	if err != nil {
 		return lock.Component{}, err
 	}
-	files := 0
-	for i := 0; i < tree.Len(); i++ {
-		if tree.At(i).Type == fstree.File {
+	files, size := treeCounts(tree)
+	return lock.Component{
+		ID: id, Recipe: lock.Fingerprint(l.set, c), Source: pin, Tree: digest, Files: files, Bytes: size,
+		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
+	}, nil
+}
+
+// treeCounts are a tree's regular files and their total size, as the lock records them.
+func treeCounts(t fstree.Tree) (files int, size int64) {
+	for i := 0; i < t.Len(); i++ {
+		if t.At(i).Type == fstree.File {
 			files++
 		}
 	}
-	return lock.Component{
-		ID: id, Recipe: lock.Fingerprint(l.set, c), Source: pin, Tree: digest, Files: files, Bytes: tree.Size(),
-		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
-	}, nil
+	return files, t.Size()
 }
 
 // pin pins c's source, and the source its files are in (its core's, when bundled).
@@ -271,6 +276,15 @@ func coreVersions(set spec.Set) []string {
 func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Action, error) {
 	var acts []engine.Action
 	for _, rc := range g.Components {
+		if rc.Kind == spec.LibraryKind {
+			lib, _ := lk.Library(rc.Name)
+			c, pin, err := libraryComponent(set, lib)
+			if err != nil {
+				return nil, err
+			}
+			acts = append(acts, o.componentActions(set, c, pin, pin, rc.Tree)...)
+			continue
+		}
 		c, _ := set.Component(rc.ID)
 		lc, _ := lk.Lookup(rc.ID)
 		containerPin := lc.Source
@@ -291,6 +305,12 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		acts = append(acts, a)
 	}
 	env := o.env(g)
+	autoloadKeys, autoloads, err := o.autoloadActions(set, lk, g)
+	if err != nil {
+		return nil, err
+	}
+	acts = append(acts, autoloads...)
+	env.Autoloads = autoloadKeys
 	var formatActs []engine.Action
 	for _, f := range o.selected() {
 		fa, err := f.Actions(env)

@@ -53,7 +53,10 @@ func Check(ctx context.Context, o Options, set spec.Set, lk lock.File) (resolve.
 		case spec.Tarball:
 			ck.Tarballs = append(ck.Tarballs, rc)
 		case spec.Dir:
-			c, _ := set.Component(rc.ID)
+			c, ok := set.Component(rc.ID)
+			if lib, isLib := lk.Library(rc.Name); !ok && isLib {
+				c, _, _ = libraryComponent(set, lib) // a library recipe's directory
+			}
 			t, scan, err := o.Fetcher.ScanDir(ctx, rc.ID, c.Source, rc.Source.SHA256, o.jobs())
 			if err != nil {
 				return g, ck, diags, err

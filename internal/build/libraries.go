@@ -72,6 +72,11 @@ func (l *locker) libraries(ctx context.Context, g resolve.Graph, lf lock.File) (
 	for _, lib := range ll.chosen {
 		libs = append(libs, lib)
 	}
+	sort.Slice(libs, func(i, j int) bool { return libs[i].Name < libs[j].Name })
+	libs, err := ll.libraryTrees(ctx, libs)
+	if err != nil {
+		return lf, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot unpack composer library", Detail: err.Error()})
+	}
 	for i, e := range lf.Editions {
 		lf.Editions[i].Libraries = names[e.Name]
 	}

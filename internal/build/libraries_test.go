@@ -1,6 +1,8 @@
 package build_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
@@ -22,7 +25,8 @@ import (
 
 // composerRepo is a static composer repository in Packagist's v2 format: packages.json
 // with a file:// metadata-url and available-packages, one p2 file per name, and each
-// version's dist archive (arbitrary bytes: lock never unpacks them).
+// version's dist archive (a tar of its composer.json in one top-level directory, as lock
+// unpacks it to record its tree).
 type composerRepo struct {
 	t   *testing.T
 	dir string
@@ -52,12 +56,12 @@ func (r *composerRepo) add(name, version string, require map[string]string) {
 		names = append(names, n)
 		var vs []map[string]any
 		for v, req := range r.versions[n] {
-			dist := filepath.Join(r.dir, "dist", strings.ReplaceAll(n, "/", "-")+"-"+v+".zip")
+			dist := filepath.Join(r.dir, "dist", strings.ReplaceAll(n, "/", "-")+"-"+v+".tar")
 			if _, err := os.Stat(dist); err != nil {
-				write(r.t, dist, "archive of "+n+" "+v)
+				write(r.t, dist, distTar(r.t, n, v))
 			}
 			entry := map[string]any{"name": n, "version": v, "type": "library", "license": []string{"MIT"},
-				"dist": map[string]string{"type": "zip", "url": "file://" + dist, "reference": fmt.Sprintf("%040x", len(n)+len(v))}}
+				"dist": map[string]string{"type": "tar", "url": "file://" + dist, "reference": fmt.Sprintf("%040x", len(n)+len(v))}}
 			if req != nil {
 				entry["require"] = req
 			}
@@ -66,6 +70,20 @@ func (r *composerRepo) add(name, version string, require map[string]string) {
 		r.writeJSON("p2/"+n+".json", map[string]any{"packages": map[string]any{n: vs}})
 	}
 	r.writeJSON("packages.json", map[string]any{"packages": map[string]any{}, "metadata-url": r.url() + "/p2/%package%.json", "available-packages": names})
+}
+
+// distTar is a library's dist archive: its composer.json below one directory.
+func distTar(t *testing.T, name, version string) string {
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	body := fmt.Sprintf(`{"name": %q, "version": %q}`, name, version)
+	top := strings.ReplaceAll(name, "/", "-") + "-" + version + "/"
+	must(t, tw.WriteHeader(&tar.Header{Name: top, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: time.Unix(1700000000, 0)}))
+	must(t, tw.WriteHeader(&tar.Header{Name: top + "composer.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(1700000000, 0)}))
+	_, err := tw.Write([]byte(body))
+	must(t, err)
+	must(t, tw.Close())
+	return b.String()
 }
 
 func (r *composerRepo) writeJSON(name string, v any) {
@@ -117,7 +135,7 @@ func TestLockChoosesComposerLibraries(t *testing.T) {
 		t.Errorf("edition libraries: full %v (diff %s), base %v (want none)", full.Libraries, diff, base.Libraries)
 	}
 	lib, _ := lf.Library("acme/lib")
-	sum := sha256.Sum256([]byte("archive of acme/lib 1.1.0"))
+	sum := sha256.Sum256([]byte(distTar(t, "acme/lib", "1.1.0")))
 	if lib.Source.SHA256 != hex.EncodeToString(sum[:]) || lib.Repository != "acme" || lib.Require["acme/dep"] != "^1.0" {
 		t.Errorf("acme/lib locked as %+v", lib)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/engine"
+	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
@@ -106,6 +107,10 @@ type Env struct {
 	ImageBase string
 	// Keychain supplies credentials for registry bases; nil means anonymous access.
 	Keychain authn.Keychain
+	// Autoloads are the keys of the autoloader actions (AutoloadAction), by edition, for
+	// the editions that ship composer libraries: the formats put the autoloader's tree
+	// (a Generated outcome) below spec.LibraryDir, and its key into theirs.
+	Autoloads map[string]string
 }
 
 // Clamp applies SOURCE_DATE_EPOCH to a source time.
@@ -136,6 +141,32 @@ func TreeAction(id string) string { return "tree/" + id }
 
 // EditionAction is the ID of the action that assembles edition name's tree.
 func EditionAction(name string) string { return "edition/" + name }
+
+// AutoloadAction is the ID of the action that generates edition name's composer
+// autoloader, when it ships libraries.
+func AutoloadAction(name string) string { return "autoload/" + name }
+
+// Generated is what a generating action made: a tree of files, by digest, relative to
+// where the formats place it.
+type Generated struct {
+	Tree string `json:"tree"`
+}
+
+// Autoload returns the key of edition e's autoloader action, and its ID, when e ships
+// composer libraries.
+func (env Env) Autoload(e resolve.Edition) (id, key string, ok bool) {
+	key, ok = env.Autoloads[e.Name]
+	return AutoloadAction(e.Name), key, ok
+}
+
+// GeneratedTree reads the tree a generating action made.
+func GeneratedTree(st *cache.Store, outs Outcomes, id string) (fstree.Tree, error) {
+	g, err := Lookup[Generated](outs, id)
+	if err != nil {
+		return fstree.Tree{}, err
+	}
+	return st.Tree(g.Tree)
+}
 
 // Key hashes an action's kind and canonical parameters (JSON of plain structs, whose
 // field order is fixed, and sorted slices).
@@ -250,10 +281,14 @@ func StoreBytes(st *cache.Store) func(b []byte) (string, string, int64, error) {
 }
 
 // PackageName is the OS package name of a component: mediawiki-core,
-// mediawiki-extension-<name>, mediawiki-skin-<name> (lower case, '_' as '-').
+// mediawiki-extension-<name>, mediawiki-skin-<name>, and mediawiki-lib-<vendor>-<name>
+// for a composer library (lower case, '_' and '/' as '-').
 func PackageName(k spec.Kind, name string) string {
-	if k == spec.Core {
+	switch k {
+	case spec.Core:
 		return "mediawiki-core"
+	case spec.LibraryKind:
+		return "mediawiki-lib-" + strings.NewReplacer("_", "-", "/", "-").Replace(strings.ToLower(name))
 	}
 	return "mediawiki-" + string(k) + "-" + strings.ReplaceAll(strings.ToLower(name), "_", "-")
 }

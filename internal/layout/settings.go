@@ -8,6 +8,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/mwedition/mwedition/internal/resolve"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 // RenderSettings writes the PHP file that enables an edition: wfLoadSkins and
@@ -36,6 +37,11 @@ func RenderSettings(e resolve.Edition, g resolve.Graph) ([]byte, error) {
 			fmt.Fprintf(&b, "\t%s,\n", phpString(n))
 		}
 		fmt.Fprintf(&b, "] );\n")
+	}
+	if libs := e.Libraries(); len(libs) > 0 {
+		// Before the extensions load: their code may name library classes at once.
+		fmt.Fprintf(&b, "# Composer libraries (%s), loaded apart from core's vendor/.\n", strings.Join(libs, ", "))
+		fmt.Fprintf(&b, "require_once \"$IP/%s/autoload.php\";\n", spec.LibraryDir)
 	}
 	list("wfLoadSkins", e.Skins)
 	list("wfLoadExtensions", e.Extensions)

@@ -51,6 +51,12 @@ type Library struct {
 	// Require are its own requirements on other libraries, so that a locked library is
 	// chosen again, offline, with what it needs.
 	Require map[string]string `json:"require,omitempty"`
+	// Tree is the digest of its unpacked files, and Time their newest modification time,
+	// as for a component: a build checks the archive against both (none for a plugin).
+	Tree  string `json:"tree,omitempty"`
+	Time  int64  `json:"time,omitempty"`
+	Files int    `json:"files,omitempty"`
+	Bytes int64  `json:"bytes,omitempty"`
 }
 
 // LibrarySource is where a library's files come from: its dist archive, pinned by the

@@ -124,8 +124,11 @@ func (ec *editionCheck) unknownSetting(name string, known map[string]bool) strin
 func Records(g Graph) []lock.Edition {
 	var out []lock.Edition
 	for _, e := range g.Editions {
-		r := lock.Edition{Name: e.Name, Version: e.Version}
+		r := lock.Edition{Name: e.Name, Version: e.Version, Libraries: e.Libraries()}
 		for _, m := range e.Members {
+			if isLibrary(m.ID) {
+				continue // recorded under Libraries
+			}
 			r.Members = append(r.Members, m.ID)
 		}
 		out = append(out, r)
@@ -165,6 +168,9 @@ func memberChanges(r lock.Edition, e Edition, was lock.File, g Graph) []string {
 	var added, removed, changed []string
 	now := map[string]bool{}
 	for _, m := range e.Members {
+		if isLibrary(m.ID) {
+			continue // chosen by the lock itself, which records them per edition
+		}
 		now[m.ID] = true
 		if !slices.Contains(r.Members, m.ID) {
 			added = append(added, m.ID)

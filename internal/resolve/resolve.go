@@ -41,6 +41,9 @@ type Component struct {
 	Exclude []string
 	OSDeps  map[platform.Family][]string // PHP extensions as OS packages
 	Decl    hcl.Range
+	// Requires are a composer library's requirements on other libraries (name ->
+	// constraint); its PHP and extensions are in Info.Requires, as a component's are.
+	Requires map[string]string
 }
 
 // InstallDir is where the component sits inside a MediaWiki tree: "" for the core,
@@ -54,6 +57,8 @@ func InstallDir(k spec.Kind, name string) string {
 		return "extensions/" + name
 	case spec.Skin:
 		return "skins/" + name
+	case spec.LibraryKind:
+		return spec.LibraryDir + "/" + name
 	}
 	return ""
 }
@@ -181,12 +186,16 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 		}
 		g.Components = append(g.Components, rc)
 	}
+	libs, d := libraryComponents(lk)
+	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return Graph{}, diags
 	}
+	g.Components = append(g.Components, libs...)
+	sort.Slice(g.Components, func(i, j int) bool { return g.Components[i].ID < g.Components[j].ID })
 	var ed editionDiags
 	for _, e := range set.Editions() {
-		re, d := edition(set, g, e)
+		re, d := edition(set, g, lk, e)
 		ed.add(e.Name, d)
 		g.Editions = append(g.Editions, re)
 	}
@@ -439,7 +448,7 @@ func containsRef(refs []spec.Ref, name string) bool {
 
 // edition seals one edition and checks its members' requirements against each other, the
 // core version and the PHP of each output target.
-func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
+func edition(set spec.Set, g Graph, lk lock.File, e spec.Edition) (Edition, hcl.Diagnostics) {
 	info := func(id string) (registration.Info, error) {
 		c, ok := g.Component(id)
 		if !ok {
@@ -450,6 +459,8 @@ func edition(set spec.Set, g Graph, e spec.Edition) (Edition, hcl.Diagnostics) {
 	// members' own diagnostics were reported by Closure, which Resolve ran first with the
 	// same facts (and any error there stopped it): reporting them again would repeat them.
 	ms, _ := members(set, e, info)
+	ms = append(ms, libraryMembers(g, lk, e.Name)...)
+	sort.Slice(ms, func(i, j int) bool { return ms[i].ID < ms[j].ID })
 	re := Edition{Name: e.Name, Title: e.Title, Version: e.Version, Core: spec.ID(spec.Core, e.Core.Name), Members: ms,
 		Outputs: e.Outputs, Decl: e.DeclRange}
 	re.DefaultSkin, re.Settings = inherited(set, e)

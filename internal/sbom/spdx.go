@@ -183,6 +183,12 @@ func (d *docBuilder) component(id string, c resolve.Component) (*spdx.Package, e
 		p.PackageSourceInfo = fmt.Sprintf("%s of %s's source.", sub, cont.ID)
 	}
 	pu := purl{typ: "generic", name: purlName(c), version: c.Version, subpath: sub}
+	if c.Kind == spec.LibraryKind {
+		// A composer library is known to scanners by its composer name.
+		vendor, name, _ := strings.Cut(c.Name, "/")
+		pu = purl{typ: "composer", namespace: vendor, name: name, version: c.Version}
+		p.PackageComment = fmt.Sprintf("Composer library, shipped as mwedition component %s in %s; normalised tree %s (%d files, %d bytes).", c.ID, c.InstallDir(), c.Tree, c.Files, c.Bytes)
+	}
 	switch src.Kind {
 	case spec.Tarball:
 		p.PackageDownloadLocation = src.URL

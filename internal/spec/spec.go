@@ -22,6 +22,15 @@ const (
 	Skin      Kind = "skin"
 )
 
+// LibraryKind is the kind of a composer library an edition ships. No recipe declares one as
+// a component: the lock chooses it (library "vendor/name" blocks only override where it
+// comes from), and it is installed below LibraryDir as vendor/name.
+const LibraryKind Kind = "library"
+
+// LibraryDir is where an edition's composer libraries and their autoloader sit inside a
+// MediaWiki tree: apart from core's vendor/, which stays as released.
+const LibraryDir = "vendor-libs"
+
 // Kinds lists the component kinds in declaration order.
 var Kinds = []Kind{Core, Extension, Skin}
 

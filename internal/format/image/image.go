@@ -126,6 +126,11 @@ type imageParams struct {
 	BaseName    string // a registry base's reference, for annotations
 	Layers      []imageMember
 	Annotations map[string]string
+	// Autoload is the key of the edition's composer autoloader action, when it ships
+	// libraries; autoloader is its tree, read when the image is made. The edition layer
+	// holds it, as it holds the settings file.
+	Autoload   string `json:",omitempty"`
+	autoloader fstree.Tree
 }
 
 type imageMember struct {
@@ -196,6 +201,9 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 			}
 		}
 		ip.Annotations = imageAnnotations(e, comps, ip.Time)
+		if id, key, ok := o.Autoload(e); ok {
+			ip.Autoload, deps = key, append(deps, id)
+		}
 		acts = append(acts, engine.Action{
 			ID: imageActionID(e.Name), Kind: kindImage, Key: format.Key(kindImage, ip), Deps: deps, Where: out.Range.String(),
 			Label: "image " + e.Name, Group: e.Name,
@@ -404,6 +412,15 @@ func (o env) makeImage(ctx context.Context, ip imageParams, baseID string, layer
 			return engine.Outcome{}, fmt.Errorf("the base's contents: %w", err)
 		}
 	}
+	if ip.Autoload != "" {
+		t, err := format.GeneratedTree(st, in, format.AutoloadAction(ip.Edition))
+		if err != nil {
+			return engine.Outcome{}, err
+		}
+		if ip.autoloader, err = t.Place(layout.ImageCode + "/" + spec.LibraryDir); err != nil {
+			return engine.Outcome{}, err
+		}
+	}
 	return o.assemble(ctx, ip, created, layers, top, bases, contents)
 }
 
@@ -587,6 +604,7 @@ func (o env) editionLayer(ctx context.Context, ip imageParams, p imagePlan, crea
 	if err := file(layout.ImageCode+"/"+layout.SettingsFile, ip.Settings); err != nil {
 		return oci.Layer{}, err
 	}
+	entries = append(entries, ip.autoloader.Entries()...)
 	link(layout.ImageConfDir+"/"+layout.SettingsFile, "/"+layout.ImageCode+"/"+layout.SettingsFile)
 	// Uploads are served; the cache and SQLite databases are nobody else's business.
 	dir(layout.ImageUploads[1:], 0o755)

@@ -65,6 +65,9 @@ var versionRE = regexp.MustCompile(`^[0-9][A-Za-z0-9.+~]*$`)
 // declares a version of its own also carries its core's, so that a new MediaWiki release
 // (new bytes, same declared version) still sorts as an upgrade.
 func packageVersion(c resolve.Component, core resolve.Component) string {
+	if c.Kind == spec.LibraryKind {
+		return libraryVersion(c.Version)
+	}
 	if c.Source.Kind == spec.Bundled && c.Info.Version != "" && c.Version != core.Version {
 		if v := c.Info.Version + "+mw" + core.Version; versionRE.MatchString(v) {
 			return v
@@ -72,6 +75,21 @@ func packageVersion(c resolve.Component, core resolve.Component) string {
 		return core.Version
 	}
 	return c.Version
+}
+
+// libraryVersion is a composer version as a package's: without composer's "v" prefix
+// ("v1.0.2" is 1.0.2); a branch ("dev-main") sorts below every release.
+func libraryVersion(v string) string {
+	if t := strings.TrimLeft(v, "vV"); versionRE.MatchString(t) {
+		return t
+	}
+	b := []byte(v)
+	for i, c := range b {
+		if !(c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' || c == '.' || c == '+' || c == '~') {
+			b[i] = '.'
+		}
+	}
+	return "0~" + string(b)
 }
 
 // packageSet is what the graph needs to package one resolved project in one format.
@@ -108,7 +126,13 @@ func (f Format) Actions(env format.Env) ([]engine.Action, error) {
 		if f.family == platform.Debian {
 			p = debDocs(p, e.Title, "https://www.mediawiki.org/")
 		}
-		a := f.packAction(env, "edition/"+e.Name, p, "", nil, e.Decl.String(), nil)
+		tree := treeRef{}
+		if id, key, ok := env.Autoload(e); ok {
+			// The edition's composer autoloader is the edition's own, as its settings are.
+			tree = treeRef{From: id, FromKey: key}
+			p.Prefix = layout.MediaWikiDir + "/" + spec.LibraryDir
+		}
+		a := f.packAction(env, "edition/"+e.Name, p, tree, e.Decl.String(), nil)
 		a.Group = e.Name
 		acts = append(acts, a)
 	}
@@ -138,7 +162,7 @@ func (f Format) componentAction(env format.Env, ps packageSet, c resolve.Compone
 		return p, nil
 	}
 	p.Tree = fstree.Tree{}
-	return f.packAction(env, c.ID, p, c.Tree, []string{format.TreeAction(c.ID)}, c.Decl.String(), finish)
+	return f.packAction(env, c.ID, p, treeRef{Digest: c.Tree, From: format.TreeAction(c.ID)}, c.Decl.String(), finish)
 }
 
 func (f Format) actionID(id string) string { return f.name + "/" + id }
@@ -156,6 +180,13 @@ type packParams struct {
 	Signer     string // the signing key's fingerprint; "" when unsigned
 	Package    pack.Package
 	TreeDigest string
+	Generated  string `json:",omitempty"` // the key of the action that generates the tree
+}
+
+// treeRef says where a package's tree comes from: a component's, by its locked digest,
+// made by action From; or a generated one (FromKey set), read from From's outcome.
+type treeRef struct {
+	Digest, From, FromKey string
 }
 
 // Package is what a package action made: the blob, the file it is published as, and
@@ -171,8 +202,12 @@ type Package struct {
 // packAction builds one package. Component packages get their tree when they run, and
 // finish adds what depends on it (Debian's documents, core's layout); the key holds the
 // tree's locked digest.
-func (f Format) packAction(env format.Env, id string, p pack.Package, treeDigest string, deps []string, where string, finish func(pack.Package) (pack.Package, error)) engine.Action {
-	params := packParams{Layout: packLayout, Package: p, TreeDigest: treeDigest}
+func (f Format) packAction(env format.Env, id string, p pack.Package, tree treeRef, where string, finish func(pack.Package) (pack.Package, error)) engine.Action {
+	params := packParams{Layout: packLayout, Package: p, TreeDigest: tree.Digest, Generated: tree.FromKey}
+	var deps []string
+	if tree.From != "" {
+		deps = []string{tree.From}
+	}
 	if f.family == platform.RPM && env.Signer != nil {
 		params.Signer = env.Signer.Fingerprint()
 	}
@@ -180,17 +215,19 @@ func (f Format) packAction(env format.Env, id string, p pack.Package, treeDigest
 	return engine.Action{
 		ID: f.actionID(id), Kind: f.kind, Key: format.Key(f.kind, params), Deps: deps, Where: where, Label: f.name + " " + p.Name,
 		Valid: format.Valid(func(p Package) bool { return st.HasBlob(p.Blob) }),
-		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
+		Run: func(ctx context.Context, in engine.Inputs) (engine.Outcome, error) {
 			pkg := p
-			if treeDigest != "" {
-				t, err := st.Tree(treeDigest)
-				if err != nil {
-					return engine.Outcome{}, err
-				}
-				pkg.Tree = t
+			var err error
+			switch {
+			case tree.Digest != "":
+				pkg.Tree, err = st.Tree(tree.Digest)
+			case tree.FromKey != "":
+				pkg.Tree, err = format.GeneratedTree(st, in, tree.From)
+			}
+			if err != nil {
+				return engine.Outcome{}, err
 			}
 			if finish != nil {
-				var err error
 				if pkg, err = finish(pkg); err != nil {
 					return engine.Outcome{}, fmt.Errorf("%s %s: %w", f.name, p.Name, err)
 				}
@@ -282,6 +319,8 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		p.License = "GPL-2.0-or-later"
 	}
 	switch c.Kind {
+	case spec.LibraryKind:
+		p = ps.libraryPackage(p, c)
 	case spec.Core:
 		p.Summary = "MediaWiki core, the wiki engine behind Wikipedia"
 		p.Homepage = "https://www.mediawiki.org/"
@@ -328,6 +367,36 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 	p.Depends = append(p.Depends, c.OSDeps[fam]...)
 	p.Depends = format.Dedupe(p.Depends)
 	p.Description = wrapText(p.Description, 79)
+	return p
+}
+
+// libraryPackage describes a composer library's package: the library as its dist archive
+// holds it, depending on PHP and the libraries it requires. One package per library, as
+// Debian packages PHP libraries, so that a new version of one library replaces only it.
+func (ps packageSet) libraryPackage(p pack.Package, c resolve.Component) pack.Package {
+	fam := ps.f.family
+	p.Summary = fmt.Sprintf("composer library %s for MediaWiki editions", c.Name)
+	p.Homepage = "https://packagist.org/packages/" + c.Name
+	p.Description = fmt.Sprintf("The PHP library %s %s, as composer installs it, in %s/%s. An edition package that needs it loads it through its generated autoloader (%s/%s/autoload.php), apart from core's vendor/ directory.",
+		c.Name, c.Version, layout.MediaWikiDir, c.InstallDir(), layout.MediaWikiDir, spec.LibraryDir)
+	if c.Info.License == "" {
+		p.License = "NOASSERTION"
+	}
+	p.Depends = append(p.Depends, phpRelations(fam, c.Info.Requires.PHP)...)
+	names := make([]string, 0, len(c.Requires))
+	for n := range c.Requires {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		dep, ok := ps.byID[spec.ID(spec.LibraryKind, n)]
+		if !ok {
+			// core's vendor/ has it: resolution checked the version there
+			p.Depends = append(p.Depends, format.PackageName(spec.Core, ""))
+			continue
+		}
+		p.Depends = append(p.Depends, relationsFor(fam, format.PackageName(dep.Kind, dep.Name), strings.TrimLeft(c.Requires[n], "vV"))...)
+	}
 	return p
 }
 

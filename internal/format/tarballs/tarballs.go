@@ -85,6 +85,9 @@ type tarballParams struct {
 	Settings       string // SHA-256 of the settings file
 	Dirs           []string
 	MTime          int64
+	// Autoload is the key of the edition's composer autoloader action, when it ships
+	// libraries: the last segment holds the autoloader, as it holds the settings file.
+	Autoload string `json:",omitempty"`
 	// Signer is the fingerprint of the key that signs the tarball. Signatures are made in
 	// this action, not at publish time: they are deterministic (time pinned, no salt), so
 	// a signed tarball is cached like any output, publishing only moves files, and no-op
@@ -132,6 +135,9 @@ func (f tarballFormat) Actions(env format.Env) ([]engine.Action, error) {
 				tp.Signer = env.Signer.Fingerprint()
 			}
 			deps := []string{format.EditionAction(e.Name)} // the edition's tree: members must not overlap
+			if id, key, ok := env.Autoload(e); ok {
+				tp.Autoload, deps = key, append(deps, id)
+			}
 			var segs []string
 			for _, m := range members {
 				a := segmentAction(env, c, top, m, lim)
@@ -150,7 +156,7 @@ func (f tarballFormat) Actions(env format.Env) ([]engine.Action, error) {
 					return env.Store.HasBlob(t.Blob) && (t.Signature == "" || env.Store.HasBlob(t.Signature))
 				}),
 				Run: func(ctx context.Context, in engine.Inputs) (engine.Outcome, error) {
-					return makeTarball(ctx, env, tp, members, segs, in, settings, lim)
+					return makeTarball(ctx, env, tp, members, segs, in, settings, format.AutoloadAction(e.Name), lim)
 				},
 			})
 		}
@@ -220,7 +226,7 @@ type Tarball struct {
 
 // makeTarball concatenates the edition's segments and a last segment holding its settings
 // file, the directories no segment makes, and the end-of-archive marker; then signs it.
-func makeTarball(ctx context.Context, env format.Env, tp tarballParams, members []tarMember, segs []string, in engine.Inputs, settings []byte, lim *tarball.Limiter) (engine.Outcome, error) {
+func makeTarball(ctx context.Context, env format.Env, tp tarballParams, members []tarMember, segs []string, in engine.Inputs, settings []byte, autoloadID string, lim *tarball.Limiter) (engine.Outcome, error) {
 	st := env.Store
 	blobs := make([]string, len(segs))
 	for i, id := range segs {
@@ -230,7 +236,14 @@ func makeTarball(ctx context.Context, env format.Env, tp tarballParams, members 
 		}
 		blobs[i] = s.Blob
 	}
-	last, err := lastSegment(st, tp, members, settings)
+	var autoloader fstree.Tree
+	if tp.Autoload != "" {
+		var err error
+		if autoloader, err = format.GeneratedTree(st, in, autoloadID); err != nil {
+			return engine.Outcome{}, err
+		}
+	}
+	last, err := lastSegment(st, tp, members, settings, autoloader)
 	if err != nil {
 		return engine.Outcome{}, err
 	}
@@ -257,7 +270,7 @@ func makeTarball(ctx context.Context, env format.Env, tp tarballParams, members 
 // lastSegment holds what is the edition's own: the settings file, and the parents of
 // install directories that core's tree lacks (core normally has extensions/ and skins/).
 // Its time is the edition's.
-func lastSegment(st *cache.Store, tp tarballParams, members []tarMember, settings []byte) (tarball.Segment, error) {
+func lastSegment(st *cache.Store, tp tarballParams, members []tarMember, settings []byte, autoloader fstree.Tree) (tarball.Segment, error) {
 	sha, err := st.PutBytes(settings)
 	if err != nil {
 		return tarball.Segment{}, err
@@ -283,6 +296,15 @@ func lastSegment(st *cache.Store, tp tarballParams, members []tarMember, setting
 	t, err := fstree.New(entries)
 	if err != nil {
 		return tarball.Segment{}, err
+	}
+	if autoloader.Len() > 0 {
+		placed, err := autoloader.Place(spec.LibraryDir)
+		if err != nil {
+			return tarball.Segment{}, err
+		}
+		if t, err = fstree.Merge(t, placed); err != nil {
+			return tarball.Segment{}, err
+		}
 	}
 	return tarball.Segment{Prefix: tp.Top, Tree: t, MTime: time.Unix(tp.MTime, 0)}, nil
 }

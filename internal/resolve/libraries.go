@@ -1,0 +1,121 @@
+package resolve
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/platform"
+	"github.com/mwedition/mwedition/internal/registration"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// libraryComponents turns the composer libraries the lock's editions ship into components
+// of kind library, so that every format packages, segments and layers them as it does an
+// extension. A plugin (composer/installers) is install-time code and is not one of them.
+func libraryComponents(lk lock.File) ([]Component, hcl.Diagnostics) {
+	used := map[string]bool{}
+	for _, e := range lk.Editions {
+		for _, n := range e.Libraries {
+			used[n] = true
+		}
+	}
+	var out []Component
+	var diags hcl.Diagnostics
+	for _, lib := range lk.Libraries {
+		if lib.Plugin || !used[lib.Name] {
+			continue
+		}
+		if lib.Tree == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
+				Detail:  fmt.Sprintf("composer library %s %s has no unpacked tree in %s (it was locked by an older mwedition); run mwedition lock.", lib.Name, lib.Version, lock.FileName),
+				Subject: &hcl.Range{Filename: lock.FileName}})
+			continue
+		}
+		out = append(out, libraryComponent(lib))
+	}
+	return out, diags
+}
+
+func libraryComponent(lib lock.Library) Component {
+	c := Component{ID: spec.ID(spec.LibraryKind, lib.Name), Kind: spec.LibraryKind, Name: lib.Name, Version: lib.Version,
+		Time: lib.Time, Tree: lib.Tree, Files: lib.Files, Bytes: lib.Bytes, Decl: hcl.Range{Filename: lock.FileName},
+		Source:   librarySource(lib.Source),
+		Info:     registration.Info{Name: lib.Name, Version: lib.Version, License: strings.Join(lib.Licenses, " OR ")},
+		OSDeps:   map[platform.Family][]string{},
+		Requires: map[string]string{}}
+	for target, constraint := range lib.Require {
+		switch {
+		case strings.Contains(target, "/"):
+			c.Requires[target] = constraint
+		case target == "php":
+			c.Info.Requires.PHP = constraint
+		case strings.HasPrefix(target, "ext-"):
+			c.Info.Requires.PHPExtensions = append(c.Info.Requires.PHPExtensions, strings.TrimPrefix(target, "ext-"))
+		}
+	}
+	sort.Strings(c.Info.Requires.PHPExtensions)
+	for _, f := range platform.Families {
+		if p := platform.Packages(f, c.Info.Requires.PHPExtensions); len(p) > 0 {
+			c.OSDeps[f] = p
+		}
+	}
+	return c
+}
+
+// librarySource is a locked library's source as a component's: a dist archive is a
+// tarball source pinned by its sha256; a library recipe's git or dir source keeps its kind.
+func librarySource(s lock.LibrarySource) lock.Source {
+	switch spec.SourceKind(s.Type) {
+	case spec.Git:
+		return lock.Source{Kind: spec.Git, URL: s.URL, Commit: s.Reference}
+	case spec.Dir:
+		return lock.Source{Kind: spec.Dir, Path: s.URL, SHA256: s.SHA256}
+	}
+	return lock.Source{Kind: spec.Tarball, URL: s.URL, SHA256: s.SHA256, Commit: s.Reference}
+}
+
+// libraryMembers are the members an edition's locked libraries add, each with the
+// libraries that require it, or the components' composer.json when none does.
+func libraryMembers(g Graph, lk lock.File, edition string) []Member {
+	rec, ok := lk.Edition(edition)
+	if !ok {
+		return nil
+	}
+	var out []Member
+	for _, name := range rec.Libraries {
+		id := spec.ID(spec.LibraryKind, name)
+		if _, ok := g.Component(id); !ok {
+			continue // a plugin
+		}
+		var by []string
+		for _, other := range rec.Libraries {
+			if c, ok := g.Component(spec.ID(spec.LibraryKind, other)); ok && c.Requires[name] != "" {
+				by = append(by, other)
+			}
+		}
+		reason := "composer library, required by the members' composer.json"
+		if len(by) > 0 {
+			reason = "composer library, required by " + strings.Join(by, ", ")
+		}
+		out = append(out, Member{ID: id, Reason: reason})
+	}
+	return out
+}
+
+// Libraries are the names of e's composer libraries, sorted.
+func (e Edition) Libraries() []string {
+	var out []string
+	for _, m := range e.Members {
+		if name, ok := strings.CutPrefix(m.ID, string(spec.LibraryKind)+"/"); ok {
+			out = append(out, name)
+		}
+	}
+	return slices.Clip(out)
+}
+
+func isLibrary(id string) bool { return strings.HasPrefix(id, string(spec.LibraryKind)+"/") }
