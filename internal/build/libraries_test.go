@@ -72,16 +72,26 @@ func (r *composerRepo) add(name, version string, require map[string]string) {
 	r.writeJSON("packages.json", map[string]any{"packages": map[string]any{}, "metadata-url": r.url() + "/p2/%package%.json", "available-packages": names})
 }
 
-// distTar is a library's dist archive: its composer.json below one directory.
+// distTar is a library's dist archive: its composer.json, autoloading one class by
+// PSR-4 (acme/lib has Acme\Lib\Thing), below one directory.
 func distTar(t *testing.T, name, version string) string {
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
-	body := fmt.Sprintf(`{"name": %q, "version": %q}`, name, version)
+	vendor, short, _ := strings.Cut(name, "/")
+	ns := strings.Title(vendor) + `\\` + strings.Title(short) + `\\` //nolint:staticcheck // ASCII names
+	files := []struct{ name, body string }{
+		{"composer.json", fmt.Sprintf(`{"name": %q, "version": %q, "autoload": {"psr-4": {"%s": "src/"}}}`, name, version, ns)},
+		{"src/Thing.php", fmt.Sprintf("<?php\nnamespace %s;\nclass Thing { const VERSION = %q; }\n", strings.TrimSuffix(strings.ReplaceAll(ns, `\\`, `\`), `\`), version)},
+	}
 	top := strings.ReplaceAll(name, "/", "-") + "-" + version + "/"
-	must(t, tw.WriteHeader(&tar.Header{Name: top, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: time.Unix(1700000000, 0)}))
-	must(t, tw.WriteHeader(&tar.Header{Name: top + "composer.json", Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body)), ModTime: time.Unix(1700000000, 0)}))
-	_, err := tw.Write([]byte(body))
-	must(t, err)
+	when := time.Unix(1700000000, 0)
+	must(t, tw.WriteHeader(&tar.Header{Name: top, Typeflag: tar.TypeDir, Mode: 0o755, ModTime: when}))
+	must(t, tw.WriteHeader(&tar.Header{Name: top + "src/", Typeflag: tar.TypeDir, Mode: 0o755, ModTime: when}))
+	for _, f := range files {
+		must(t, tw.WriteHeader(&tar.Header{Name: top + f.name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(f.body)), ModTime: when}))
+		_, err := tw.Write([]byte(f.body))
+		must(t, err)
+	}
 	must(t, tw.Close())
 	return b.String()
 }

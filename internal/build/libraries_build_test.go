@@ -1,0 +1,119 @@
+package build_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mwedition/mwedition/internal/build"
+)
+
+// TestBuildShipsLockedLibraries builds an edition whose dir extension needs a composer
+// library: each library becomes a package of its own below vendor-libs/, the edition's
+// package carries the generated autoloader that its settings file loads, the tarball holds
+// both, a second build runs nothing, and a bumped library rebuilds only what holds it.
+func TestBuildShipsLockedLibraries(t *testing.T) {
+	f := newFixture(t)
+	repo := newComposerRepo(t)
+	f.withComposer(repo.url(), `"acme/lib": "^1.0"`)
+	f.lock()
+	o := f.options()
+	o.Formats = []string{build.FormatDeb, build.FormatTarball}
+	res := f.buildWith(o)
+	debs := listDir(t, filepath.Join(f.root, "out/deb"))
+	for _, want := range []string{"mediawiki-lib-acme-lib_1.1.0-1_all.deb", "mediawiki-lib-acme-dep_1.0.0-1_all.deb"} {
+		if !contains(debs, want) {
+			t.Errorf("out/deb lacks %s: %v", want, debs)
+		}
+	}
+	field := func(deb, name string) string {
+		out, err := exec.Command("dpkg-deb", "--field", filepath.Join(f.root, "out/deb", deb), name).CombinedOutput()
+		if err != nil {
+			t.Fatalf("dpkg-deb (run make deps): %v %s", err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if got := field("mediawiki-lib-acme-lib_1.1.0-1_all.deb", "Depends"); !strings.Contains(got, "mediawiki-lib-acme-dep (>= 1~)") {
+		t.Errorf("acme/lib requires acme/dep ^1.0; Depends: %s", got)
+	}
+	if got := field("mediawiki-edition-full_1.0-1_all.deb", "Depends"); !strings.Contains(got, "mediawiki-lib-acme-lib (= 1.1.0-1)") {
+		t.Errorf("the edition pins its libraries; Depends: %s", got)
+	}
+	contents, err := exec.Command("dpkg-deb", "--contents", filepath.Join(f.root, "out/deb/mediawiki-edition-full_1.0-1_all.deb")).CombinedOutput()
+	must(t, err)
+	for _, p := range []string{"./usr/share/mediawiki/vendor-libs/autoload.php", "./usr/share/mediawiki/vendor-libs/composer/autoload_static.php"} {
+		if !strings.Contains(string(contents), p) {
+			t.Errorf("the edition package lacks %s:\n%s", p, contents)
+		}
+	}
+	libContents, err := exec.Command("dpkg-deb", "--contents", filepath.Join(f.root, "out/deb/mediawiki-lib-acme-lib_1.1.0-1_all.deb")).CombinedOutput()
+	must(t, err)
+	if !strings.Contains(string(libContents), "./usr/share/mediawiki/vendor-libs/acme/lib/src/Thing.php") {
+		t.Errorf("the library package does not install below vendor-libs/acme/lib:\n%s", libContents)
+	}
+	tarList, err := exec.Command("tar", "-tzf", filepath.Join(f.root, "out/tarballs/full-1.0.tar.gz")).CombinedOutput()
+	must(t, err)
+	for _, p := range []string{"full-1.0/vendor-libs/autoload.php", "full-1.0/vendor-libs/acme/lib/src/Thing.php", "full-1.0/vendor-libs/acme/dep/composer.json"} {
+		if !strings.Contains(string(tarList), p+"\n") {
+			t.Errorf("the tarball lacks %s", p)
+		}
+	}
+	t.Logf("first build ran %d actions", len(executed(res.Report)))
+	if got := executed(f.buildWith(o).Report); len(got) != 0 {
+		t.Errorf("a second build ran %v", got)
+	}
+
+	repo.add("acme/lib", "1.2.0", map[string]string{"acme/dep": "^1.0"})
+	f.bumpEdition("full", "1.1")
+	f.lock("acme/lib")
+	got := executed(f.buildWith(o).Report)
+	for _, id := range got {
+		if strings.Contains(id, "acme/dep") || strings.Contains(id, "base") || strings.Contains(id, "extension/") {
+			t.Errorf("bumping acme/lib ran %s", id)
+		}
+	}
+	for _, id := range []string{"tree/library/acme/lib", "deb/library/acme/lib", "autoload/full", "deb/edition/full"} {
+		if !contains(got, id) {
+			t.Errorf("bumping acme/lib did not run %s: %v", id, got)
+		}
+	}
+}
+
+func (f *fixture) buildWith(o build.Options) build.Result {
+	f.t.Helper()
+	lk, err := build.ReadLock(f.root)
+	must(f.t, err)
+	res, diags, err := build.Build(context.Background(), o, f.load().Set, lk)
+	if err != nil || diags.HasErrors() {
+		f.t.Fatalf("build: %v %v", err, diags)
+	}
+	return res
+}
+
+func listDir(t *testing.T, dir string) []string {
+	es, err := os.ReadDir(dir)
+	must(t, err)
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = cmp.Diff
