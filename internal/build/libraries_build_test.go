@@ -127,4 +127,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
