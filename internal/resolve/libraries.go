@@ -17,7 +17,7 @@ import (
 // libraryComponents turns the composer libraries the lock's editions ship into components
 // of kind library, so that every format packages, segments and layers them as it does an
 // extension. A plugin (composer/installers) is install-time code and is not one of them.
-func libraryComponents(lk lock.File) ([]Component, hcl.Diagnostics) {
+func libraryComponents(set spec.Set, lk lock.File) ([]Component, hcl.Diagnostics) {
 	used := map[string]bool{}
 	for _, e := range lk.Editions {
 		for _, n := range e.Libraries {
@@ -36,9 +36,43 @@ func libraryComponents(lk lock.File) ([]Component, hcl.Diagnostics) {
 				Subject: &hcl.Range{Filename: lock.FileName}})
 			continue
 		}
+		if d := staleLibraryRecipe(set, lib); d != nil {
+			diags = append(diags, d)
+			continue
+		}
 		out = append(out, libraryComponent(lib))
 	}
 	return out, diags
+}
+
+// staleLibraryRecipe says when a library recipe changed since the lock chose the library:
+// one added for a library the lock took from a repository, one removed, or a new source.
+func staleLibraryRecipe(set spec.Set, lib lock.Library) *hcl.Diagnostic {
+	var rec *spec.Library
+	for _, r := range set.Libraries() {
+		if r.Name == lib.Name {
+			rec = &r
+		}
+	}
+	fromRecipe := lib.Repository == "recipe"
+	var what string
+	var at *hcl.Range
+	switch {
+	case rec != nil && !fromRecipe:
+		what, at = fmt.Sprintf("a library recipe now overrides it, but %s took it from repository %s", lock.FileName, lib.Repository), rec.DeclRange.Ptr()
+	case rec == nil && fromRecipe:
+		what = fmt.Sprintf("%s took it from a library recipe, which is gone", lock.FileName)
+	case rec != nil && (string(rec.Source.Kind) != lib.Source.Type || rec.Source.URL+rec.Source.Path != lib.Source.URL):
+		what, at = fmt.Sprintf("its recipe's source is now %s %s, but %s locked %s %s", rec.Source.Kind, rec.Source.URL+rec.Source.Path, lock.FileName, lib.Source.Type, lib.Source.URL), rec.Source.Range.Ptr()
+	default:
+		return nil
+	}
+	if at == nil {
+		at = &hcl.Range{Filename: lock.FileName}
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
+		Detail:  fmt.Sprintf("composer library %s changed since it was locked: %s. Run mwedition lock (or mwedition lock --update %s).", lib.Name, what, lib.Name),
+		Subject: at}
 }
 
 func libraryComponent(lib lock.Library) Component {

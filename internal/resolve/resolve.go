@@ -186,7 +186,7 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 		}
 		g.Components = append(g.Components, rc)
 	}
-	libs, d := libraryComponents(lk)
+	libs, d := libraryComponents(set, lk)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return Graph{}, diags
