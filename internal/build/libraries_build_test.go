@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/source"
 )
 
 // TestBuildShipsLockedLibraries builds an edition whose dir extension needs a composer
@@ -126,4 +129,46 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestLibrariesOfflineAndKeptByGC: gc keeps what the lock's libraries need, so an offline
+// build still makes them; without an archive in the cache, offline fails naming the
+// library and its URL; an archive replaced upstream under the same lock is refused, the
+// library named, and nothing is published.
+func TestLibrariesOfflineAndKeptByGC(t *testing.T) {
+	f := newFixture(t)
+	repo := newComposerRepo(t)
+	f.withComposer(repo.url(), `"acme/lib": "^1.0"`)
+	lk := f.lock()
+	st, err := cache.Open(f.cacheDir)
+	must(t, err)
+	if _, err := st.GC(cache.GCOptions{Keep: 0, Roots: build.CacheRoots(f.load().Set, lk)}); err != nil {
+		t.Fatal(err)
+	}
+	o := f.options()
+	o.Fetcher.Offline = true
+	if _, diags, err := build.Build(context.Background(), o, f.load().Set, lk); err != nil || diags.HasErrors() {
+		t.Fatalf("offline build after gc: %v %v", err, diags)
+	}
+
+	lib, _ := lk.Library("acme/lib")
+	for _, area := range []string{"blobs", "src", "actions", "trees"} {
+		must(t, os.RemoveAll(filepath.Join(f.cacheDir, area)))
+	}
+	_, _, err = build.Build(context.Background(), o, f.load().Set, lk)
+	if !errors.Is(err, source.ErrOffline) || !strings.Contains(err.Error(), "library/acme/lib") || !strings.Contains(err.Error(), lib.Source.URL) {
+		t.Errorf("offline without acme/lib's archive: %v", err)
+	}
+
+	// The archive behind the locked URL is replaced: the build refuses it.
+	must(t, os.RemoveAll(filepath.Join(f.root, "out")))
+	write(t, strings.TrimPrefix(lib.Source.URL, "file://"), distTar(t, "acme/lib", "1.1.0-evil"))
+	o.Fetcher.Offline = false
+	_, _, err = build.Build(context.Background(), o, f.load().Set, lk)
+	if err == nil || !strings.Contains(err.Error(), "library/acme/lib") || !strings.Contains(err.Error(), lib.Source.SHA256) {
+		t.Errorf("a replaced archive: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(f.root, "out")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed build wrote out/: %v", err)
+	}
 }

@@ -64,5 +64,33 @@ func CacheRoots(set spec.Set, lk lock.File) []string {
 			out = append(out, cache.GitRel(lc.Source.URL))
 		}
 	}
+	return append(out, libraryRoots(set, lk)...)
+}
+
+// libraryRoots are CacheRoots' entries for the composer libraries: each one's archive (or
+// git mirror), unpacked source and tree. A plugin's archive is never fetched.
+func libraryRoots(set spec.Set, lk lock.File) []string {
+	var out []string
+	for _, lib := range lk.Libraries {
+		if lib.Plugin {
+			continue
+		}
+		if lib.Tree != "" {
+			out = append(out, cache.TreeRel(lib.Tree))
+		}
+		_, pin, err := libraryComponent(set, lib)
+		if err != nil {
+			continue
+		}
+		if id, err := source.ID(pin); err == nil {
+			out = append(out, cache.SrcRel(id))
+		}
+		switch pin.Kind {
+		case spec.Tarball:
+			out = append(out, cache.BlobRel(pin.SHA256))
+		case spec.Git:
+			out = append(out, cache.GitRel(pin.URL))
+		}
+	}
 	return out
 }
