@@ -306,6 +306,13 @@ func TestLockLibraryRecipeOverridesRepositories(t *testing.T) {
 	if lib.Repository != "recipe" || lib.Source.Type != "dir" || !strings.HasPrefix(lib.Source.SHA256, "sha256:") {
 		t.Errorf("acme/lib locked as %+v, want the recipe's dir source and tree digest", lib)
 	}
+	// The build takes the library from the recipe's directory, as locked.
+	o := f.options()
+	o.Formats = []string{build.FormatRPM}
+	f.buildWith(o)
+	if rpms := listDir(t, filepath.Join(f.root, "out/rpm")); !contains(rpms, "mediawiki-lib-acme-lib-1.5.0-1.noarch.rpm") {
+		t.Errorf("out/rpm lacks the recipe library's package: %v", rpms)
+	}
 	// The recipe hides the repositories' versions, as composer's first repository does.
 	recipe("3.0.0")
 	_, diags, err := f.lockDiags(f.options())
@@ -338,6 +345,12 @@ func TestLockLibraryRecipeFromGitKeepsItsCommit(t *testing.T) {
 	}
 	if got := ref(f.lock()); got != first {
 		t.Fatalf("locked commit %s, want %s", got, first)
+	}
+	o := f.options()
+	o.Formats = []string{build.FormatRPM}
+	f.buildWith(o)
+	if rpms := listDir(t, filepath.Join(f.root, "out/rpm")); !contains(rpms, "mediawiki-lib-acme-lib-1.9.0-1.noarch.rpm") {
+		t.Errorf("out/rpm lacks the git recipe library's package: %v", rpms)
 	}
 	second := commit(`{"name": "acme/lib", "license": "MIT"}`)
 	if got := ref(f.lock()); got != first {
