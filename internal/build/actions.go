@@ -143,8 +143,12 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 	var acts []engine.Action
 	if cont == c.ID() {
 		rec := c.Source
+		where := rec.Range.String()
+		if rec.Range.Filename == "" {
+			where = c.DeclRange.Filename // a library from a repository: its lock entry
+		}
 		acts = append(acts, engine.Action{
-			ID: sourceAction(c.ID()), Kind: kindSource, Key: srcKey, Where: rec.Range.String(),
+			ID: sourceAction(c.ID()), Kind: kindSource, Key: srcKey, Where: where,
 			Label: "fetch " + c.ID(),
 			Valid: format.Valid(func(s Source) bool { return o.store().HasSrc(s.ID) }),
 			Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {

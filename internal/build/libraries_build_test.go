@@ -2,13 +2,18 @@ package build_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/cache"
@@ -82,6 +87,19 @@ func TestBuildShipsLockedLibraries(t *testing.T) {
 	if got := executed(f.buildWith(o).Report); len(got) != 0 {
 		t.Errorf("a second build ran %v", got)
 	}
+	// From a cold action cache and freshly unpacked sources: the same bytes.
+	before := outSums(t, filepath.Join(f.root, "out"))
+	for _, area := range []string{"actions", "src/*"} {
+		matches, err := filepath.Glob(filepath.Join(f.cacheDir, area))
+		must(t, err)
+		for _, m := range matches {
+			must(t, os.RemoveAll(m))
+		}
+	}
+	f.buildWith(o)
+	if diff := cmp.Diff(before, outSums(t, filepath.Join(f.root, "out"))); diff != "" {
+		t.Errorf("a cold rebuild changed out/ (-first +cold):\n%s", diff)
+	}
 
 	repo.add("acme/lib", "1.2.0", map[string]string{"acme/dep": "^1.0"})
 	f.bumpEdition("full", "1.1")
@@ -109,6 +127,24 @@ func (f *fixture) buildWith(o build.Options) build.Result {
 		f.t.Fatalf("build: %v %v", err, diags)
 	}
 	return res
+}
+
+// outSums maps each file below dir to its SHA-256.
+func outSums(t *testing.T, dir string) map[string]string {
+	sums := map[string]string{}
+	must(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		sums[strings.TrimPrefix(p, dir)] = hex.EncodeToString(sum[:])
+		return nil
+	}))
+	return sums
 }
 
 func listDir(t *testing.T, dir string) []string {

@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -19,7 +18,7 @@ import (
 // checked against the lock, exactly as a component's is.
 func libraryComponent(set spec.Set, lib lock.Library) (spec.Component, lock.Source, error) {
 	c := spec.Component{Kind: spec.LibraryKind, Name: lib.Name, Version: lib.Version,
-		DeclRange: hcl.Range{Filename: lock.FileName}}
+		DeclRange: resolve.LockRange}
 	src := lib.Source
 	if lib.Repository == recipeRepository {
 		for _, r := range set.Libraries() {

@@ -33,7 +33,7 @@ func libraryComponents(set spec.Set, lk lock.File) ([]Component, hcl.Diagnostics
 		if lib.Tree == "" {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
 				Detail:  fmt.Sprintf("composer library %s %s has no unpacked tree in %s (it was locked by an older mwedition); run mwedition lock.", lib.Name, lib.Version, lock.FileName),
-				Subject: &hcl.Range{Filename: lock.FileName}})
+				Subject: LockRange.Ptr()})
 			continue
 		}
 		if d := staleLibraryRecipe(set, lib); d != nil {
@@ -68,7 +68,7 @@ func staleLibraryRecipe(set spec.Set, lib lock.Library) *hcl.Diagnostic {
 		return nil
 	}
 	if at == nil {
-		at = &hcl.Range{Filename: lock.FileName}
+		at = LockRange.Ptr()
 	}
 	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Stale lock",
 		Detail:  fmt.Sprintf("composer library %s changed since it was locked: %s. Run mwedition lock (or mwedition lock --update %s).", lib.Name, what, lib.Name),
@@ -77,7 +77,7 @@ func staleLibraryRecipe(set spec.Set, lib lock.Library) *hcl.Diagnostic {
 
 func libraryComponent(lib lock.Library) Component {
 	c := Component{ID: spec.ID(spec.LibraryKind, lib.Name), Kind: spec.LibraryKind, Name: lib.Name, Version: lib.Version,
-		Time: lib.Time, Tree: lib.Tree, Files: lib.Files, Bytes: lib.Bytes, Decl: hcl.Range{Filename: lock.FileName},
+		Time: lib.Time, Tree: lib.Tree, Files: lib.Files, Bytes: lib.Bytes, Decl: LockRange,
 		Source:   librarySource(lib.Source),
 		Info:     registration.Info{Name: lib.Name, Version: lib.Version, License: strings.Join(lib.Licenses, " OR ")},
 		OSDeps:   map[platform.Family][]string{},
@@ -153,3 +153,7 @@ func (e Edition) Libraries() []string {
 }
 
 func isLibrary(id string) bool { return strings.HasPrefix(id, string(spec.LibraryKind)+"/") }
+
+// LockRange is where a composer library from a repository is declared: in the lock, whose
+// JSON has no positions to point at, so its first line.
+var LockRange = hcl.Range{Filename: lock.FileName, Start: hcl.InitialPos, End: hcl.InitialPos}
