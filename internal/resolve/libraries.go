@@ -36,12 +36,15 @@ func libraryComponents(lk lock.File) ([]Component, hcl.Diagnostics) {
 				Subject: &hcl.Range{Filename: lock.FileName}})
 			continue
 		}
-		out = append(out, libraryComponent(lib))
+		out = append(out, LibraryComponent(lib))
 	}
 	return out, diags
 }
 
-func libraryComponent(lib lock.Library) Component {
+// LibraryComponent is a locked library as a component of kind library: its dist archive a
+// tarball source, its licences one expression, its PHP and extensions as a component's.
+// diff reads a lock's libraries through it, so that a lock and a build manifest agree.
+func LibraryComponent(lib lock.Library) Component {
 	c := Component{ID: spec.ID(spec.LibraryKind, lib.Name), Kind: spec.LibraryKind, Name: lib.Name, Version: lib.Version,
 		Time: lib.Time, Tree: lib.Tree, Files: lib.Files, Bytes: lib.Bytes, Decl: hcl.Range{Filename: lock.FileName},
 		Source:   librarySource(lib.Source),
