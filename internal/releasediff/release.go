@@ -1,7 +1,9 @@
 // Package releasediff compares two releases of a project, given as two editions.lock files
 // or the out/manifest.json of two builds, and says what release notes need: the components
-// added, removed and bumped (versions and pins), new or changed PHP and OS dependencies,
-// licences that changed, and the upgrades that need maintenance/update.php. It reads and
+// added, removed and bumped (versions and pins), the composer libraries added, removed,
+// bumped or changed (in a list of their own, not among the components), new or changed PHP
+// and OS dependencies, licences that changed, and the upgrades that need
+// maintenance/update.php. It reads and
 // compares; it prints nothing. Its Markdown and JSON are stable: the same two inputs give the
 // same bytes.
 package releasediff
