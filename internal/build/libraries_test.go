@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/lock"
 )
 
@@ -390,4 +391,31 @@ func TestLockWithoutRepositories(t *testing.T) {
 	write(t, filepath.Join(f.root, "local/Delta/composer.json"), `{"name": "acme/delta", "require": {"composer/installers": "~2", "acme/lib": "^1.0"}}`)
 	_, diags, err := f.lockDiags(f.options())
 	checkDiag(t, diags, err, []string{"acme/lib: is in no repository", `extension Delta requires acme/lib "^1.0"`, "No composer_repository is declared in recipes/"})
+}
+
+// gc keeps what the lock needs: a library's dist archive and tree as a component's source
+// and tree, since the dist may be replaced upstream under the same version. An offline
+// lock after gc --keep 0 still finds them.
+func TestCacheRootsKeepLibraries(t *testing.T) {
+	f := newFixture(t)
+	f.withComposer(newComposerRepo(t).url(), `"acme/lib": "^1.0"`)
+	lf := f.lock()
+	lib, ok := lf.Library("acme/lib")
+	if !ok || lib.Tree == "" {
+		t.Fatalf("acme/lib locked as %+v", lib)
+	}
+	st := f.options().Fetcher.Store
+	_, err := st.GC(cache.GCOptions{Keep: 0, Roots: build.CacheRoots(f.load().Set, lf)})
+	must(t, err)
+	if !st.HasBlob(lib.Source.SHA256) {
+		t.Error("gc removed acme/lib's dist archive, which the lock pins")
+	}
+	if _, err := st.Tree(lib.Tree); err != nil {
+		t.Errorf("gc removed acme/lib's tree: %v", err)
+	}
+	o := f.options()
+	o.Fetcher.Offline = true
+	if _, diags, err := f.lockDiags(o); err != nil || diags.HasErrors() {
+		t.Errorf("offline lock after gc: %v %v", err, diags)
+	}
 }

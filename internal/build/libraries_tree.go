@@ -41,6 +41,14 @@ func libraryComponent(set spec.Set, lib lock.Library) (spec.Component, lock.Sour
 	return c, lock.Source{Kind: spec.Tarball, URL: src.URL, SHA256: strings.ToLower(src.SHA256)}, nil
 }
 
+// LibrarySource is where the build takes a locked library's files from, as a
+// component's pin: its dist archive by sha256, or its library recipe's source at the
+// locked commit or sha256. verify seeds a cold cache with it.
+func LibrarySource(set spec.Set, lib lock.Library) (lock.Source, error) {
+	_, pin, err := libraryComponent(set, lib)
+	return pin, err
+}
+
 // libraryTrees unpacks each chosen library (plugins aside) and records its tree in the
 // lock entry, as lock does for components.
 func (ll *libraryLocker) libraryTrees(ctx context.Context, libs []lock.Library) ([]lock.Library, error) {

@@ -42,55 +42,47 @@ func (o Options) now() time.Time {
 }
 
 // CacheRoots names the cache entries that a build of lk needs from its sources, whatever
-// was built before: each release tarball and its recorded signature, each git mirror, each
-// unpacked source and each locked tree. `mwedition cache gc` keeps them, since a release
-// tarball may be impossible to download again.
+// was built before: each release tarball and its recorded signature, each composer
+// library's dist archive, each git mirror, each unpacked source and each locked tree.
+// `mwedition cache gc` keeps them, since a release tarball may be impossible to download
+// again, and a library's dist may have been replaced upstream under the same version.
 func CacheRoots(set spec.Set, lk lock.File) []string {
 	var out []string
 	for _, lc := range lk.Components {
-		if lc.Tree != "" {
-			out = append(out, cache.TreeRel(lc.Tree))
+		signature := ""
+		if c, ok := set.Component(lc.ID); ok {
+			signature = c.Source.Signature
 		}
-		if id, err := source.ID(lc.Source); err == nil {
-			out = append(out, cache.SrcRel(id))
-		}
-		switch lc.Source.Kind {
-		case spec.Tarball:
-			out = append(out, cache.BlobRel(lc.Source.SHA256))
-			if c, ok := set.Component(lc.ID); ok && c.Source.Signature != "" {
-				out = append(out, cache.URLRel(c.Source.Signature))
-			}
-		case spec.Git:
-			out = append(out, cache.GitRel(lc.Source.URL))
-		}
+		out = append(out, sourceRoots(lc.Source, lc.Tree, signature)...)
 	}
-	return append(out, libraryRoots(set, lk)...)
-}
-
-// libraryRoots are CacheRoots' entries for the composer libraries: each one's archive (or
-// git mirror), unpacked source and tree. A plugin's archive is never fetched.
-func libraryRoots(set spec.Set, lk lock.File) []string {
-	var out []string
 	for _, lib := range lk.Libraries {
 		if lib.Plugin {
-			continue
+			continue // chosen, never unpacked
 		}
-		if lib.Tree != "" {
-			out = append(out, cache.TreeRel(lib.Tree))
+		if pin, err := LibrarySource(set, lib); err == nil {
+			out = append(out, sourceRoots(pin, lib.Tree, "")...)
 		}
-		_, pin, err := libraryComponent(set, lib)
-		if err != nil {
-			continue
+	}
+	return out
+}
+
+// sourceRoots are the cache entries of one pinned source and the tree made of it.
+func sourceRoots(pin lock.Source, tree, signature string) []string {
+	var out []string
+	if tree != "" {
+		out = append(out, cache.TreeRel(tree))
+	}
+	if id, err := source.ID(pin); err == nil {
+		out = append(out, cache.SrcRel(id))
+	}
+	switch pin.Kind {
+	case spec.Tarball:
+		out = append(out, cache.BlobRel(pin.SHA256))
+		if signature != "" {
+			out = append(out, cache.URLRel(signature))
 		}
-		if id, err := source.ID(pin); err == nil {
-			out = append(out, cache.SrcRel(id))
-		}
-		switch pin.Kind {
-		case spec.Tarball:
-			out = append(out, cache.BlobRel(pin.SHA256))
-		case spec.Git:
-			out = append(out, cache.GitRel(pin.URL))
-		}
+	case spec.Git:
+		out = append(out, cache.GitRel(pin.URL))
 	}
 	return out
 }

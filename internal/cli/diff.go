@@ -19,6 +19,11 @@ func newDiff(g *globals) *cobra.Command {
   - components added, removed and bumped, with their versions and pins (git commit,
     tarball sha256, or the core release a bundled one comes in);
   - editions added, removed, or whose version or members changed;
+  - composer libraries (the ones editions.lock chose for the extensions' composer.json)
+    added, removed, bumped, or changed under the same version (another dist sha256:
+    the archive was replaced), with their versions, licences and dists, in a section of
+    their own ("libraries" in the JSON), not among the components; composer plugins
+    such as composer/installers are never shipped and never listed;
   - new or changed dependencies: each component's PHP version requirement, the PHP
     extensions the release as a whole newly needs or no longer needs, and the Debian and
     Fedora packages those bring, as the built .deb and .rpm packages depend on them;

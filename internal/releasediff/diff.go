@@ -32,6 +32,9 @@ type Report struct {
 	Removed  []Entry         `json:"removed"`
 	Bumped   []Bump          `json:"bumped"`
 	Editions []EditionChange `json:"editions"`
+	// Libraries are the composer libraries added, removed, bumped or changed; they are
+	// not among Added, Removed, Bumped or Licenses, which are the other components.
+	Libraries []LibraryChange `json:"libraries"`
 
 	PHP           []PHPChange       `json:"php"`           // requires.php of added and changed components
 	PHPExtensions []ExtensionChange `json:"phpExtensions"` // over the whole release
@@ -153,7 +156,7 @@ type Options struct {
 func Compare(prev, next Release, o Options) (Report, error) {
 	r := Report{Format: Format, Old: prev.Name, New: next.Name, Edition: o.Edition,
 		Added: []Entry{}, Removed: []Entry{}, Bumped: []Bump{}, Editions: []EditionChange{},
-		PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
+		Libraries: []LibraryChange{}, PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
 		Licenses: []LicenseChange{}, SchemaUpdates: []SchemaUpdate{}, TablesLeftBehind: []LeftBehind{}, Notes: []string{}}
 	if o.Edition != "" {
 		var err error
@@ -164,12 +167,46 @@ func Compare(prev, next Release, o Options) (Report, error) {
 	r.OldRelease, r.NewRelease = prev.Label(), next.Label()
 	r.Editions = compareEditions(prev, next)
 	r.TablesLeftBehind = leftBehind(prev, next)
+	r.Libraries = compareLibraries(prev, next)
+	r.compareComponents(prev, next)
+	if prev.PHPKnown && next.PHPKnown {
+		r.PHP = comparePHP(prev, next)
+		r.PHPExtensions = compareSets(prev, next, func(c Component) []string { return c.PHPExtensions },
+			func(name, change string, ids []string) ExtensionChange {
+				return ExtensionChange{Name: name, Change: change, Components: ids}
+			})
+	} else {
+		for _, rel := range []Release{prev, next} {
+			if !rel.PHPKnown {
+				r.Notes = append(r.Notes, fmt.Sprintf("PHP versions and extensions not compared: %s is a build manifest, which records the OS packages they need but not them; compare the %s files for them", rel.Name, lock.FileName))
+			}
+		}
+	}
+	for _, fam := range platform.Families {
+		r.OSPackages = append(r.OSPackages, compareSets(prev, next, func(c Component) []string { return c.OSPackages[fam] },
+			func(name, change string, ids []string) PackageChange {
+				return PackageChange{Family: fam, Name: name, Change: change, Components: ids}
+			})...)
+	}
+	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses)+len(r.Libraries) == 0
+	return r, nil
+}
+
+// compareComponents fills in the components added, removed and bumped, their licences and
+// schema updates; the composer libraries among them are compareLibraries'.
+func (r *Report) compareComponents(prev, next Release) {
 	for _, c := range prev.Components {
+		if _, lib := libraryName(c.ID); lib {
+			continue // under Libraries
+		}
 		if _, ok := next.Component(c.ID); !ok {
 			r.Removed = append(r.Removed, entry(c))
 		}
 	}
 	for _, n := range next.Components {
+		if _, lib := libraryName(n.ID); lib {
+			continue
+		}
 		oc, ok := prev.Component(n.ID)
 		if !ok {
 			r.Added = append(r.Added, entry(n))
@@ -192,27 +229,6 @@ func Compare(prev, next Release, o Options) (Report, error) {
 			r.SchemaUpdates = append(r.SchemaUpdates, SchemaUpdate{ID: n.ID, Reason: SchemaBumped, OldVersion: oc.Version, NewVersion: n.Version})
 		}
 	}
-	if prev.PHPKnown && next.PHPKnown {
-		r.PHP = comparePHP(prev, next)
-		r.PHPExtensions = compareSets(prev, next, func(c Component) []string { return c.PHPExtensions },
-			func(name, change string, ids []string) ExtensionChange {
-				return ExtensionChange{Name: name, Change: change, Components: ids}
-			})
-	} else {
-		for _, rel := range []Release{prev, next} {
-			if !rel.PHPKnown {
-				r.Notes = append(r.Notes, fmt.Sprintf("PHP versions and extensions not compared: %s is a build manifest, which records the OS packages they need but not them; compare the %s files for them", rel.Name, lock.FileName))
-			}
-		}
-	}
-	for _, fam := range platform.Families {
-		r.OSPackages = append(r.OSPackages, compareSets(prev, next, func(c Component) []string { return c.OSPackages[fam] },
-			func(name, change string, ids []string) PackageChange {
-				return PackageChange{Family: fam, Name: name, Change: change, Components: ids}
-			})...)
-	}
-	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses) == 0
-	return r, nil
 }
 
 // leftBehind lists the components of prev that register schema updates and that next no

@@ -36,6 +36,7 @@ func (r Report) Markdown() []byte {
 	fmt.Fprintf(&b, "%s\n", r.summary())
 	r.writeEditions(&b)
 	r.writeComponents(&b)
+	r.writeLibraries(&b)
 	r.writePlatform(&b)
 	r.writeLicences(&b)
 	r.writeSchemaUpdates(&b)
@@ -84,6 +85,39 @@ func (r Report) writeComponents(b *bytes.Buffer) {
 		}
 	}
 }
+
+// writeLibraries writes the composer libraries' table: one row per library, whatever
+// happened to it, with its version and licence, and where its files come from.
+func (r Report) writeLibraries(b *bytes.Buffer) {
+	if len(r.Libraries) == 0 {
+		return
+	}
+	b.WriteString("\n### Composer libraries\n\n| Library | Change | Version | Licence | Source |\n| --- | --- | --- | --- | --- |\n")
+	for _, l := range r.Libraries {
+		switch {
+		case l.Old == nil && l.New != nil:
+			row(b, code(l.Name), "new", l.New.Version, orDash(l.New.License), describe(l.New.Source, l.New.Tree))
+		case l.New == nil && l.Old != nil:
+			row(b, code(l.Name), "removed", l.Old.Version, orDash(l.Old.License), describe(l.Old.Source, l.Old.Tree))
+		case l.Old != nil && l.New != nil:
+			v := arrow(l.Old.Version, l.New.Version)
+			if l.Downgrade {
+				v += " (downgrade)"
+			}
+			word := "bumped"
+			if l.Change == ChangeReplaced {
+				word = "same version, other files"
+				if pinOf(*l.Old) == pinOf(*l.New) {
+					word = "licence changed"
+				}
+			}
+			row(b, code(l.Name), word, v, arrow(orDash(l.Old.License), orDash(l.New.License)),
+				describeMove(pinOf(*l.Old), pinOf(*l.New)))
+		}
+	}
+}
+
+func pinOf(l LibraryPin) Pin { return Pin{Version: l.Version, Source: l.Source, Tree: l.Tree} }
 
 // writePlatform writes what the target system must provide: PHP versions and extensions,
 // and OS packages.
@@ -168,6 +202,9 @@ func (r Report) writeLeftBehind(b *bytes.Buffer) {
 func (r Report) summary() string {
 	parts := []string{fmt.Sprintf("%s added, %s removed, %s bumped",
 		count(len(r.Added), "component"), count(len(r.Removed), "component"), count(len(r.Bumped), "component"))}
+	if len(r.Libraries) > 0 {
+		parts = append(parts, r.librarySummary())
+	}
 	if n := countChange(r.PHPExtensions, ChangeAdded); n > 0 {
 		parts = append(parts, count(n, "new PHP extension"))
 	}
@@ -192,6 +229,21 @@ func (r Report) summary() string {
 		parts = append(parts, fmt.Sprintf("%s database tables behind", count(n, "removed component leaves", "removed components leave")))
 	}
 	return strings.Join(parts, "; ") + "."
+}
+
+// librarySummary counts the composer libraries by change, naming only the changes there are.
+func (r Report) librarySummary() string {
+	n := map[string]int{}
+	for _, l := range r.Libraries {
+		n[l.Change]++
+	}
+	var parts []string
+	for _, c := range []string{ChangeAdded, ChangeRemoved, ChangeBumped, ChangeReplaced} {
+		if n[c] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[c], c))
+		}
+	}
+	return count(len(r.Libraries), "composer library", "composer libraries") + ": " + strings.Join(parts, ", ")
 }
 
 func countChange(es []ExtensionChange, change string) int {

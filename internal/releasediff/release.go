@@ -1,7 +1,9 @@
 // Package releasediff compares two releases of a project, given as two editions.lock files
 // or the out/manifest.json of two builds, and says what release notes need: the components
-// added, removed and bumped (versions and pins), new or changed PHP and OS dependencies,
-// licences that changed, and the upgrades that need maintenance/update.php. It reads and
+// added, removed and bumped (versions and pins), the composer libraries added, removed,
+// bumped or changed (in a list of their own, not among the components), new or changed PHP
+// and OS dependencies, licences that changed, and the upgrades that need
+// maintenance/update.php. It reads and
 // compares; it prints nothing. Its Markdown and JSON are stable: the same two inputs give the
 // same bytes.
 package releasediff
@@ -20,8 +22,9 @@ import (
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
-// Release is one side of a comparison: every component of a lock or a build manifest and,
-// when the input says, which components each edition holds.
+// Release is one side of a comparison: every component of a lock or a build manifest (the
+// composer libraries among them, as library/vendor/name) and, when the input says, which
+// components each edition holds.
 type Release struct {
 	Name       string      // the input as the user named it, for reports and errors
 	Components []Component // sorted by ID
@@ -129,8 +132,9 @@ func Parse(name string, b []byte) (Release, error) {
 	return Release{}, fmt.Errorf("%s is neither an %s (no lockVersion) nor a build manifest (no format): give an %s, a project directory, an out/manifest.json or git:REV", name, lock.FileName, lock.FileName)
 }
 
-// FromLock makes a release of a lock's components. The OS packages are those the build
-// would make each component's packages depend on.
+// FromLock makes a release of a lock's components, and of the composer libraries its
+// editions ship as components of kind library, as a build would. The OS packages are those
+// the build would make each component's packages depend on.
 func FromLock(name string, f lock.File) Release {
 	r := Release{Name: name, PHPKnown: true,
 		NoEditions: name + " is a lock, which does not say which components each edition has"}
@@ -148,6 +152,7 @@ func FromLock(name string, f lock.File) Release {
 		}
 		r.Components = append(r.Components, c)
 	}
+	r.Components = append(r.Components, lockLibraries(f)...)
 	sortComponents(r.Components)
 	return r
 }

@@ -476,8 +476,10 @@ func TestWalkGzipHeaders(t *testing.T) {
 
 func TestSelection(t *testing.T) {
 	m := build.Manifest{Editions: []build.ManifestEdition{
-		{Name: "core", Version: "1.39.17.1", Members: []build.Member{{ID: "core/mediawiki"}, {ID: "extension/Cite"}}},
-		{Name: "enterprise", Version: "1.39.17.1", Members: []build.Member{{ID: "core/mediawiki"}, {ID: "extension/CiteThisPage"}, {ID: "skin/Vector"}}},
+		{Name: "core", Version: "1.39.17.1", Members: []build.Member{{ID: "core/mediawiki"}, {ID: "extension/Cite"},
+			{ID: "library/paragonie/random_compat"}}},
+		{Name: "enterprise", Version: "1.39.17.1", Members: []build.Member{{ID: "core/mediawiki"}, {ID: "extension/CiteThisPage"},
+			{ID: "library/acme/sso"}, {ID: "library/jumbojett/openid-connect-php"}, {ID: "skin/Vector"}}},
 	}}
 	sel, err := Select(m, []string{"core"})
 	if err != nil {
@@ -497,6 +499,12 @@ func TestSelection(t *testing.T) {
 		{"rpm/mediawiki-extension-cite-1.39.17-1.noarch.rpm", true, false, true},
 		{"rpm/mediawiki-extension-citethispage-1.39.17-1.noarch.rpm", false, false, true},
 		{"rpm/mediawiki-skin-vector-1.39.17-1.noarch.rpm", false, false, true},
+		// A library's ID has two slashes; its package is named after vendor and name.
+		{"deb/mediawiki-lib-paragonie-random-compat_9.99.100-1_all.deb", true, true, true},
+		{"rpm/mediawiki-lib-paragonie-random-compat-9.99.100-1.noarch.rpm", true, false, true},
+		{"deb/mediawiki-lib-jumbojett-openid-connect-php_1.0.2-1_all.deb", false, false, true},
+		{"rpm/mediawiki-lib-jumbojett-openid-connect-php-1.0.2-1.noarch.rpm", false, false, true},
+		{"rpm/mediawiki-lib-acme-sso-0~dev.main-1.noarch.rpm", false, false, true},
 		{"tarballs/mediawiki-core-1.39.17.1.tar.gz", true, false, true},
 		{"tarballs/mediawiki-core-1.39.17.1.tar.gz.asc", true, false, true},
 		{"tarballs/mediawiki-enterprise-1.39.17.1.tar.xz", false, false, true},

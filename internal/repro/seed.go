@@ -12,6 +12,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -20,16 +21,24 @@ import (
 )
 
 // CopyProject copies what a build reads of the project at src into dst: recipes/,
-// editions/, the lock, keyrings, and the directories of dir sources. out/, caches and VCS
+// editions/, the lock, keyrings, and the directories of dir sources, library recipes'
+// included. out/, caches and VCS
 // data stay behind.
 func CopyProject(src, dst string, set spec.Set) error {
 	paths := []string{"recipes", "editions", lock.FileName}
+	srcs := []spec.Source{}
 	for _, c := range set.Components() {
-		if c.Source.KeyFile != "" {
-			paths = append(paths, c.Source.KeyFile)
+		srcs = append(srcs, c.Source)
+	}
+	for _, l := range set.Libraries() {
+		srcs = append(srcs, l.Source) // a library recipe's dir is read as a component's is
+	}
+	for _, src := range srcs {
+		if src.KeyFile != "" {
+			paths = append(paths, src.KeyFile)
 		}
-		if c.Source.Kind == spec.Dir {
-			paths = append(paths, c.Source.Path)
+		if src.Kind == spec.Dir {
+			paths = append(paths, src.Path)
 		}
 	}
 	var done []string
@@ -97,54 +106,102 @@ type Seeded struct {
 }
 
 // Seed puts the pinned sources of the lock into a fresh cache from the user's: release
-// tarballs by their sha256 and their signatures (copied through the store, which refuses
-// bytes that do not hash to the pin), and git mirrors (hard-linked; the rebuild checks each
-// tree against the lock's digest). Nothing else: every action of the rebuild runs cold.
+// tarballs and composer libraries' dist archives by their sha256 and the tarballs'
+// signatures (copied through the store, which refuses bytes that do not hash to the pin),
+// and git mirrors (hard-linked; the rebuild checks each tree against the lock's digest).
+// Nothing else: every action of the rebuild runs cold.
 func Seed(user, fresh *cache.Store, set spec.Set, lk lock.File) (Seeded, error) {
 	var s Seeded
-	for _, lc := range lk.Components {
-		c, ok := set.Component(lc.ID)
-		if !ok {
-			continue
-		}
-		switch lc.Source.Kind {
+	for _, p := range seedPins(set, lk) {
+		var err error
+		switch p.pin.Kind {
 		case spec.Tarball:
-			ok, err := copyBlob(user, fresh, lc.Source.SHA256)
-			if err != nil {
-				return s, fmt.Errorf("%s: %w", lc.ID, err)
-			}
-			if !ok {
-				s.Absent = append(s.Absent, lc.ID+" (sha256 "+lc.Source.SHA256+")")
-				continue
-			}
-			s.Blobs++
-			if c.Source.Signature != "" {
-				if sha, ok := user.URLBlob(c.Source.Signature); ok {
-					if ok, err := copyBlob(user, fresh, sha); err != nil || !ok {
-						return s, fmt.Errorf("%s: the signature %s: %v", lc.ID, c.Source.Signature, err)
-					}
-					if err := fresh.SetURLBlob(c.Source.Signature, sha); err != nil {
-						return s, err
-					}
-					s.Blobs++
-				}
-			}
+			err = s.seedBlob(user, fresh, p)
 		case spec.Git:
-			from, to := user.GitDir(lc.Source.URL), fresh.GitDir(lc.Source.URL)
-			if _, err := os.Stat(filepath.Join(from, "HEAD")); err != nil {
-				s.Absent = append(s.Absent, lc.ID+" (commit "+lc.Source.Commit+")")
-				continue
-			}
-			if _, err := os.Stat(to); err == nil {
-				continue // two components from one remote
-			}
-			if err := copyTree(from, to, true); err != nil {
-				return s, fmt.Errorf("%s: copying the git mirror: %w", lc.ID, err)
-			}
-			s.Mirrors++
+			err = s.seedMirror(user, fresh, p)
+		}
+		if err != nil {
+			return s, err
 		}
 	}
 	return s, nil
+}
+
+// seedPin is one pinned source of the lock: a component's or a library's.
+type seedPin struct {
+	id        string
+	pin       lock.Source
+	signature string // the URL of a tarball's detached signature, if its recipe has one
+}
+
+// seedPins lists the lock's pinned sources: its components' that a recipe still declares,
+// then those of the libraries its editions ship (a plugin is never unpacked). A library
+// whose source the lock no longer says is left out: the rebuild reports it, naming it.
+func seedPins(set spec.Set, lk lock.File) []seedPin {
+	var out []seedPin
+	for _, lc := range lk.Components {
+		if c, ok := set.Component(lc.ID); ok {
+			out = append(out, seedPin{id: lc.ID, pin: lc.Source, signature: c.Source.Signature})
+		}
+	}
+	shipped := map[string]bool{}
+	for _, e := range lk.Editions {
+		for _, n := range e.Libraries {
+			shipped[n] = true
+		}
+	}
+	for _, lib := range lk.Libraries {
+		if lib.Plugin || !shipped[lib.Name] {
+			continue
+		}
+		if pin, err := build.LibrarySource(set, lib); err == nil {
+			out = append(out, seedPin{id: spec.ID(spec.LibraryKind, lib.Name), pin: pin})
+		}
+	}
+	return out
+}
+
+func (s *Seeded) seedBlob(user, fresh *cache.Store, p seedPin) error {
+	ok, err := copyBlob(user, fresh, p.pin.SHA256)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.id, err)
+	}
+	if !ok {
+		s.Absent = append(s.Absent, p.id+" (sha256 "+p.pin.SHA256+")")
+		return nil
+	}
+	s.Blobs++
+	if p.signature == "" {
+		return nil
+	}
+	sha, ok := user.URLBlob(p.signature)
+	if !ok {
+		return nil
+	}
+	if ok, err := copyBlob(user, fresh, sha); err != nil || !ok {
+		return fmt.Errorf("%s: the signature %s: %v", p.id, p.signature, err)
+	}
+	if err := fresh.SetURLBlob(p.signature, sha); err != nil {
+		return err
+	}
+	s.Blobs++
+	return nil
+}
+
+func (s *Seeded) seedMirror(user, fresh *cache.Store, p seedPin) error {
+	from, to := user.GitDir(p.pin.URL), fresh.GitDir(p.pin.URL)
+	if _, err := os.Stat(filepath.Join(from, "HEAD")); err != nil {
+		s.Absent = append(s.Absent, p.id+" (commit "+p.pin.Commit+")")
+		return nil
+	}
+	if _, err := os.Stat(to); err == nil {
+		return nil // two components from one remote
+	}
+	if err := copyTree(from, to, true); err != nil {
+		return fmt.Errorf("%s: copying the git mirror: %w", p.id, err)
+	}
+	s.Mirrors++
+	return nil
 }
 
 // SeedImage copies a stored image or index (a registry base, by digest) and every blob it

@@ -40,7 +40,7 @@ func libraryComponents(set spec.Set, lk lock.File) ([]Component, hcl.Diagnostics
 			diags = append(diags, d)
 			continue
 		}
-		out = append(out, libraryComponent(lib))
+		out = append(out, LibraryComponent(lib))
 	}
 	return out, diags
 }
@@ -75,7 +75,10 @@ func staleLibraryRecipe(set spec.Set, lib lock.Library) *hcl.Diagnostic {
 		Subject: at}
 }
 
-func libraryComponent(lib lock.Library) Component {
+// LibraryComponent is a locked library as a component of kind library: its dist archive a
+// tarball source, its licences one expression, its PHP and extensions as a component's.
+// diff reads a lock's libraries through it, so that a lock and a build manifest agree.
+func LibraryComponent(lib lock.Library) Component {
 	c := Component{ID: spec.ID(spec.LibraryKind, lib.Name), Kind: spec.LibraryKind, Name: lib.Name, Version: lib.Version,
 		Time: lib.Time, Tree: lib.Tree, Files: lib.Files, Bytes: lib.Bytes, Decl: LockRange,
 		Source:   librarySource(lib.Source),

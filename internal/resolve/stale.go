@@ -179,11 +179,19 @@ func ByKind(ids []string) string {
 	for i, k := range kinds {
 		label := k
 		if len(names[k]) > 1 {
-			label += "s"
+			label = plural(k)
 		}
 		parts[i] = label + " " + strings.Join(names[k], ", ")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// plural is a kind's plural: "extensions", "skins", "libraries".
+func plural(k string) string {
+	if stem, ok := strings.CutSuffix(k, "y"); ok {
+		return stem + "ies"
+	}
+	return k + "s"
 }
 
 func orNone(s string) string {

@@ -1,0 +1,70 @@
+package repro
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/spec"
+)
+
+// verify rebuilds in a cold cache: the dist archives of the libraries the editions ship
+// must be seeded as the release tarballs are, or an offline rebuild fails on them. A
+// plugin, never unpacked, and a library no edition ships are not seeded.
+func TestSeedLibraries(t *testing.T) {
+	user, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := func(name string) lock.Library {
+		b := []byte("dist of " + name)
+		if _, _, err := user.AddBlob(bytes.NewReader(b), sha(string(b))); err != nil {
+			t.Fatal(err)
+		}
+		return lock.Library{Name: name, Version: "1.0.0", Repository: "satis", Tree: "sha256:t",
+			Source: lock.LibrarySource{Type: "zip", URL: "https://composer.example.org/" + name + ".zip", SHA256: sha(string(b))}}
+	}
+	shipped, plugin, unused := dist("jumbojett/openid-connect-php"), dist("composer/installers"), dist("acme/unused")
+	plugin.Plugin = true
+	missing := lock.Library{Name: "phpseclib/phpseclib", Version: "3.0.47", Repository: "satis", Tree: "sha256:t",
+		Source: lock.LibrarySource{Type: "zip", URL: "https://composer.example.org/phpseclib.zip", SHA256: sha("not in the cache")}}
+	lk := lock.New(nil).WithLibraries([]lock.Library{shipped, plugin, unused, missing}).WithEditions([]lock.Edition{
+		{Name: "enterprise", Version: "1.0", Libraries: []string{"composer/installers", "jumbojett/openid-connect-php", "phpseclib/phpseclib"}}})
+	got, err := Seed(user, fresh, spec.Set{}, lk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Seeded{Blobs: 1, Absent: []string{"library/phpseclib/phpseclib (sha256 " + sha("not in the cache") + ")"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("seeded (-want +got):\n%s", diff)
+	}
+	for _, lib := range []lock.Library{shipped, plugin, unused} {
+		if fresh.HasBlob(lib.Source.SHA256) != (lib.Name == shipped.Name) {
+			t.Errorf("%s: seeded = %v", lib.Name, fresh.HasBlob(lib.Source.SHA256))
+		}
+	}
+}
+
+// A library recipe's dir source is part of the project the rebuild reads.
+func TestCopyProjectCopiesLibraryDirs(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	for _, name := range []string{"recipes/composer.hcl", "editions/e.hcl", lock.FileName, "libs/sso/composer.json"} {
+		writeFile(t, src, name, []byte("{}"))
+	}
+	set := spec.Set{}.WithLibraries([]spec.Library{{Name: "acme/sso", Version: "1.0.0", Source: spec.Source{Kind: spec.Dir, Path: "libs/sso"}}})
+	if err := CopyProject(src, filepath.Join(dst, "p"), set); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "p", "libs/sso/composer.json")); err != nil {
+		t.Errorf("the library's directory was not copied: %v", err)
+	}
+}
