@@ -206,7 +206,11 @@ func (f *Fetcher) EnsureBlob(ctx context.Context, component, rawURL, sha string)
 	if err != nil {
 		var mm *cache.ShaMismatchError
 		if errors.As(err, &mm) {
-			err = fmt.Errorf("downloaded file has sha256 %s, but the recipe pins %s: the file is corrupt or was replaced upstream; nothing was kept or unpacked", mm.Got, mm.Want)
+			pinned := "the recipe pins"
+			if strings.HasPrefix(component, string(spec.LibraryKind)+"/") {
+				pinned = lock.FileName + " pins" // a composer library's archive: the lock chose it
+			}
+			err = fmt.Errorf("downloaded file has sha256 %s, but %s %s: the file is corrupt or was replaced upstream; nothing was kept or unpacked", mm.Got, pinned, mm.Want)
 		}
 		return &Error{component, rawURL, err}
 	}
