@@ -187,7 +187,7 @@ func (d *docBuilder) component(id string, c resolve.Component) (*spdx.Package, e
 		// A composer library is known to scanners by its composer name.
 		vendor, name, _ := strings.Cut(c.Name, "/")
 		pu = purl{typ: "composer", namespace: vendor, name: name, version: c.Version}
-		p.PackageComment = fmt.Sprintf("Composer library, shipped as mwedition component %s in %s; normalised tree %s (%d files, %d bytes).", c.ID, c.InstallDir(), c.Tree, c.Files, c.Bytes)
+		p.PackageComment = fmt.Sprintf("mwedition component %s; a composer library, installed in %s; normalised tree %s (%d files, %d bytes).", c.ID, c.InstallDir(), c.Tree, c.Files, c.Bytes)
 	}
 	switch src.Kind {
 	case spec.Tarball:
