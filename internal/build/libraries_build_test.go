@@ -83,6 +83,13 @@ func TestBuildShipsLockedLibraries(t *testing.T) {
 	if s := string(settings); !strings.Contains(s, `require_once "$IP/vendor-libs/autoload.php";`) || strings.Index(s, "vendor-libs") > strings.Index(s, "wfLoadExtensions") {
 		t.Errorf("the settings file does not load the autoloader before the extensions:\n%s", s)
 	}
+	spdx, err := os.ReadFile(filepath.Join(f.root, "out/sbom/full.spdx.json"))
+	must(t, err)
+	for _, want := range []string{`"referenceLocator": "pkg:composer/acme/lib@1.1.0?`, `"referenceLocator": "pkg:composer/acme/dep@1.0.0?`, `"licenseDeclared": "MIT"`} {
+		if !strings.Contains(string(spdx), want) {
+			t.Errorf("the SBOM lacks %s:\n%s", want, spdx)
+		}
+	}
 	t.Logf("first build ran %d actions", len(executed(res.Report)))
 	if got := executed(f.buildWith(o).Report); len(got) != 0 {
 		t.Errorf("a second build ran %v", got)
