@@ -228,7 +228,7 @@ func TestApplyFileOperations(t *testing.T) {
 	}
 }
 
-func TestApplyNoNewlineAndStrip(t *testing.T) {
+func TestApplyContent(t *testing.T) {
 	for _, tc := range []struct {
 		name, patch string
 		strip       int
@@ -239,6 +239,12 @@ func TestApplyNoNewlineAndStrip(t *testing.T) {
 	}, {
 		name: "newline added", strip: 1, path: "noeol.txt", want: "x\ny\n",
 		patch: "--- old/noeol.txt\n+++ new/noeol.txt\n@@ -1,2 +1,2 @@\n x\n-y\n\\ No newline at end of file\n+y\n",
+	}, {
+		name: "insertion without context", strip: 1, path: "src/b.txt", want: "alpha\nbeta\nbeta2\ngamma\n",
+		patch: "--- a/src/b.txt\n+++ b/src/b.txt\n@@ -2,0 +3 @@\n+beta2\n",
+	}, {
+		name: "copy", strip: 1, path: "src/d.txt", want: "alpha\nbeta\ngamma\n",
+		patch: "diff --git a/src/b.txt b/src/d.txt\nsimilarity index 100%\ncopy from src/b.txt\ncopy to src/d.txt\n",
 	}, {
 		name: "strip 2, plain diff", strip: 2, path: "src/b.txt", want: "alpha\nBETA\ngamma\n",
 		patch: "--- x/y/src/b.txt\t2026-04-07 12:00:00 +0000\n+++ x/y/src/b.txt\t2026-04-07 12:00:00 +0000\n@@ -1,3 +1,3 @@\n alpha\n-beta\n+BETA\n gamma\n",
@@ -364,5 +370,19 @@ func TestHunkString(t *testing.T) {
 	want := []string{"hunk 1 applied", "hunk 2 applied at offset +3 lines", "hunk 3 applied at offset -2 lines"}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+// A copy whose destination already holds its source's content is already applied.
+func TestApplyCopyAlreadyApplied(t *testing.T) {
+	tree := baseTree()
+	tree["src/d.txt"] = &fstest.MapFile{Data: tree["src/b.txt"].Data, Mode: 0o644}
+	copyPatch := "diff --git a/src/b.txt b/src/d.txt\nsimilarity index 100%\ncopy from src/b.txt\ncopy to src/d.txt\n"
+	got, err := Apply(tree, []Patch{{Name: "copy.patch", Data: []byte(copyPatch), Strip: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Reports[0].Status != AlreadyApplied || len(got.Files) != 0 {
+		t.Errorf("%v, files %+v; want already applied, nothing changed", got.Reports[0].Status, got.Files)
 	}
 }
