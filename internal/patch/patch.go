@@ -68,7 +68,7 @@ func (s Status) String() string {
 
 // Result is what a series of patches did to a tree.
 type Result struct {
-	Files   []File   // every path whose content, mode or existence differs, by path
+	Files   []File   // every path the patches wrote, created or deleted, by path
 	Reports []Report // one per patch, in order
 }
 
