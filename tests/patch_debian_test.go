@@ -85,11 +85,15 @@ func TestPatchDebianSeries(t *testing.T) {
 	}
 	checkDebianReports(t, res.Reports)
 	compareWithOracle(t, res.Files, touched, oracle)
+	checkAlreadyApplied(t, res.Files, patches)
+}
 
-	// On the patched files, as on a release that contains the fixes, each patch is found
-	// already applied and nothing changes.
+// checkAlreadyApplied applies the series again to the patched files: as on a release that
+// contains the fixes, each patch is found already applied and nothing changes.
+func checkAlreadyApplied(t *testing.T, files []patch.File, patches []patch.Patch) {
+	t.Helper()
 	patched := fstest.MapFS{}
-	for _, f := range res.Files {
+	for _, f := range files {
 		patched[f.Path] = &fstest.MapFile{Data: f.Data, Mode: f.Mode}
 	}
 	again, err := patch.Apply(patched, patches)
