@@ -82,7 +82,7 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzMinify,./internal/composer,50000x)
 	$(call fuzz_one,FuzzParseInstalled,./internal/composer,50000x)
 	$(call fuzz_one,FuzzResolve,./internal/composer,5000x)
-	$(call fuzz_one,FuzzApply,./internal/patch,3000x)
+	$(call fuzz_one,FuzzApply,./internal/patch,30000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -55,10 +56,19 @@ func parse(p Patch) (parsed, error) {
 	}
 	git := gitLine.Match(p.Data)
 	out := parsed{header: parseHeader(preamble)}
+	if p.Dir != "" && !fs.ValidPath(p.Dir) {
+		return parsed{}, fmt.Errorf("directory %q is not a clean relative path", p.Dir)
+	}
 	for _, f := range files {
 		d, err := fileOf(f, p.Strip, git)
 		if err != nil {
 			return parsed{}, err
+		}
+		if p.Dir != "" && p.Dir != "." {
+			d.path = path.Join(p.Dir, d.path)
+			if d.from != "" {
+				d.from = path.Join(p.Dir, d.from)
+			}
 		}
 		out.files = append(out.files, d)
 	}

@@ -45,6 +45,10 @@ type Patch struct {
 	Name  string // how reports and errors name it, such as "patches/0003-CVE-2026-34092.patch"
 	Data  []byte
 	Strip int // leading path components to remove, as patch -p does; see DefaultStrip
+	// Dir is the directory of the tree the patch's paths are relative to once stripped
+	// ("extensions/OATHAuth" for a patch made in that extension's repository); "" is the
+	// root.
+	Dir string
 }
 
 // Status is what became of one patch.

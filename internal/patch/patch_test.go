@@ -386,3 +386,21 @@ func TestApplyCopyAlreadyApplied(t *testing.T) {
 		t.Errorf("%v, files %+v; want already applied, nothing changed", got.Reports[0].Status, got.Files)
 	}
 }
+
+// A patch made in a component's own repository applies below the component's directory
+// of a larger tree.
+func TestApplyInDirectory(t *testing.T) {
+	tree := baseTree()
+	tree["ext/Foo/src/a.txt"] = tree["src/a.txt"]
+	delete(tree, "src/a.txt")
+	got, err := Apply(tree, []Patch{{Name: "0003.patch", Data: []byte(formatPatch), Strip: 1, Dir: "ext/Foo"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Files) != 1 || got.Files[0].Path != "ext/Foo/src/a.txt" || got.Reports[0].Files[0].Path != "ext/Foo/src/a.txt" {
+		t.Errorf("files %+v, reports %+v: want ext/Foo/src/a.txt", got.Files, got.Reports)
+	}
+	if _, err := Apply(tree, []Patch{{Name: "bad", Data: []byte(formatPatch), Strip: 1, Dir: "../x"}}); err == nil {
+		t.Error("a directory outside the tree was accepted")
+	}
+}
