@@ -66,7 +66,8 @@ fuzz: ## short runs of every fuzz target
 	$(GO) test -run=XXX -fuzz=FuzzParseConstraint $(FUZZFLAGS) ./internal/semver
 	$(GO) test -run=XXX -fuzz=FuzzParseVersion $(FUZZFLAGS) ./internal/semver
 	$(GO) test -run=XXX -fuzz=FuzzLoad $(FUZZFLAGS) ./internal/load
-	$(GO) test -run=XXX -fuzz=FuzzExtract $(FUZZFLAGS) ./internal/archive
+	$(GO) test -run=XXX -fuzz='^FuzzExtract$$' $(FUZZFLAGS) ./internal/archive
+	$(call fuzz_one,FuzzExtractZip,./internal/archive,1500x)
 	$(GO) test -run=XXX -fuzz=FuzzParseInstalled $(FUZZFLAGS) ./internal/sbom
 	$(GO) test -run=XXX -fuzz=FuzzParse $(FUZZFLAGS) ./internal/releasediff
 	$(GO) test -run=XXX -fuzz=FuzzScan $(FUZZFLAGS) ./internal/composer/autoload
