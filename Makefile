@@ -72,6 +72,7 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzParseVersion,./internal/semver,200000x)
 	$(call fuzz_one,FuzzLoad,./internal/load,5000x)
 	$(call fuzz_one,FuzzExtract,./internal/archive,1500x)
+	$(call fuzz_one,FuzzExtractZip,./internal/archive,1500x)
 	$(call fuzz_one,FuzzParseInstalled,./internal/sbom,40000x)
 	$(call fuzz_one,FuzzParse,./internal/releasediff,60000x)
 	$(call fuzz_one,FuzzScan,./internal/composer/autoload,300000x)

@@ -1,11 +1,19 @@
 // Package archive unpacks untrusted tar archives (plain, gzip, xz or zstd)
-// into an empty directory without ever writing outside it.
+// and zip archives into an empty directory without ever writing outside it.
 //
-// Upstream release tarballs and git archives are treated as hostile input:
-// every entry is checked lexically before anything touches the disk, and all
-// writes go through an os.Root as a second line of defence. Decompression
-// bombs are stopped by byte, ratio and entry-count limits that are enforced
-// while data is being copied rather than after the fact.
+// Upstream release tarballs, git archives and composer's zip dists are
+// treated as hostile input: every entry is checked lexically before anything
+// touches the disk, and all writes go through an os.Root as a second line of
+// defence. Decompression bombs are stopped by byte, ratio and entry-count
+// limits that are enforced while data is being copied rather than after the
+// fact.
+//
+// Extract reads a tar stream. A zip keeps its index at the end, so it needs
+// random access: ExtractZip reads it from an io.ReaderAt (an *os.File) and
+// turns each entry into the tar header the same extractor judges, so both
+// formats get the same checks, limits, refusals and modes. Extract given a
+// zip says so (ErrZip) instead of failing on a tar header; IsZip tells the
+// two apart by their first bytes.
 package archive
 
 import (
@@ -37,7 +45,7 @@ type Limits struct {
 	// more than ratioThreshold bytes have been decompressed, so that small,
 	// highly repetitive archives stay valid.
 	MaxRatio int64
-	// MaxEntries caps the number of tar headers.
+	// MaxEntries caps the number of tar headers or zip entries.
 	MaxEntries int
 }
 
@@ -81,16 +89,16 @@ func (l Limits) withDefaults() Limits {
 // Summary describes a successful extraction.
 type Summary struct {
 	// Entries is the number of tar headers read, including skipped PAX
-	// global headers.
+	// global headers, or of zip entries.
 	Entries int
 	// Bytes is the total size of the regular files written.
 	Bytes int64
-	// Compression is "gzip", "xz", "zstd" or "none".
+	// Compression is "gzip", "xz", "zstd" or "none" for a tar, "zip" for a zip.
 	Compression string
 }
 
-// EntryError reports an archive entry that was refused. Extract stops at the
-// first one.
+// EntryError reports an archive entry that was refused. Extract and
+// ExtractZip stop at the first one.
 type EntryError struct {
 	Entry  string // the name as stored in the archive
 	Reason string
@@ -135,15 +143,11 @@ const (
 // entry names dir itself and is accepted without changing it.
 func Extract(r io.Reader, dir string, lim Limits) (Summary, error) {
 	lim = lim.withDefaults()
-
-	root, err := os.OpenRoot(dir)
+	x, err := newExtractor(dir, lim)
 	if err != nil {
-		return Summary{}, fmt.Errorf("opening extraction directory: %w", err)
+		return Summary{}, err
 	}
-	defer root.Close()
-	if err := checkEmpty(root); err != nil {
-		return Summary{}, fmt.Errorf("extraction directory %s: %w", dir, err)
-	}
+	defer x.close()
 
 	compressed := &countingReader{r: r}
 	stream, compression, closeStream, err := decompress(compressed)
@@ -151,20 +155,36 @@ func Extract(r io.Reader, dir string, lim Limits) (Summary, error) {
 		return Summary{}, fmt.Errorf("reading archive: %w", err)
 	}
 	defer closeStream()
+	x.sum.Compression = compression
 
-	m := &meter{r: stream, compressed: compressed, maxRatio: lim.MaxRatio, isCompressed: compression != "none"}
-	x := &extractor{
-		root:  root,
-		lim:   lim,
-		kinds: map[string]kind{},
-		dirs:  map[string]time.Time{},
-		sum:   Summary{Compression: compression},
-	}
-	defer x.closeSub()
+	m := &meter{r: stream, compressed: func() int64 { return compressed.n }, maxRatio: lim.MaxRatio, isCompressed: compression != "none"}
 	if err := x.run(tar.NewReader(m), m); err != nil {
 		return x.sum, err
 	}
 	return x.sum, nil
+}
+
+// newExtractor opens dir, which must exist and be empty, for an extraction within lim.
+func newExtractor(dir string, lim Limits) (*extractor, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening extraction directory: %w", err)
+	}
+	if err := checkEmpty(root); err != nil {
+		root.Close()
+		return nil, fmt.Errorf("extraction directory %s: %w", dir, err)
+	}
+	return &extractor{
+		root:  root,
+		lim:   lim,
+		kinds: map[string]kind{},
+		dirs:  map[string]time.Time{},
+	}, nil
+}
+
+func (x *extractor) close() {
+	x.closeSub()
+	x.root.Close()
 }
 
 func checkEmpty(root *os.Root) error {
@@ -184,10 +204,23 @@ func checkEmpty(root *os.Root) error {
 }
 
 var (
-	magicGzip = []byte{0x1f, 0x8b}
-	magicXz   = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
-	magicZstd = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	// A zip archive starts with a local file header, or with the end of central directory
+	// record when it holds no entries.
+	magicZip      = []byte{'P', 'K', 0x03, 0x04}
+	magicZipEmpty = []byte{'P', 'K', 0x05, 0x06}
+	magicGzip     = []byte{0x1f, 0x8b}
+	magicXz       = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+	magicZstd     = []byte{0x28, 0xb5, 0x2f, 0xfd}
 )
+
+// ErrZip is returned by Extract for a zip archive: its index is at the end, so it cannot
+// be read as a stream.
+var ErrZip = errors.New("this is a zip archive, not a tar stream: zip needs random access, read it with ExtractZip")
+
+// IsZip reports whether head, the first bytes of a file, start a zip archive.
+func IsZip(head []byte) bool {
+	return bytes.HasPrefix(head, magicZip) || bytes.HasPrefix(head, magicZipEmpty)
+}
 
 // decompress sniffs the compression format and returns the tar stream.
 func decompress(r io.Reader) (io.Reader, string, func(), error) {
@@ -198,6 +231,8 @@ func decompress(r io.Reader) (io.Reader, string, func(), error) {
 	}
 	nop := func() {}
 	switch {
+	case IsZip(head):
+		return nil, "", nil, ErrZip
 	case bytes.HasPrefix(head, magicGzip):
 		zr, err := gzip.NewReader(br) // multistream by default
 		if err != nil {
@@ -246,7 +281,7 @@ var errRatio = errors.New("compression ratio limit exceeded")
 // the last read so the end-of-archive marker can be checked.
 type meter struct {
 	r            io.Reader
-	compressed   *countingReader
+	compressed   func() int64 // compressed bytes consumed so far
 	maxRatio     int64
 	isCompressed bool
 
@@ -262,7 +297,7 @@ func (m *meter) Read(p []byte) (int, error) {
 	n, err := m.r.Read(p)
 	m.n += int64(n)
 	m.lastN = n
-	if m.isCompressed && m.n > ratioThreshold && m.n/max(m.compressed.n, 1) > m.maxRatio {
+	if m.isCompressed && m.n > ratioThreshold && m.n/max(m.compressed(), 1) > m.maxRatio {
 		m.exceeded = true
 		return 0, errRatio
 	}
@@ -342,10 +377,8 @@ func (x *extractor) run(tr *tar.Reader, m *meter) error {
 		if err != nil && !(errors.Is(err, tar.ErrInsecurePath) && hdr != nil) {
 			return x.readErr(err)
 		}
-		x.cur = hdr.Name
-		x.sum.Entries++
-		if x.sum.Entries > x.lim.MaxEntries {
-			return x.refuse(fmt.Sprintf("%s (limit %d)", reasonTooMany, x.lim.MaxEntries))
+		if err := x.begin(hdr.Name); err != nil {
+			return err
 		}
 		if err := x.entry(tr, hdr); err != nil {
 			return err
@@ -371,6 +404,16 @@ func (x *extractor) run(tr *tar.Reader, m *meter) error {
 	return x.finishDirs()
 }
 
+// begin counts the entry named name against MaxEntries and names it in later refusals.
+func (x *extractor) begin(name string) error {
+	x.cur = name
+	x.sum.Entries++
+	if x.sum.Entries > x.lim.MaxEntries {
+		return x.refuse(fmt.Sprintf("%s (limit %d)", reasonTooMany, x.lim.MaxEntries))
+	}
+	return nil
+}
+
 func (x *extractor) readErr(err error) error {
 	if errors.Is(err, errRatio) {
 		return x.refuse(fmt.Sprintf("%s of %d:1 (decompression bomb?)", reasonRatio, x.lim.MaxRatio))
@@ -382,7 +425,8 @@ func (x *extractor) refuse(reason string) error {
 	return &EntryError{Entry: x.cur, Reason: reason}
 }
 
-func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
+// entry extracts one entry described by hdr; body holds a regular file's contents.
+func (x *extractor) entry(body io.Reader, hdr *tar.Header) error {
 	switch hdr.Typeflag {
 	case tar.TypeXGlobalHeader, tar.TypeXHeader:
 		// PAX metadata; archive/tar has already applied what matters.
@@ -423,7 +467,7 @@ func (x *extractor) entry(tr *tar.Reader, hdr *tar.Header) error {
 	case tar.TypeLink:
 		return x.hardlink(name, hdr.Linkname)
 	default:
-		return x.file(tr, name, hdr)
+		return x.file(body, name, hdr)
 	}
 }
 
@@ -516,7 +560,7 @@ func (x *extractor) dir(name string, mtime time.Time) error {
 	return nil
 }
 
-func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
+func (x *extractor) file(body io.Reader, name string, hdr *tar.Header) error {
 	if hdr.Size < 0 || hdr.Size > x.lim.MaxBytes-x.sum.Bytes {
 		return x.refuse(fmt.Sprintf("%s of %d bytes", reasonTooLarge, x.lim.MaxBytes))
 	}
@@ -538,7 +582,7 @@ func (x *extractor) file(tr *tar.Reader, name string, hdr *tar.Header) error {
 		return fmt.Errorf("creating %q: %w", name, err)
 	}
 	x.kinds[name] = kindFile
-	src := &byteLimiter{r: tr, x: x}
+	src := &byteLimiter{r: body, x: x}
 	_, err = io.Copy(f, src)
 	switch {
 	case err == nil:

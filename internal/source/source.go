@@ -1,8 +1,9 @@
 // Package source brings component sources into the content-addressed cache and is the only
-// package that touches the network: it downloads release tarballs (with retries), checks
-// their SHA-256 and detached OpenPGP signatures, mirrors git remotes, and unpacks everything
-// through the safe extractor, so a source is either complete and verified in the cache or
-// not there at all. Every error names the component and the source it came from.
+// package that touches the network: it downloads release tarballs and zip dists (with
+// retries), checks their SHA-256 and detached OpenPGP signatures, mirrors git remotes, and
+// unpacks everything through the safe extractor, so a source is either complete and
+// verified in the cache or not there at all. Every error names the component and the
+// source it came from.
 package source
 
 import (
@@ -12,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/http"
 	"net/url"
@@ -131,6 +133,15 @@ func (f *Fetcher) tarball(ctx context.Context, component string, rec spec.Source
 		return fail(err)
 	}
 	defer in.Close()
+	// Composer dists are zip archives, fetched and pinned like any tarball.
+	head := make([]byte, 4)
+	n, err := in.ReadAt(head, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fail(err)
+	}
+	if archive.IsZip(head[:n]) {
+		return f.Store.PutSrc(id, func(dir string) error { return f.unzip(in, dir, rec.SHA256, blob, fail) })
+	}
 	return f.Store.PutSrc(id, func(dir string) error {
 		// The cache names blobs by hash but a disk can rot: hash while unpacking, and keep
 		// nothing unless the bytes are still the pinned ones.
@@ -141,11 +152,38 @@ func (f *Fetcher) tarball(ctx context.Context, component string, rec spec.Source
 		if _, err := io.Copy(h, in); err != nil {
 			return fail(err)
 		}
-		if got := hex.EncodeToString(h.Sum(nil)); got != rec.SHA256 {
-			return fail(fmt.Errorf("the cached copy has sha256 %s, not the pinned %s: the cache is corrupt; delete %s and fetch again", got, rec.SHA256, blob))
-		}
-		return nil
+		return checkCached(h, rec.SHA256, blob, fail)
 	})
+}
+
+// unzip unpacks the zip blob in into dir. A zip is read by random access, so it cannot be
+// hashed while it is unpacked: hash it first, and parse nothing that is not the pinned bytes.
+func (f *Fetcher) unzip(in *os.File, dir, sha, blob string, fail func(error) error) error {
+	fi, err := in.Stat()
+	if err != nil {
+		return fail(err)
+	}
+	// Both the hash and the extractor see exactly the first size bytes.
+	size := fi.Size()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(in, 0, size)); err != nil {
+		return fail(err)
+	}
+	if err := checkCached(h, sha, blob, fail); err != nil {
+		return err
+	}
+	if _, err := archive.ExtractZip(in, size, dir, f.limits()); err != nil {
+		return fail(fmt.Errorf("unpacking: %w", err))
+	}
+	return nil
+}
+
+// checkCached checks that the cached blob's bytes, hashed into h, are still the pinned sha.
+func checkCached(h hash.Hash, sha, blob string, fail func(error) error) error {
+	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
+		return fail(fmt.Errorf("the cached copy has sha256 %s, not the pinned %s: the cache is corrupt; delete %s and fetch again", got, sha, blob))
+	}
+	return nil
 }
 
 func (f *Fetcher) limits() archive.Limits {
