@@ -140,7 +140,8 @@ const (
 // File and directory modes are normalised (0755 for directories and files
 // with any execute bit, 0644 otherwise); ownership is not restored. Symlinks
 // are kept verbatim as long as they resolve inside dir. A "./" directory
-// entry names dir itself and is accepted without changing it.
+// entry names dir itself and is accepted without changing it. A zip archive
+// is refused with ErrZip before anything is written: see ExtractZip.
 func Extract(r io.Reader, dir string, lim Limits) (Summary, error) {
 	lim = lim.withDefaults()
 	x, err := newExtractor(dir, lim)
