@@ -77,21 +77,7 @@ func TestComposerBuild(t *testing.T) {
 
 	// A newer random_compat: its package, segment and layer, the autoloader, and what the
 	// edition itself made; no other library or extension.
-	tagNewerRandomCompat(t, s)
-	s.publishRepo(t)
-	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.3")
-	if r := run(t, s.dir, s.cacheDir, "--quiet", "lock", "--update", "paragonie/random_compat"); r.code != 0 {
-		t.Fatalf("lock --update exited %d:\n%s", r.code, r.stderr)
-	}
-	lf, err := lock.Read(s.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lf.Libraries {
-		if l.Name == "paragonie/random_compat" && l.Version != "v9.99.101" {
-			t.Fatalf("lock --update paragonie/random_compat locked %s, want v9.99.101", l.Version)
-		}
-	}
+	updateRandomCompat(t, s)
 	var ran []string
 	for _, e := range build() {
 		if e.Event == "finished" {
@@ -157,6 +143,31 @@ func setVersion(t *testing.T, p, version string) {
 		t.Fatalf("%s has no version to bump", p)
 	}
 	writeFile(t, p, string(editionVersion.ReplaceAll(b, []byte(`${1} "`+version+`"`))))
+}
+
+// updateRandomCompat publishes a newer random_compat in the static repository, bumps the
+// edition and locks the library again.
+func updateRandomCompat(t *testing.T, s ssoSetup) {
+	t.Helper()
+	tagNewerRandomCompat(t, s)
+	s.publishRepo(t)
+	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.3")
+	if r := run(t, s.dir, s.cacheDir, "--quiet", "lock", "--update", "paragonie/random_compat"); r.code != 0 {
+		t.Fatalf("lock --update exited %d:\n%s", r.code, r.stderr)
+	}
+	lf, err := lock.Read(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ""
+	for _, l := range lf.Libraries {
+		if l.Name == "paragonie/random_compat" {
+			got = l.Version
+		}
+	}
+	if got != "v9.99.101" {
+		t.Fatalf("lock --update paragonie/random_compat locked %q, want v9.99.101", got)
+	}
 }
 
 // tagNewerRandomCompat commits a change to random_compat's newest release in the clone the
