@@ -4,6 +4,8 @@ package tests
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,34 +30,8 @@ func TestLockComposerLibraries(t *testing.T) {
 			t.Fatalf("%s is not installed: run `make deps`", tool)
 		}
 	}
-	corpus := gitCorpus(t)
-	work := t.TempDir()
-	dir, cacheDir := project(t), seededCache(t)
-	recipes := filepath.Join(dir, "recipes/extensions.hcl")
-	b, err := os.ReadFile(recipes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range composerExtensions {
-		clone := filepath.Join(work, name+".git")
-		if out, err := exec.Command("git", "clone", "--quiet", "--mirror", filepath.Join(corpus, "mediawiki-extensions-"+name+".bundle"), clone).CombinedOutput(); err != nil {
-			t.Fatalf("cloning %s: %v\n%s", name, err, out)
-		}
-		b = []byte(strings.Replace(string(b), `"https://gerrit.wikimedia.org/r/mediawiki/extensions/`+name+`"`, `"file://`+clone+`"`, 1))
-	}
-	writeFile(t, recipes, string(b))
-	repoURL := "file://" + filepath.Join(work, "repo")
-	buildOracleRepo(t, corpus, filepath.Join(work, "git"), filepath.Join(work, "repo"), repoURL, nil)
-	writeFile(t, filepath.Join(dir, "recipes/composer.hcl"), "composer_repository \"libraries\" {\n  url = \""+repoURL+"\"\n}\n")
-	ed := filepath.Join(dir, "editions/enterprise.hcl")
-	e, err := os.ReadFile(ed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.Replace(string(e), `version  = "1.39.17.1"`, `version  = "1.39.17.2"`, 1)
-	s = strings.Replace(s, `  remove = ["Math", "SpamBlacklist"]`, `  remove = ["Math", "SpamBlacklist"]
-  extensions = ["PluggableAuth", "OpenIDConnect", "Lockdown"]`, 1)
-	writeFile(t, ed, s)
+	sso := ssoProject(t, false)
+	dir, cacheDir, corpus, work, repoURL := sso.dir, sso.cacheDir, sso.corpus, sso.work, sso.repoURL
 
 	if r := run(t, dir, cacheDir, "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
@@ -122,6 +98,63 @@ func TestLockComposerLibraries(t *testing.T) {
 	if diff := cmp.Diff(string(before), string(after)); diff != "" {
 		t.Errorf("an offline lock changed the lock (-online +offline):\n%s", diff)
 	}
+}
+
+// ssoSetup is the project the composer tests share: the shipped one, whose enterprise
+// edition (at 1.39.17.2) adds PluggableAuth, OpenIDConnect and Lockdown from clones of their
+// git bundles, and a composer_repository "libraries" built from the libraries' real tags.
+type ssoSetup struct {
+	dir, cacheDir string
+	corpus, work  string
+	// repoDir holds the static repository, served at repoURL: file://repoDir, or an HTTP
+	// server on 127.0.0.1 (metadata and dists both).
+	repoDir, repoURL string
+}
+
+// ssoProject makes the project, with a seeded cache and the repository served over HTTP
+// when overHTTP is set.
+func ssoProject(t *testing.T, overHTTP bool) ssoSetup {
+	t.Helper()
+	s := ssoSetup{dir: project(t), cacheDir: seededCache(t), corpus: gitCorpus(t), work: t.TempDir()}
+	s.repoDir = filepath.Join(s.work, "repo")
+	s.repoURL = "file://" + s.repoDir
+	if overHTTP {
+		srv := httptest.NewServer(http.FileServer(http.Dir(s.repoDir)))
+		t.Cleanup(srv.Close)
+		s.repoURL = srv.URL
+	}
+	recipes := filepath.Join(s.dir, "recipes/extensions.hcl")
+	b, err := os.ReadFile(recipes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range composerExtensions {
+		clone := filepath.Join(s.work, name+".git")
+		if out, err := exec.Command("git", "clone", "--quiet", "--mirror", filepath.Join(s.corpus, "mediawiki-extensions-"+name+".bundle"), clone).CombinedOutput(); err != nil {
+			t.Fatalf("cloning %s: %v\n%s", name, err, out)
+		}
+		b = []byte(strings.Replace(string(b), `"https://gerrit.wikimedia.org/r/mediawiki/extensions/`+name+`"`, `"file://`+clone+`"`, 1))
+	}
+	writeFile(t, recipes, string(b))
+	s.publishRepo(t)
+	writeFile(t, filepath.Join(s.dir, "recipes/composer.hcl"), "composer_repository \"libraries\" {\n  url = \""+s.repoURL+"\"\n}\n")
+	ed := filepath.Join(s.dir, "editions/enterprise.hcl")
+	e, err := os.ReadFile(ed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := strings.Replace(string(e), `version  = "1.39.17.1"`, `version  = "1.39.17.2"`, 1)
+	str = strings.Replace(str, `  remove = ["Math", "SpamBlacklist"]`, `  remove = ["Math", "SpamBlacklist"]
+  extensions = ["PluggableAuth", "OpenIDConnect", "Lockdown"]`, 1)
+	writeFile(t, ed, str)
+	return s
+}
+
+// publishRepo (re)builds the static repository from every tag of the library clones under
+// work/git: a tag added there since is published too.
+func (s ssoSetup) publishRepo(t *testing.T) {
+	t.Helper()
+	buildOracleRepo(t, s.corpus, filepath.Join(s.work, "git"), s.repoDir, s.repoURL, nil)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

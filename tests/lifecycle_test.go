@@ -34,7 +34,7 @@ import (
 // rootPackages are installed into the root when it is made: what the packages depend on (PHP
 // and a web server, from Debian), plus php-sqlite3, the database driver the admin picks. The
 // install then downloads nothing, and the cached root works offline.
-var rootPackages = []string{"apache2", "libapache2-mod-php", "php", "php-cli", "php-intl", "php-mbstring", "php-sqlite3", "php-xml"}
+var rootPackages = []string{"apache2", "libapache2-mod-php", "php", "php-cli", "php-curl", "php-intl", "php-mbstring", "php-sqlite3", "php-xml"}
 
 var rootSources = []string{
 	"deb http://deb.debian.org/debian bookworm main",
