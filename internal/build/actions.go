@@ -102,10 +102,11 @@ func container(c spec.Component) string {
 }
 
 // Tree is what a tree action made: the tree, by digest, and its source time (none for
-// an edition's tree).
+// an edition's tree); and the patches that touched it, for the lock to record.
 type Tree struct {
-	Digest string `json:"digest"`
-	Time   int64  `json:"time,omitempty"`
+	Digest  string       `json:"digest"`
+	Time    int64        `json:"time,omitempty"`
+	Patches []lock.Patch `json:"patches,omitempty"`
 }
 
 // Source is what a source action made: the unpacked source, by ID in the store.
@@ -126,6 +127,7 @@ type treeParams struct {
 	Exclude  []string
 	Skip     []string
 	Source   string // key of the source action
+	Patches  string `json:",omitempty"` // key of the source's patch action
 	GitInfo  *gitInfo
 	Expected string `json:"-"` // checked, not part of the identity
 }
@@ -160,7 +162,15 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 			},
 		})
 	}
-	tp := treeParams{ID: c.ID(), Exclude: sorted(c.Exclude), Source: srcKey, Expected: expect}
+	deps, patchKey := []string{sourceAction(cont)}, ""
+	if patches := sourcePatches(set, contComp); len(patches) > 0 {
+		pa := o.patchSourceAction(contComp, srcKey, containerPin, patches)
+		if cont == c.ID() {
+			acts = append(acts, pa)
+		}
+		deps, patchKey = append(deps, pa.ID), pa.Key
+	}
+	tp := treeParams{ID: c.ID(), Exclude: sorted(c.Exclude), Source: srcKey, Patches: patchKey, Expected: expect}
 	switch c.Source.Kind {
 	case spec.Bundled:
 		tp.Sub = c.Source.Path
@@ -174,10 +184,18 @@ func (o Options) componentActions(set spec.Set, c spec.Component, pin, container
 		tp.Skip = bundledPaths(set, c.Name)
 	}
 	acts = append(acts, engine.Action{
-		ID: treeAction(c.ID()), Kind: kindTree, Key: key(kindTree, tp), Deps: []string{sourceAction(cont)},
+		ID: treeAction(c.ID()), Kind: kindTree, Key: key(kindTree, tp), Deps: deps,
 		Where: c.DeclRange.String(), Label: "tree " + c.ID(), Valid: o.treeThere,
-		Run: func(ctx context.Context, _ engine.Inputs) (engine.Outcome, error) {
-			return o.makeTree(ctx, containerPin, tp)
+		Run: func(ctx context.Context, in engine.Inputs) (engine.Outcome, error) {
+			var p *Patched
+			if len(deps) > 1 {
+				pd, err := format.Lookup[Patched](in, deps[1])
+				if err != nil {
+					return engine.Outcome{}, err
+				}
+				p = &pd
+			}
+			return o.makeTree(ctx, containerPin, tp, p)
 		},
 	})
 	return acts
@@ -202,7 +220,7 @@ func sorted(s []string) []string {
 	return out
 }
 
-func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp treeParams) (engine.Outcome, error) {
+func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp treeParams, patched *Patched) (engine.Outcome, error) {
 	st := o.store()
 	srcID, err := source.ID(containerPin)
 	if err != nil {
@@ -228,6 +246,16 @@ func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp tree
 			return engine.Outcome{}, err
 		}
 	}
+	var touched []lock.Patch
+	if patched != nil {
+		var newest int64
+		if t, touched, newest, err = patchTree(t, *patched, tp.Sub, tp.Skip); err != nil {
+			return engine.Outcome{}, err
+		}
+		// Newer files for a patched component: a PHP opcode cache that checks times
+		// sees them change.
+		info.MaxMTime = max(info.MaxMTime, newest)
+	}
 	if tp.Expected != "" && t.Digest() != tp.Expected {
 		return engine.Outcome{}, fmt.Errorf("tree is %s, but %s says %s: the source changed under the same pin, or the recipe's excludes did; run `mwedition lock --update %s` if that is expected",
 			t.Digest(), lock.FileName, tp.Expected, tp.ID[strings.IndexByte(tp.ID, '/')+1:])
@@ -235,7 +263,7 @@ func (o Options) makeTree(ctx context.Context, containerPin lock.Source, tp tree
 	if err := st.PutTree(t); err != nil {
 		return engine.Outcome{}, err
 	}
-	return format.Encode(Tree{Digest: t.Digest(), Time: info.MaxMTime}, info.Bytes)
+	return format.Encode(Tree{Digest: t.Digest(), Time: info.MaxMTime, Patches: touched}, info.Bytes)
 }
 
 // addGitInfo adds the gitinfo.json MediaWiki's Special:Version reads when there is no .git,

@@ -67,9 +67,11 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 		cs = append(cs, l.done[id])
 	}
 	lf := lock.New(cs)
+	applied := alreadyApplied(set, cs)
 	// Resolve repeats every check Closure made (now against the finished lock), warnings
 	// included: report its diagnostics only, so nothing is said twice.
 	g, d := resolve.Resolve(set, lf)
+	d = append(applied, d...)
 	if d.HasErrors() {
 		return lf, l.report, d, nil
 	}
@@ -119,10 +121,11 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	if err != nil {
 		return lock.Component{}, err
 	}
-	digest, mtime, err := l.tree(ctx, c, pin, containerPin)
+	tr, err := l.tree(ctx, c, pin, containerPin)
 	if err != nil {
 		return lock.Component{}, err
 	}
+	digest, mtime := tr.Digest, tr.Time
 	info, err := l.registration(c, containerPin)
 	if err != nil {
 		return lock.Component{}, &source.Error{Component: id, Source: pin.URL + pin.Path, Err: err}
@@ -134,7 +137,8 @@ func (l *locker) lockOne(ctx context.Context, id string) (lock.Component, error)
 	files, size := treeCounts(tree)
 	return lock.Component{
 		ID: id, Recipe: lock.Fingerprint(l.set, c), Source: pin, Tree: digest, Files: files, Bytes: size,
-		Version: l.version(c, info, pin, mtime), Time: mtime, Registry: info,
+		Version: lock.PatchedVersion(l.version(c, info, pin, mtime), appliedPatches(tr.Patches)), Time: mtime, Registry: info,
+		Patches: tr.Patches,
 	}, nil
 }
 
@@ -187,24 +191,64 @@ func (l *locker) pin(ctx context.Context, c spec.Component) (pin, containerPin l
 }
 
 // tree makes c's tree from its pinned source, and returns its digest and source time.
-func (l *locker) tree(ctx context.Context, c spec.Component, pin, containerPin lock.Source) (string, int64, error) {
+func (l *locker) tree(ctx context.Context, c spec.Component, pin, containerPin lock.Source) (Tree, error) {
 	rec, id := c.Source, c.ID()
 	acts := l.o.componentActions(l.set, c, pin, containerPin, "")
 	if rec.Kind == spec.Bundled {
+		// The core's source, and its patches, which bundled components are cut after.
 		core, _ := l.set.Component(container(c))
-		acts = append(l.o.componentActions(l.set, core, containerPin, containerPin, "")[:1], acts...)
+		for _, a := range l.o.componentActions(l.set, core, containerPin, containerPin, "") {
+			if a.Kind != kindTree {
+				acts = append(acts, a)
+			}
+		}
 	}
 	opts, err := l.o.engineOptions()
 	if err != nil {
-		return "", 0, err
+		return Tree{}, err
 	}
 	rep, err := engine.Run(ctx, acts, opts...)
 	l.merge(rep)
 	if err != nil {
-		return "", 0, err
+		return Tree{}, err
 	}
-	tr, err := format.Lookup[Tree](rep, treeAction(id))
-	return tr.Digest, tr.Time, err
+	return format.Lookup[Tree](rep, treeAction(id))
+}
+
+// alreadyApplied warns of each patch a source already contains: upstream has the fix, so
+// the patch block can go at the next bump.
+func alreadyApplied(set spec.Set, cs []lock.Component) hcl.Diagnostics {
+	where := map[string]*hcl.Range{}
+	for _, c := range set.Components() {
+		for _, p := range c.Source.Patches {
+			where[p.Path] = p.Range.Ptr()
+		}
+	}
+	var diags hcl.Diagnostics
+	said := map[string]bool{}
+	for _, c := range cs {
+		for _, p := range c.Patches {
+			if p.Status != lock.PatchAlreadyApplied || said[p.File] {
+				continue
+			}
+			said[p.File] = true
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Patch already applied",
+				Detail:  fmt.Sprintf("%s is already in the source of %s (its reverse applies): upstream contains the fix, so this patch block can be dropped.", p.File, c.ID),
+				Subject: where[p.File]})
+		}
+	}
+	return diags
+}
+
+// appliedPatches counts the patches that changed a tree: those already applied did not.
+func appliedPatches(ps []lock.Patch) int {
+	n := 0
+	for _, p := range ps {
+		if p.Status == lock.PatchApplied {
+			n++
+		}
+	}
+	return n
 }
 
 // registration reads c's registration facts from its unpacked source.

@@ -67,6 +67,11 @@ func (l *loader) library(file string, b *hcl.Block) {
 		return
 	}
 	lib.Source = l.source(file, spec.Component{Kind: spec.Extension, Name: lib.Name}, sb)
+	if len(lib.Source.Patches) > 0 {
+		// A patched library would need a version composer still matches exactly.
+		l.errorf(lib.Source.Patches[0].Range.Ptr(), "Unsupported patch", "A library's source takes no patch blocks: point the library recipe at a patched fork or tarball instead.")
+		return
+	}
 	for _, prev := range l.libraries {
 		if prev.Name == lib.Name {
 			l.errorf(b.DefRange.Ptr(), "Duplicate library", "Library %q is already declared at %s.", lib.Name, prev.DeclRange)

@@ -275,6 +275,18 @@ func (l *loader) source(file string, c spec.Component, b *hcl.Block) spec.Source
 	if a := attr("core", &s.Core); a != nil {
 		s.Range = a.Expr.Range()
 	}
+	seen := map[string]hcl.Range{}
+	for _, pb := range content.Blocks {
+		p, ok := l.patch(file, pb)
+		if prev, dup := seen[p.Path]; dup && ok {
+			l.errorf(pb.DefRange.Ptr(), "Duplicate patch", "%s is already applied to this source at %s.", p.Path, prev)
+			continue
+		}
+		if ok {
+			seen[p.Path] = pb.DefRange
+			s.Patches = append(s.Patches, p)
+		}
+	}
 	return s
 }
 

@@ -105,6 +105,41 @@ type Component struct {
 	Version  string            `json:"version"` // the component's version string
 	Time     int64             `json:"time"`    // source time, Unix seconds
 	Registry registration.Info `json:"registration"`
+	// Patches are the patches that touched the component's tree, in the order they
+	// applied: those applied make its version end in +pN.
+	Patches []Patch `json:"patches,omitempty"`
+}
+
+// Patch is what the lock records of one patch that touched a component.
+type Patch struct {
+	File      string   `json:"file"` // relative to the project root
+	SHA256    string   `json:"sha256"`
+	Status    string   `json:"status"` // PatchApplied or PatchAlreadyApplied
+	Subject   string   `json:"subject,omitempty"`
+	CVEs      []string `json:"cves,omitempty"`
+	Embargoed bool     `json:"embargoed,omitempty"`
+}
+
+// The statuses of a recorded patch.
+const (
+	PatchApplied        = "applied"
+	PatchAlreadyApplied = "already applied" // upstream contains it: drop it at the next bump
+)
+
+// CVEs are the CVE identifiers the component's applied patches fix, sorted.
+func (c Component) CVEs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range c.Patches {
+		for _, id := range p.CVEs {
+			if p.Status == PatchApplied && !seen[id] {
+				seen[id] = true
+				out = append(out, id)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Source is the exact origin of a component.
@@ -259,10 +294,17 @@ func Fingerprint(set spec.Set, c spec.Component) string {
 // the core's locked fingerprint, it tells whether a stale component's own declaration
 // changed, or only the core it comes from: then the core's change is the one to report.
 func FingerprintIn(set spec.Set, c spec.Component, container string) string {
+	type patch struct {
+		Path, SHA256 string
+		Strip        int
+		CVEs         []string `json:",omitempty"`
+		Embargoed    bool     `json:",omitempty"`
+	}
 	type source struct {
 		Kind                                 spec.SourceKind
 		URL, SHA256, Signature, KeyFile, Ref string
 		Path, Core                           string
+		Patches                              []patch `json:",omitempty"` // none keeps older locks' fingerprints
 	}
 	type decl struct {
 		ID, Version string
@@ -275,6 +317,9 @@ func FingerprintIn(set spec.Set, c spec.Component, container string) string {
 	d := decl{ID: c.ID(), Version: c.Version, Exclude: c.Exclude, Container: container, Source: source{
 		Kind: s.Kind, URL: s.URL, SHA256: s.SHA256, Signature: s.Signature, KeyFile: s.KeyFile, Ref: s.Ref, Path: s.Path, Core: s.Core,
 	}}
+	for _, p := range s.Patches {
+		d.Source.Patches = append(d.Source.Patches, patch{Path: p.Path, SHA256: p.SHA256, Strip: p.Strip, CVEs: p.CVEs, Embargoed: p.Embargoed})
+	}
 	if c.Kind == spec.Core {
 		// Sub-trees other recipes claim are left out of the core's tree.
 		for _, o := range set.Components() {

@@ -44,6 +44,8 @@ type Component struct {
 	// Requires are a composer library's requirements on other libraries (name ->
 	// constraint); its PHP and extensions are in Info.Requires, as a component's are.
 	Requires map[string]string
+	// Patches are the patches that touched its tree, as locked.
+	Patches []lock.Patch
 }
 
 // InstallDir is where the component sits inside a MediaWiki tree: "" for the core,
@@ -178,7 +180,7 @@ func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 		}
 		rc := Component{ID: id, Kind: c.Kind, Name: c.Name, Version: lc.Version, Time: lc.Time, Tree: lc.Tree,
 			Files: lc.Files, Bytes: lc.Bytes, Source: lc.Source, Info: lc.Registry, Exclude: c.Exclude, Decl: c.DeclRange,
-			OSDeps: map[platform.Family][]string{}}
+			OSDeps: map[platform.Family][]string{}, Patches: lc.Patches}
 		for _, f := range platform.Families {
 			if p := platform.Packages(f, lc.Registry.Requires.PHPExtensions); len(p) > 0 {
 				rc.OSDeps[f] = p

@@ -101,6 +101,7 @@ var (
 			{Name: "keyring", Type: "string", Default: "no signature check", Doc: "File of armored OpenPGP public keys the signature must verify with, relative to the recipe's directory and inside the project.",
 				Example: `keyring = "keys/mediawiki-release.asc"`},
 		},
+		Blocks: []Block{PatchBlock},
 		Example: `source "tarball" {
   url       = "https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz"
   sha256    = "2c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9"
@@ -120,6 +121,7 @@ var (
 			{Name: "ref", Type: "string", Required: true, Doc: "A branch, tag or commit. Extensions follow MediaWiki's release branches: `REL1_39` for 1.39.",
 				Example: `ref = "REL1_39"`},
 		},
+		Blocks: []Block{PatchBlock},
 		Example: `source "git" {
   url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/PluggableAuth"
   ref = "REL1_39"
@@ -133,6 +135,7 @@ var (
 			{Name: "path", Type: "string", Required: true, Doc: "The directory, relative to the recipe's directory and inside the project.",
 				Example: `path = "../local/MyExtension"`},
 		},
+		Blocks: []Block{PatchBlock},
 		Example: `source "dir" { path = "../local/MyExtension" }`,
 	}
 	BundledSource = Block{
@@ -144,9 +147,36 @@ var (
 			{Name: "path", Type: "string", Required: true, Doc: "The sub-tree, relative to the core's root.", Example: `path = "extensions/Cite"`},
 			{Name: "core", Type: "string", Default: "the only core recipe", Doc: "The name of the core recipe whose source holds the sub-tree; needed only when there are several.", Example: `core = "mediawiki"`},
 		},
+		Blocks: []Block{PatchBlock},
 		Example: `source "bundled" { path = "extensions/Cite" }`,
 	}
 )
+
+// PatchBlock is a patch applied to a source.
+var PatchBlock = Block{
+	Type: "patch", Labels: []string{"file"},
+	Doc: "A patch file of the project (`git format-patch`, `git diff` or a unified diff), " +
+		"relative to the recipe's directory, applied to the unpacked source before any tree is " +
+		"cut from it: a patch on a core's tarball reaches the extensions bundled in it, one on a " +
+		"`bundled` source applies inside that component's directory. Patches apply in order, " +
+		"each exactly (no fuzz) but at any offset, as dpkg-source applies Debian's; one already " +
+		"in the source (its reverse applies) is reported as such, so that it can be dropped; " +
+		"one that applies neither way fails the lock and the build, naming the file and the hunk. " +
+		"A patched component's version gains `+pN`, N the number of patches that changed it, so " +
+		"that it sorts after the release and before the next one in dpkg, rpm and composer.",
+	Attributes: []Attribute{
+		{Name: "sha256", Type: "string", Required: true, Doc: "The patch file's SHA-256, as `sha256sum` prints it: a file with any other digest is refused.",
+			Example: `sha256 = "9f2c…"`},
+		{Name: "strip", Type: "number", Default: "1 (as patch -p1: drops the a/ and b/ of git diffs)", Doc: "Leading path components removed from the patch's paths.", Example: `strip = 1`},
+		{Name: "cve", Type: "list(string)", Default: "the CVE identifiers the patch's subject and message name", Doc: "CVE identifiers the patch fixes, added to those its text names. They are listed in the SBOM, the provenance, manifest.json, the packages' changelogs and `diff`'s security fixes.",
+			Example: `cve = ["CVE-2026-34092"]`},
+		{Name: "embargoed", Type: "bool", Default: "false", Doc: "The fix is not public yet. Every artifact that contains it is marked embargoed, and `publish` refuses every target not declared private for embargoed work.",
+			Example: `embargoed = true`},
+	},
+	Example: `patch "../patches/0003-CVE-2026-34092.patch" {
+  sha256 = "…"
+}`,
+}
 
 // Sources are the source blocks by kind.
 var Sources = map[SourceKind]Block{Tarball: TarballSource, Git: GitSource, Dir: DirSource, Bundled: BundledSource}

@@ -63,6 +63,19 @@ type Source struct {
 	// Attrs are the ranges of the attribute values as written, by name ("sha256", "ref"):
 	// a diagnostic about one of them points at its line.
 	Attrs map[string]hcl.Range
+	// Patches apply in order to the unpacked source, before any tree is cut from it: a
+	// core tarball's reach the components bundled in it.
+	Patches []Patch
+}
+
+// Patch is one patch block: a patch file of the project, pinned by sha256.
+type Patch struct {
+	Path      string // relative to the project root, slash-separated
+	SHA256    string
+	Strip     int      // leading path components removed, as patch -p does
+	CVEs      []string // declared; the patch's own subject and body add theirs
+	Embargoed bool     // not public yet: what contains it must not be published openly
+	Range     hcl.Range
 }
 
 // Component is one recipe declaration: a core, an extension or a skin.

@@ -20,6 +20,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack"
 	"github.com/mwedition/mwedition/internal/platform"
@@ -68,11 +69,14 @@ func packageVersion(c resolve.Component, core resolve.Component) string {
 	if c.Kind == spec.LibraryKind {
 		return libraryVersion(c.Version)
 	}
-	if c.Source.Kind == spec.Bundled && c.Info.Version != "" && c.Version != core.Version {
-		if v := c.Info.Version + "+mw" + core.Version; versionRE.MatchString(v) {
-			return v
+	// A patch suffix (+pN) goes last, so that the next release still sorts higher.
+	own, n := lock.SplitPatched(c.Version)
+	release, _ := lock.SplitPatched(core.Version)
+	if c.Source.Kind == spec.Bundled && c.Info.Version != "" && own != release {
+		if v := c.Info.Version + "+mw" + release; versionRE.MatchString(v) {
+			return lock.PatchedVersion(v, n)
 		}
-		return core.Version
+		return lock.PatchedVersion(release, n)
 	}
 	return c.Version
 }
