@@ -131,7 +131,7 @@ func (o Options) applyPatches(ctx context.Context, id string, pin lock.Source, p
 	res, err := patch.Apply(os.DirFS(o.store().Path(root)), in)
 	var pe *patch.Error
 	if errors.As(err, &pe) {
-		return engine.Outcome{}, fmt.Errorf("%s: %w (run `mwedition lock` for a report on every patch)", id, err)
+		return engine.Outcome{}, fmt.Errorf("%s: %w", id, err)
 	}
 	if err != nil {
 		return engine.Outcome{}, fmt.Errorf("%s: patching: %w", id, err)
