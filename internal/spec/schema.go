@@ -135,7 +135,7 @@ var (
 			{Name: "path", Type: "string", Required: true, Doc: "The directory, relative to the recipe's directory and inside the project.",
 				Example: `path = "../local/MyExtension"`},
 		},
-		Blocks: []Block{PatchBlock},
+		Blocks:  []Block{PatchBlock},
 		Example: `source "dir" { path = "../local/MyExtension" }`,
 	}
 	BundledSource = Block{
@@ -147,7 +147,7 @@ var (
 			{Name: "path", Type: "string", Required: true, Doc: "The sub-tree, relative to the core's root.", Example: `path = "extensions/Cite"`},
 			{Name: "core", Type: "string", Default: "the only core recipe", Doc: "The name of the core recipe whose source holds the sub-tree; needed only when there are several.", Example: `core = "mediawiki"`},
 		},
-		Blocks: []Block{PatchBlock},
+		Blocks:  []Block{PatchBlock},
 		Example: `source "bundled" { path = "extensions/Cite" }`,
 	}
 )
