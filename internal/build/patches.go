@@ -69,6 +69,38 @@ type PatchReport struct {
 	Paths []string `json:"paths"`
 }
 
+// PatchSummary is what became of one patch file across the lock: its status, the
+// components it changed (or found it in), and the CVEs it fixes.
+type PatchSummary struct {
+	File, Status string
+	Components   []string
+	CVEs         []string
+	Embargoed    bool
+}
+
+// PatchSummaries lists the lock's patches by file.
+func PatchSummaries(lf lock.File) []PatchSummary {
+	byFile := map[string]*PatchSummary{}
+	var files []string
+	for _, c := range lf.Components {
+		for _, p := range c.Patches {
+			s, ok := byFile[p.File]
+			if !ok {
+				s = &PatchSummary{File: p.File, Status: p.Status, CVEs: p.CVEs, Embargoed: p.Embargoed}
+				byFile[p.File] = s
+				files = append(files, p.File)
+			}
+			s.Components = append(s.Components, c.ID)
+		}
+	}
+	sort.Strings(files)
+	out := make([]PatchSummary, 0, len(files))
+	for _, f := range files {
+		out = append(out, *byFile[f])
+	}
+	return out
+}
+
 // sourcePatches are the patches of container's source, in the order they apply: the
 // container's own, then those of each component bundled in it, by ID, in its directory.
 func sourcePatches(set spec.Set, container spec.Component) []patchInput {

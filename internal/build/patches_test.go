@@ -75,6 +75,10 @@ func TestPatchesReachBundledComponents(t *testing.T) {
 	if diff := cmp.Diff(wantPatch, alpha.Patches); diff != "" {
 		t.Errorf("Alpha's patches (-want +got):\n%s", diff)
 	}
+	wantSummary := []build.PatchSummary{{File: "patches/0001-sec.patch", Status: "applied", Components: []string{"core/mediawiki", "extension/Alpha"}, CVEs: []string{"CVE-2026-0001"}}}
+	if diff := cmp.Diff(wantSummary, build.PatchSummaries(lf)); diff != "" {
+		t.Errorf("what lock reports (-want +got):\n%s", diff)
+	}
 	beta, _ := lf.Lookup("extension/Beta")
 	oldBeta, _ := before.Lookup("extension/Beta")
 	if len(beta.Patches) != 0 || beta.Tree != oldBeta.Tree {

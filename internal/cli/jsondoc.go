@@ -11,8 +11,9 @@ are valid, one {"event":"validated","components":N,"editions":N,"lock":bool,"res
 [{"name","version","extensions","skins"}],"checked":{"recipes":N,"dirs":[…]},"notChecked":
 [{"what","components","detail"}]} ("resolved", "checked" and "notChecked" with a lock only).`,
 	"mwedition lock": `progress objects ({"event":"start"|"done"|"cached"|"failed","action","kind",
-"done","total"}), diagnostics as validate prints them, then {"event":"locked","components":N,
-"changed":bool,"executed":N,"cached":N}.`,
+"done","total"}), diagnostics as validate prints them, one {"event":"patch","file","status":
+"applied"|"already applied","components":[ID…],"cves":[…],"embargoed":bool} per patch, then
+{"event":"locked","components":N,"libraries":N,"changed":bool,"executed":N,"cached":N}.`,
 	"mwedition fetch": `progress objects as lock prints them, then {"event":"fetched","sources":N,
 "executed":N,"cached":N}.`,
 	"mwedition build": `progress objects as lock prints them, then {"event":"built","executed":N,
