@@ -519,6 +519,8 @@ type ManifestEdition struct {
 	Members    []Member `json:"members"`
 	Extensions []string `json:"extensions"`
 	Skins      []string `json:"skins"`
+	// CVEs are those its members' applied patches fix, sorted; left out when none.
+	CVEs []string `json:"cves,omitempty"`
 }
 
 // Member is one component of an edition in the manifest.
@@ -541,6 +543,11 @@ type ManifestComponent struct {
 	Abilities    []string            `json:"abilities,omitempty"`
 	InstallDir   string              `json:"installDir"`
 	SchemaUpdate bool                `json:"schemaUpdates,omitempty"`
+	// Patches are the patches that touched the component (file, sha256, status, subject,
+	// CVEs, embargo), as locked; CVEs those its applied patches fix. Both are left out for
+	// an unpatched component, so that its manifest entry reads as before.
+	Patches []lock.Patch `json:"patches,omitempty"`
+	CVEs    []string     `json:"cves,omitempty"`
 }
 
 func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, error) {
@@ -552,7 +559,8 @@ func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, erro
 		Build: &BuildInfo{Formats: nonNil(o.Formats), ImageBase: o.ImageBase, SourceDateEpoch: o.clamping(newest)}}
 	for _, c := range g.Components {
 		mc := ManifestComponent{ID: c.ID, Version: c.Version, Time: utc(o.clamp(c.Time)), Tree: c.Tree, Files: c.Files, Bytes: c.Bytes,
-			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates}
+			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates,
+			Patches: c.Patches, CVEs: lock.PatchCVEs(c.Patches)}
 		if len(c.OSDeps) > 0 {
 			mc.OSDeps = map[string][]string{}
 			for f, p := range c.OSDeps {
@@ -572,9 +580,14 @@ func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, erro
 		}
 		me := ManifestEdition{Name: e.Name, Title: e.Title, Version: e.Version, Time: utc(o.clamp(e.Time)), Tree: h.Digest,
 			Entries: h.Entries, Bytes: h.Size, Extensions: nonNil(e.Extensions), Skins: nonNil(e.Skins)}
+		var patches []lock.Patch
 		for _, mem := range e.Members {
 			me.Members = append(me.Members, Member{ID: mem.ID, Reason: mem.Reason})
+			if c, ok := g.Component(mem.ID); ok {
+				patches = append(patches, c.Patches...)
+			}
 		}
+		me.CVEs = lock.PatchCVEs(patches)
 		m.Editions = append(m.Editions, me)
 	}
 	return m, nil

@@ -127,10 +127,14 @@ const (
 )
 
 // CVEs are the CVE identifiers the component's applied patches fix, sorted.
-func (c Component) CVEs() []string {
+func (c Component) CVEs() []string { return PatchCVEs(c.Patches) }
+
+// PatchCVEs are the CVE identifiers the applied patches among ps fix, sorted: a patch
+// found already applied fixed nothing here (upstream's release did).
+func PatchCVEs(ps []Patch) []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, p := range c.Patches {
+	for _, p := range ps {
 		for _, id := range p.CVEs {
 			if p.Status == PatchApplied && !seen[id] {
 				seen[id] = true

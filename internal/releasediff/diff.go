@@ -32,6 +32,9 @@ type Report struct {
 	Removed  []Entry         `json:"removed"`
 	Bumped   []Bump          `json:"bumped"`
 	Editions []EditionChange `json:"editions"`
+	// Security are the patches that fix CVEs the older release's components did not have
+	// fixed, and the patches the older release applied that the newer one does not.
+	Security []SecurityFix `json:"securityFixes"`
 	// Libraries are the composer libraries added, removed, bumped or changed; they are
 	// not among Added, Removed, Bumped or Licenses, which are the other components.
 	Libraries []LibraryChange `json:"libraries"`
@@ -155,7 +158,7 @@ type Options struct {
 // Compare reports what changed from prev to next.
 func Compare(prev, next Release, o Options) (Report, error) {
 	r := Report{Format: Format, Old: prev.Name, New: next.Name, Edition: o.Edition,
-		Added: []Entry{}, Removed: []Entry{}, Bumped: []Bump{}, Editions: []EditionChange{},
+		Added: []Entry{}, Removed: []Entry{}, Bumped: []Bump{}, Editions: []EditionChange{}, Security: []SecurityFix{},
 		Libraries: []LibraryChange{}, PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
 		Licenses: []LicenseChange{}, SchemaUpdates: []SchemaUpdate{}, TablesLeftBehind: []LeftBehind{}, Notes: []string{}}
 	if o.Edition != "" {
@@ -169,6 +172,7 @@ func Compare(prev, next Release, o Options) (Report, error) {
 	r.TablesLeftBehind = leftBehind(prev, next)
 	r.Libraries = compareLibraries(prev, next)
 	r.compareComponents(prev, next)
+	r.Security = compareSecurity(prev, next)
 	if prev.PHPKnown && next.PHPKnown {
 		r.PHP = comparePHP(prev, next)
 		r.PHPExtensions = compareSets(prev, next, func(c Component) []string { return c.PHPExtensions },

@@ -34,6 +34,7 @@ func (r Report) Markdown() []byte {
 		return b.Bytes()
 	}
 	fmt.Fprintf(&b, "%s\n", r.summary())
+	r.writeSecurity(&b) // first: what a release manager announces before anything else
 	r.writeEditions(&b)
 	r.writeComponents(&b)
 	r.writeLibraries(&b)
@@ -204,6 +205,9 @@ func (r Report) summary() string {
 		count(len(r.Added), "component"), count(len(r.Removed), "component"), count(len(r.Bumped), "component"))}
 	if len(r.Libraries) > 0 {
 		parts = append(parts, r.librarySummary())
+	}
+	if sec := r.securitySummary(); sec != "" {
+		parts = append(parts, sec)
 	}
 	if n := countChange(r.PHPExtensions, ChangeAdded); n > 0 {
 		parts = append(parts, count(n, "new PHP extension"))

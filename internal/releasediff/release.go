@@ -1,11 +1,11 @@
 // Package releasediff compares two releases of a project, given as two editions.lock files
-// or the out/manifest.json of two builds, and says what release notes need: the components
-// added, removed and bumped (versions and pins), the composer libraries added, removed,
-// bumped or changed (in a list of their own, not among the components), new or changed PHP
-// and OS dependencies, licences that changed, and the upgrades that need
-// maintenance/update.php. It reads and
-// compares; it prints nothing. Its Markdown and JSON are stable: the same two inputs give the
-// same bytes.
+// or the out/manifest.json of two builds, and says what release notes need: the CVEs that
+// patches newly fix and the patches dropped; the components added, removed and bumped
+// (versions and pins); the composer libraries added, removed, bumped or changed (in a list
+// of their own, not among the components); new or changed PHP and OS dependencies;
+// licences that changed; and the upgrades that need maintenance/update.php. It reads and
+// compares; it prints nothing. Its Markdown and JSON are stable: the same two inputs give
+// the same bytes.
 package releasediff
 
 import (
@@ -90,6 +90,7 @@ type Component struct {
 	PHP           string                       // requires.php, a composer constraint
 	PHPExtensions []string                     // sorted, without "ext-"
 	OSPackages    map[platform.Family][]string // the packages its PHP extensions need, per family
+	Patches       []lock.Patch                 // the patches that touched it, in the order they applied
 }
 
 // Edition is one edition of a release.
@@ -141,7 +142,7 @@ func FromLock(name string, f lock.File) Release {
 	for _, lc := range f.Components {
 		c := Component{ID: lc.ID, Version: lc.Version, Source: lc.Source, Tree: lc.Tree, License: lc.Registry.License,
 			SchemaUpdates: lc.Registry.SchemaUpdates, PHP: lc.Registry.Requires.PHP,
-			PHPExtensions: sortedCopy(lc.Registry.Requires.PHPExtensions)}
+			PHPExtensions: sortedCopy(lc.Registry.Requires.PHPExtensions), Patches: lc.Patches}
 		for _, fam := range platform.Families {
 			if p := platform.Packages(fam, c.PHPExtensions); len(p) > 0 {
 				if c.OSPackages == nil {
@@ -186,7 +187,7 @@ func FromManifest(name string, m build.Manifest) (Release, error) {
 		}
 		ids[mc.ID] = true
 		c := Component{ID: mc.ID, Version: mc.Version, Source: mc.Source, Tree: mc.Tree, License: mc.License,
-			SchemaUpdates: mc.SchemaUpdate}
+			SchemaUpdates: mc.SchemaUpdate, Patches: mc.Patches}
 		for fam, pkgs := range mc.OSDeps {
 			if len(pkgs) == 0 {
 				continue

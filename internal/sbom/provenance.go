@@ -60,7 +60,8 @@ const treeDigestKey = "mweditionTreeSha256"
 
 // ProvenanceStatement returns the edition's provenance as indented JSON: the artifacts as
 // subjects; the lock, the edition and the build's options as external parameters; every
-// source the edition's components come from, with its digest, as resolved dependencies.
+// source the edition's components come from, with its digest, and every patch file applied
+// to them, with its own, as resolved dependencies.
 func ProvenanceStatement(in Input) ([]byte, error) {
 	e, err := in.edition()
 	if err != nil {
@@ -122,6 +123,7 @@ func ProvenanceStatement(in Input) ([]byte, error) {
 	for _, n := range names {
 		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, *deps[n])
 	}
+	p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, patchDependencies(comps)...)
 	if in.Base != nil {
 		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, *in.Base)
 	}

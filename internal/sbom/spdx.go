@@ -98,6 +98,7 @@ func Document(in Input) (*spdx.Document, error) {
 			d.rel(id, common.TypeRelationshipContains, lid)
 		}
 	}
+	d.addPatches(comps, compIDs)
 	for _, a := range in.sortedArtifacts() {
 		from := edID
 		if a.From != "" {
@@ -202,6 +203,8 @@ func (d *docBuilder) component(id string, c resolve.Component) (*spdx.Package, e
 		p.PackageSourceInfo = "A directory of the project, " + src.Path + ", locked as tree " + src.SHA256 + "."
 	}
 	p.PackageExternalReferences = []*spdx.PackageExternalReference{{Category: common.CategoryPackageManager, RefType: common.TypePackageManagerPURL, Locator: pu.String()}}
+	p.PackageExternalReferences = append(p.PackageExternalReferences, advisories(c.Patches)...)
+	p.PackageComment += patchComment(c.Patches)
 	return p, nil
 }
 

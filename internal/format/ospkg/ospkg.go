@@ -317,7 +317,7 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 	p := pack.Package{
 		Name: format.PackageName(c.Kind, c.Name), Version: packageVersion(c, core), Maintainer: maintainer,
 		License: c.Info.License, Prefix: format.JoinDir(layout.MediaWikiDir, c.InstallDir()), MTime: time.Unix(mtime, 0).UTC(),
-		Changes: []string{fmt.Sprintf("Packaged by mwedition from %s.", describeSource(c))},
+		Changes: append([]string{fmt.Sprintf("Packaged by mwedition from %s.", describeSource(c))}, patchChanges(c.Patches)...),
 	}
 	if p.License == "" {
 		p.License = "GPL-2.0-or-later"
@@ -436,7 +436,7 @@ func (ps packageSet) editionPackage(e resolve.Edition, settings []byte, mtime in
 		Homepage:    "https://www.mediawiki.org/",
 		Description: fmt.Sprintf("%s: MediaWiki with a chosen set of extensions and skins at exact versions. It installs them and ships %s, which enables them; include that file from LocalSettings.php. Database schema updates are never run for you: run maintenance/update.php after an upgrade.", e.Title, "/etc/mediawiki/"+layout.SettingsFile),
 		MTime:       time.Unix(mtime, 0).UTC(),
-		Changes:     []string{fmt.Sprintf("Edition %s %s, built by mwedition.", e.Name, e.Version)},
+		Changes:     append([]string{fmt.Sprintf("Edition %s %s, built by mwedition.", e.Name, e.Version)}, ps.editionSecurity(e)...),
 		Provides:    []string{"mediawiki-edition"},
 		Conflicts:   []string{"mediawiki-edition"},
 		Extra: []pack.File{
