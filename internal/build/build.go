@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mwedition/mwedition/internal/embargo"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
@@ -519,6 +520,10 @@ type ManifestEdition struct {
 	Members    []Member `json:"members"`
 	Extensions []string `json:"extensions"`
 	Skins      []string `json:"skins"`
+	// Embargoed says that a member took a patch not public yet (EmbargoedPatches lists
+	// them): publish sends such an edition only to targets declared private.
+	Embargoed        bool            `json:"embargoed,omitempty"`
+	EmbargoedPatches []embargo.Patch `json:"embargoedPatches,omitempty"`
 }
 
 // Member is one component of an edition in the manifest.
@@ -574,7 +579,11 @@ func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, erro
 			Entries: h.Entries, Bytes: h.Size, Extensions: nonNil(e.Extensions), Skins: nonNil(e.Skins)}
 		for _, mem := range e.Members {
 			me.Members = append(me.Members, Member{ID: mem.ID, Reason: mem.Reason})
+			if c, ok := g.Component(mem.ID); ok {
+				me.EmbargoedPatches = embargo.Collect(me.EmbargoedPatches, c.ID, c.Patches)
+			}
 		}
+		me.Embargoed = len(me.EmbargoedPatches) > 0
 		m.Editions = append(m.Editions, me)
 	}
 	return m, nil
