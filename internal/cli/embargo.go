@@ -33,6 +33,9 @@ func (g *globals) checkEmbargo(t publishTargets) error {
 		return err
 	}
 	p, diags := load.Dir(g.dir)
+	if len(p.Files) == 0 {
+		diags = nil // no project: nothing is declared private
+	}
 	if diags.HasErrors() {
 		g.diagnostics(p, diags)
 		return fmt.Errorf("the build holds embargoed patches, and the recipes that would declare its private targets are invalid")
