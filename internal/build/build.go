@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mwedition/mwedition/internal/embargo"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
@@ -521,6 +522,10 @@ type ManifestEdition struct {
 	Skins      []string `json:"skins"`
 	// CVEs are those its members' applied patches fix, sorted; left out when none.
 	CVEs []string `json:"cves,omitempty"`
+	// Embargoed says that a member took a patch not public yet (EmbargoedPatches lists
+	// them): publish sends such an edition only to targets declared private.
+	Embargoed        bool            `json:"embargoed,omitempty"`
+	EmbargoedPatches []embargo.Patch `json:"embargoedPatches,omitempty"`
 }
 
 // Member is one component of an edition in the manifest.
@@ -585,9 +590,11 @@ func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, erro
 			me.Members = append(me.Members, Member{ID: mem.ID, Reason: mem.Reason})
 			if c, ok := g.Component(mem.ID); ok {
 				patches = append(patches, c.Patches...)
+				me.EmbargoedPatches = embargo.Collect(me.EmbargoedPatches, c.ID, c.Patches)
 			}
 		}
 		me.CVEs = lock.PatchCVEs(patches)
+		me.Embargoed = len(me.EmbargoedPatches) > 0
 		m.Editions = append(m.Editions, me)
 	}
 	return m, nil

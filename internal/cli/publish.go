@@ -62,7 +62,12 @@ A publish that would break what a repository promises its users is refused, and 
 breaks it: an .rpm not signed by --sign-key's key (dnf checks each with gpgcheck=1; sign
 them with 'mwedition build --sign-key', so that out/SHA256SUMS and verify describe the bytes
 users install), a key other than the one a served repository's key file holds, a .deb that
-is not Architecture: all.`,
+is not Architecture: all.
+
+A build holding a patch not public yet (embargoed = true on its patch block: out/manifest.json
+marks its editions embargoed) is refused, before anything is written, to every --apt or --dnf
+directory and every registry repository that no private_target block of the recipes
+declares; the refusal names the editions and their embargoed patches.`,
 		Example: `  mwedition build
   mwedition publish --registry registry.example.org/mediawiki
   mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json
@@ -73,6 +78,10 @@ is not Architecture: all.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if registry == "" && !rf.any() {
 				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX, --apt DIR, --dnf DIR")}
+			}
+			out := orDefault(rf.out, filepath.Join(g.dir, "out"))
+			if err := g.checkEmbargo(publishTargets{out: out, apt: rf.apt, dnf: rf.dnf, registry: registry, insecure: insecure, editions: editions}); err != nil {
+				return err
 			}
 			if rf.any() {
 				if err := publishRepos(cmd, g, rf); err != nil {
@@ -86,7 +95,7 @@ is not Architecture: all.`,
 			if cmd.Flags().Changed("jobs") {
 				jobs = g.jobs
 			}
-			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(orDefault(rf.out, filepath.Join(g.dir, "out")), outdir.OCI), editions, jobs)
+			return g.publishImages(cmd.Context(), registry, insecure, filepath.Join(out, outdir.OCI), editions, jobs)
 		},
 	}
 	fl := cmd.Flags()

@@ -108,7 +108,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 		}
 	}
 	l.crossCheck()
-	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries), parser.Files(), l.diags
+	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries).WithPrivateTargets(l.private), parser.Files(), l.diags
 }
 
 type loader struct {
@@ -119,6 +119,7 @@ type loader struct {
 	// repositories are the composer repositories, duplicates left out.
 	repositories []spec.ComposerRepository
 	libraries    []spec.Library
+	private      []spec.PrivateTarget // duplicates left out
 	// defaultSkin maps an edition's DeclRange to the range of its default_skin value, which
 	// spec.Edition does not keep, so crossCheck can point at the value it rejects.
 	defaultSkin map[hcl.Range]hcl.Range
@@ -169,6 +170,10 @@ func (l *loader) recipeFile(name string, f *hcl.File) {
 		}
 		if b.Type == spec.LibraryBlock.Type {
 			l.library(name, b)
+			continue
+		}
+		if b.Type == spec.PrivateTargetBlock.Type {
+			l.privateTarget(b)
 			continue
 		}
 		l.component(name, b)

@@ -597,3 +597,38 @@ composer_repository "packagist" { url = "https://repo.packagist.org" }
 		t.Errorf("repositories (-want +got):\n%s", diff)
 	}
 }
+
+// TestPrivateTargets checks that private targets reach the set, sorted by name, with the
+// range of their location.
+func TestPrivateTargets(t *testing.T) {
+	src := `core "mediawiki" {
+  version = "1.39.17"
+  source "git" {
+    url = "https://example.org/core.git"
+    ref = "main"
+  }
+}
+private_target "internal-registry" { registry = "registry.internal.example.org/restricted" }
+private_target "internal-apt" {
+  directory = "/srv/embargo/apt"
+}
+private_target "staging-dnf" { directory = "embargo/dnf" }
+`
+	set, _, diags := load.Sources([]load.Source{{Name: "recipes/a.hcl", Bytes: []byte(src)}}, mapFS{})
+	for _, d := range errorsOf(diags) {
+		t.Errorf("unexpected error: %s", describe(d))
+	}
+	var got [][4]string
+	for _, p := range set.PrivateTargets() {
+		r := p.LocationRange
+		got = append(got, [4]string{p.Name, p.Directory, p.Registry, fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)})
+	}
+	want := [][4]string{
+		{"internal-apt", "/srv/embargo/apt", "", "recipes/a.hcl:10:15"},
+		{"internal-registry", "", "registry.internal.example.org/restricted", "recipes/a.hcl:8:49"},
+		{"staging-dnf", "embargo/dnf", "", "recipes/a.hcl:12:44"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("private targets (-want +got):\n%s", diff)
+	}
+}

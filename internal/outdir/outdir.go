@@ -27,4 +27,9 @@ const (
 	AnnotationTag     = "io.mwedition.tag"
 	// AnnotationComponents lists, comma-separated, the components an image holds.
 	AnnotationComponents = "io.mwedition.components"
+	// AnnotationEmbargoed is "true" on an image (and its index.json descriptors) holding
+	// an embargoed patch, and AnnotationEmbargoedPatches lists those patches' files,
+	// comma-separated: publish refuses such images to a registry not declared private.
+	AnnotationEmbargoed        = "io.mwedition.embargoed"
+	AnnotationEmbargoedPatches = "io.mwedition.embargoed-patches"
 )

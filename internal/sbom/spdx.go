@@ -67,13 +67,14 @@ func Document(in Input) (*spdx.Document, error) {
 	}
 	d := &docBuilder{in: in, ids: idMaker{}}
 	edID := d.ids.make("Edition-", e.Name)
-	d.add(&spdx.Package{
+	edPkg := &spdx.Package{
 		PackageSPDXIdentifier: common.ElementID(edID), PackageName: e.Name, PackageVersion: e.Version,
 		PackageSummary:          e.Title,
 		PackageDescription:      fmt.Sprintf("MediaWiki edition %s %s: %d components, assembled by mwedition.", e.Name, e.Version, len(comps)),
 		PackageDownloadLocation: noAssertion, PackageLicenseConcluded: noAssertion, PackageLicenseDeclared: noAssertion,
 		PackageCopyrightText: noAssertion, PrimaryPackagePurpose: "APPLICATION", IsFilesAnalyzedTagPresent: true,
-	})
+	}
+	d.add(edPkg)
 	d.rel("DOCUMENT", common.TypeRelationshipDescribe, edID)
 
 	compIDs := map[string]string{}
@@ -126,7 +127,7 @@ func Document(in Input) (*spdx.Document, error) {
 	for _, r := range mergeRefs(d.refs) {
 		others = append(others, &spdx.OtherLicense{LicenseIdentifier: r.ID, LicenseName: r.Declared, ExtractedText: r.describe()})
 	}
-	return &spdx.Document{
+	doc := &spdx.Document{
 		SPDXVersion: spdx.Version, DataLicense: spdx.DataLicense, SPDXIdentifier: "DOCUMENT",
 		DocumentName: "mediawiki-" + e.Name + "-" + e.Version,
 		CreationInfo: &spdx.CreationInfo{
@@ -135,7 +136,9 @@ func Document(in Input) (*spdx.Document, error) {
 			LicenseListVersion: LicenseListVersion(),
 		},
 		Packages: d.pkgs, Relationships: d.rels, OtherLicenses: others,
-	}, nil
+	}
+	markEmbargo(doc, edPkg, comps)
+	return doc, nil
 }
 
 type docBuilder struct {

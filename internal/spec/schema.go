@@ -239,7 +239,7 @@ var RecipeFiles = File{
 	Doc: "Recipes say where each component's files come from. The blocks may be spread over " +
 		"any number of files; paths in a recipe are relative to its file's directory and may " +
 		"not leave the project.",
-	Blocks: []Block{CoreBlock, ExtensionBlock, SkinBlock, ComposerRepositoryBlock, LibraryBlock},
+	Blocks: []Block{CoreBlock, ExtensionBlock, SkinBlock, ComposerRepositoryBlock, LibraryBlock, PrivateTargetBlock},
 }
 
 // outputDocs say what each output format makes; a test holds them to OutputFormats.

@@ -142,7 +142,8 @@ type Set struct {
 	byID       map[string]int
 	// repositories are the composer repositories, sorted by name.
 	repositories []ComposerRepository
-	libraries    []Library // library recipes, sorted by name
+	libraries    []Library       // library recipes, sorted by name
+	private      []PrivateTarget // sorted by name
 }
 
 // NewSet builds a Set; callers are expected to have rejected duplicates already.

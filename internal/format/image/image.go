@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/embargo"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
@@ -514,7 +515,23 @@ func imageAnnotations(e resolve.Edition, comps []resolve.Component, t int64) map
 	sort.Strings(licenses)
 	a["org.opencontainers.image.licenses"] = strings.Join(format.Dedupe(licenses), " AND ")
 	a[outdir.AnnotationComponents] = strings.Join(members, ",")
+	for k, v := range embargoAnnotations(comps) {
+		a[k] = v
+	}
 	return a
+}
+
+// embargoAnnotations mark an image holding patches not public yet, naming their files:
+// none for an image without any, whose bytes stay as they were.
+func embargoAnnotations(comps []resolve.Component) map[string]string {
+	var ps []embargo.Patch
+	for _, c := range comps {
+		ps = embargo.Collect(ps, c.ID, c.Patches)
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return map[string]string{outdir.AnnotationEmbargoed: "true", outdir.AnnotationEmbargoedPatches: strings.Join(embargo.Files(ps), ",")}
 }
 
 // licenseTerms splits an SPDX expression into the terms an AND of every component's
@@ -803,6 +820,17 @@ func (o env) baseDependency(e resolve.Edition, out spec.Output, outs format.Outc
 	return dep, nil
 }
 
+// members are an edition's components.
+func members(g resolve.Graph, e resolve.Edition) []resolve.Component {
+	var comps []resolve.Component
+	for _, m := range e.Members {
+		if c, ok := g.Component(m.ID); ok {
+			comps = append(comps, c)
+		}
+	}
+	return comps
+}
+
 // baseRef is the base an image output is built on; "" for scratch.
 func baseRef(fenv format.Env, out spec.Output) string {
 	ref := out.Base
@@ -842,6 +870,9 @@ func (f imageFormat) Publish(fenv format.Env, outs format.Outcomes, attached []v
 				"org.opencontainers.image.ref.name": e.Name + "-" + t,
 				outdir.AnnotationEdition:            e.Name,
 				outdir.AnnotationTag:                t,
+			}
+			for k, v := range embargoAnnotations(members(fenv.Graph, e)) {
+				d.Annotations[k] = v
 			}
 			descs = append(descs, d)
 		}
