@@ -170,7 +170,7 @@ var PatchBlock = Block{
 		{Name: "strip", Type: "number", Default: "1 (as patch -p1: drops the a/ and b/ of git diffs)", Doc: "Leading path components removed from the patch's paths.", Example: `strip = 1`},
 		{Name: "cve", Type: "list(string)", Default: "the CVE identifiers the patch's subject and message name", Doc: "CVE identifiers the patch fixes, added to those its text names. They are listed in the SBOM, the provenance, manifest.json, the packages' changelogs and `diff`'s security fixes.",
 			Example: `cve = ["CVE-2026-34092"]`},
-		{Name: "embargoed", Type: "bool", Default: "false", Doc: "The fix is not public yet. Every artifact that contains it is marked embargoed, and `publish` refuses every target not declared private for embargoed work.",
+		{Name: "embargoed", Type: "bool", Default: "false", Doc: "The fix is not public yet. Every artifact that contains it is marked embargoed, and `publish` refuses every target no `private_target` block declares.",
 			Example: `embargoed = true`},
 	},
 	Example: `patch "../patches/0003-CVE-2026-34092.patch" {
