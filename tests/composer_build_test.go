@@ -68,7 +68,7 @@ func TestComposerBuild(t *testing.T) {
 	}
 	logf("rebuilt: nothing to do")
 	checkLibrarySBOM(t, s.dir, filepath.Join(out, "sbom/enterprise.spdx.json"))
-	checkTarball(t, filepath.Join(out, "tarballs/mediawiki-enterprise-1.39.17.2.tar.gz"))
+	checkTarball(t, filepath.Join(out, "tarballs/mediawiki-enterprise-"+nextEditionVersion+".tar.gz"))
 
 	checkInstalledFromApt(t, s, base, out)
 	logf("installed with apt-get and checked")
