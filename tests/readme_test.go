@@ -60,7 +60,7 @@ var readmeSamples = []readmeSample{
 			return cache
 		},
 		args: []string{"plan", "--edition", "knowledge-base", "--format", "deb"},
-		keep: regexp.MustCompile(`^(\S+ +pack\.deb +deb/(edition|core)/|cached +(source\.fetch|component\.tree +tree/core/)|.*Scribunto|run +(edition\.tree|sbom\.documents)|$|edition |  core/|  extension/(AbuseFilter|Math|WikiEditor) |\d+ actions)`),
+		keep: regexp.MustCompile(`^(\S+ +pack\.deb +deb/(edition|core)/|cached +(source\.fetch|source\.patch|component\.tree +tree/core/)|.*Scribunto|run +(edition\.tree|sbom\.documents)|$|edition |  core/|  extension/(AbuseFilter|Math|WikiEditor) |\d+ actions)`),
 	},
 	{
 		// The release notes of a project kept in git: the last tag against the work tree,
