@@ -42,7 +42,9 @@ project() { # dir: a copy of the shipped project whose tarballs are .tar.gz only
 unpatched() { # dir: the project without its security patches (1.39.17 as released), locked
   project "$1"
   sed -i '/^    patch "/,/^    }/d' "$1/recipes/core.hcl"
-  ! grep -q 'patch "' "$1/recipes/core.hcl"
+  if grep -q 'patch "' "$1/recipes/core.hcl"; then echo "bench: the patch blocks are still in $1/recipes/core.hcl" >&2; exit 1; fi
+  # A fresh lock: the shipped one records the patched versions under the editions' versions.
+  rm "$1/editions.lock"
   "$bin" -C "$1" --cache "$2" --offline --quiet lock
 }
 
@@ -92,6 +94,8 @@ for i in $(seq "$runs"); do
   # One more patch on core's source (it creates a file in Scribunto): the release is patched
   # again and its trees cut again, and Scribunto's packages, layer and editions change.
   printf -- '--- /dev/null\n+++ b/extensions/Scribunto/BENCH.md\n@@ -0,0 +1 @@\n+bench %s\n' "$i" > "$work/p/patches/9999-bench.patch"
+  # Scribunto's version gains +p1, so the editions holding it move too.
+  sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$i\"/" "$work/p"/editions/*.hcl
   sed -i "s|^    # The five SECURITY|    patch \"../patches/9999-bench.patch\" {\n      sha256 = \"$(sha256sum "$work/p/patches/9999-bench.patch" | cut -d' ' -f1)\"\n    }\n&|" "$work/p/recipes/core.hcl"
   "${mw[@]}" lock
   measure onepatch "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
