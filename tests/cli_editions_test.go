@@ -213,7 +213,7 @@ func errorsOnceRows() []cliRow {
 			},
 			args: []string{"lock"}, code: 1,
 			stderr: []string{"editions/core.hcl:9:20: error: Incompatible MediaWiki",
-				"extension/Newer 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is 1.39.17.",
+				"extension/Newer 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is " + shippedCoreVersion + ".",
 				"In editions core, enterprise and knowledge-base."},
 			check: once("Incompatible MediaWiki"),
 		},

@@ -16,7 +16,7 @@ func init() {
 			setup: withProject,
 			args:  []string{"graph", "--editions", "--dot"},
 			stdout: []string{
-				`"core/mediawiki 1.39.17" -> "edition core" [label="adds 24 extensions, 4 skins"];`,
+				`"core/mediawiki ` + shippedCoreVersion + `" -> "edition core" [label="adds 24 extensions, 4 skins"];`,
 				`"edition core" -> "edition knowledge-base" [label="adds Math, PdfHandler, Scribunto,\nSyntaxHighlight_GeSHi"];`,
 				`"edition knowledge-base" -> "edition enterprise" [label="removes Math, SpamBlacklist"];`,
 			},
