@@ -28,20 +28,7 @@ func TestDebianSecurityUpgrade(t *testing.T) {
 	tarball := bookwormRoot(t, cacheDir)
 	priv, _, fpr := releaseKey(t)
 
-	// The release before the patches, locked afresh; then the shipped one. Packages of the
-	// components the patches leave alone are the same actions, so the same bytes.
-	old := project(t)
-	unpatchedProject(t, old, "1.39.17.1")
-	if r := run(t, old, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
-		t.Fatalf("lock of the unpatched release exited %d:\n%s", r.code, r.stderr)
-	}
-	patched := project(t)
-	outs := map[string]string{old: filepath.Join(t.TempDir(), "out"), patched: filepath.Join(t.TempDir(), "out")}
-	for _, proj := range []string{old, patched} {
-		if r := run(t, proj, cacheDir, "--offline", "--quiet", "build", "--format", "deb", "--out", outs[proj]); r.code != 0 {
-			t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
-		}
-	}
+	old, patched, outs := securityReleases(t, cacheDir)
 	t.Logf("%s: both releases built", time.Since(start).Round(time.Second))
 
 	r := unpackRoot(t, tarball)
@@ -100,6 +87,26 @@ func TestDebianSecurityUpgrade(t *testing.T) {
 	if sum := r.sha256(t, skin); sum == unpatchedSkin || sum != treeFileDigest(t, cacheDir, patched, "core/mediawiki", "includes/skins/Skin.php") {
 		t.Errorf("%s after the upgrade has sha256 %s: not the patched tree's (the release's is %s)", skin, sum, unpatchedSkin)
 	}
+}
+
+// securityReleases builds the Debian packages of the release before the patches (the
+// shipped project without them, locked afresh at 1.39.17.1) and of the shipped one. The
+// packages of the components the patches leave alone are the same actions, so the same bytes.
+func securityReleases(t *testing.T, cacheDir string) (old, patched string, outs map[string]string) {
+	t.Helper()
+	old = project(t)
+	unpatchedProject(t, old, "1.39.17.1")
+	if r := run(t, old, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
+		t.Fatalf("lock of the unpatched release exited %d:\n%s", r.code, r.stderr)
+	}
+	patched = project(t)
+	outs = map[string]string{old: filepath.Join(t.TempDir(), "out"), patched: filepath.Join(t.TempDir(), "out")}
+	for _, proj := range []string{old, patched} {
+		if r := run(t, proj, cacheDir, "--offline", "--quiet", "build", "--format", "deb", "--out", outs[proj]); r.code != 0 {
+			t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
+		}
+	}
+	return old, patched, outs
 }
 
 // treeFileDigest is the sha256 a component's locked tree records for one of its files.

@@ -407,6 +407,9 @@ func checkIntegrationPatches(t *testing.T, oracle string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(lk.Components) != len(shipped.Components) {
+		t.Fatalf("the lock holds %d components, the shipped one %d", len(lk.Components), len(shipped.Components))
+	}
 	for i, c := range lk.Components {
 		was := shipped.Components[i]
 		want := was.Version
