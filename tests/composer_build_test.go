@@ -151,7 +151,8 @@ func updateRandomCompat(t *testing.T, s ssoSetup) {
 	t.Helper()
 	tagNewerRandomCompat(t, s)
 	s.publishRepo(t)
-	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.3")
+	// ssoProject moved enterprise to nextEditionVersion (1.39.17.3): one more.
+	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.4")
 	if r := run(t, s.dir, s.cacheDir, "--quiet", "lock", "--update", "paragonie/random_compat"); r.code != 0 {
 		t.Fatalf("lock --update exited %d:\n%s", r.code, r.stderr)
 	}
