@@ -39,6 +39,10 @@ project() { # dir: a copy of the shipped project whose tarballs are .tar.gz only
   sed -i 's/compression = \["gz", "xz"\]/compression = ["gz"]/' "$1"/editions/*.hcl
 }
 
+bump() { # dir n: every edition's version gains ".n"
+  sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$2\"/" "$1"/editions/*.hcl
+}
+
 unpatched() { # dir: the project without its security patches (1.39.17 as released), locked
   project "$1"
   sed -i '/^    patch "/,/^    }/d' "$1/recipes/core.hcl"
@@ -69,6 +73,7 @@ extension "Bulk" {
 }
 EOF
   sed -i 's/"AbuseFilter", "CategoryTree"/"AbuseFilter", "Bulk", "CategoryTree"/' "$work/d/editions/core.hcl"
+  bump "$work/d" 1
   "$bin" -C "$work/d" --cache "$work/cd" --offline --quiet lock
 }
 
@@ -88,14 +93,15 @@ for i in $(seq "$runs"); do
   measure noop "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
   # One extension bumped: Scribunto's recipe drops one more file, so its tree, packages, layer
   # and every edition holding it change while the other 33 components stay as they were.
+  # The editions holding Scribunto change, so their versions move (lock refuses otherwise).
   sed -i 's|exclude = \["includes/engines/LuaStandalone/binaries"\]|exclude = ["includes/engines/LuaStandalone/binaries", "CODE_OF_CONDUCT.md"]|' "$work/p/recipes/extensions.hcl"
+  bump "$work/p" 1
   "${mw[@]}" lock
   measure onechanged "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
   # One more patch on core's source (it creates a file in Scribunto): the release is patched
   # again and its trees cut again, and Scribunto's packages, layer and editions change.
   printf -- '--- /dev/null\n+++ b/extensions/Scribunto/BENCH.md\n@@ -0,0 +1 @@\n+bench %s\n' "$i" > "$work/p/patches/9999-bench.patch"
-  # Scribunto's version gains +p1, so the editions holding it move too.
-  sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$i\"/" "$work/p"/editions/*.hcl
+  bump "$work/p" 2
   sed -i "s|^    # The five SECURITY|    patch \"../patches/9999-bench.patch\" {\n      sha256 = \"$(sha256sum "$work/p/patches/9999-bench.patch" | cut -d' ' -f1)\"\n    }\n&|" "$work/p/recipes/core.hcl"
   "${mw[@]}" lock
   measure onepatch "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
