@@ -43,7 +43,7 @@ bump() { # dir n: every edition's version gains ".n"
   sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$2\"/" "$1"/editions/*.hcl
 }
 
-unpatched() { # dir: the project without its security patches (1.39.17 as released), locked
+unpatched() { # dir cache: the project without its security patches (1.39.17 as released), locked in cache
   project "$1"
   sed -i '/^    patch "/,/^    }/d' "$1/recipes/core.hcl"
   if grep -q 'patch "' "$1/recipes/core.hcl"; then echo "bench: the patch blocks are still in $1/recipes/core.hcl" >&2; exit 1; fi
