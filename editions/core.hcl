@@ -2,7 +2,7 @@
 # nothing outside PHP. All four bundled skins, Vector by default.
 edition "core" {
   title   = "MediaWiki Core"
-  version = "1.39.17.1"
+  version = "1.39.17.2"
 
   skins = ["MinervaNeue", "MonoBook", "Timeless", "Vector"]
   extensions = [

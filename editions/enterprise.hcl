@@ -5,7 +5,7 @@
 # reach Wikimedia's Gerrit: add them to the extensions list below.
 edition "enterprise" {
   title    = "MediaWiki Enterprise"
-  version  = "1.39.17.1"
+  version  = "1.39.17.2"
   inherits = "knowledge-base"
 
   remove = ["Math", "SpamBlacklist"]

@@ -4,7 +4,7 @@
 # needs ghostscript and poppler-utils).
 edition "knowledge-base" {
   title    = "MediaWiki Knowledge-base"
-  version  = "1.39.17.1"
+  version  = "1.39.17.2"
   inherits = "core"
 
   extensions = ["Math", "PdfHandler", "Scribunto", "SyntaxHighlight_GeSHi"]

@@ -35,8 +35,21 @@ measure() { # name, command...: appends "wall rss" to $work/<name>
 }
 
 project() { # dir: a copy of the shipped project whose tarballs are .tar.gz only, as the baseline's
-  rm -rf "$1" && mkdir -p "$1" && cp -r recipes editions editions.lock "$1/"
+  rm -rf "$1" && mkdir -p "$1" && cp -r recipes patches editions editions.lock "$1/"
   sed -i 's/compression = \["gz", "xz"\]/compression = ["gz"]/' "$1"/editions/*.hcl
+}
+
+bump() { # dir n: every edition's version gains ".n"
+  sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$2\"/" "$1"/editions/*.hcl
+}
+
+unpatched() { # dir cache: the project without its security patches (1.39.17 as released), locked in cache
+  project "$1"
+  sed -i '/^    patch "/,/^    }/d' "$1/recipes/core.hcl"
+  if grep -q 'patch "' "$1/recipes/core.hcl"; then echo "bench: the patch blocks are still in $1/recipes/core.hcl" >&2; exit 1; fi
+  # A fresh lock: the shipped one records the patched versions under the editions' versions.
+  rm "$1/editions.lock"
+  "$bin" -C "$1" --cache "$2" --offline --quiet lock
 }
 
 seed() { # dir: a warm source cache (release fetched and unpacked), with no build actions
@@ -60,6 +73,7 @@ extension "Bulk" {
 }
 EOF
   sed -i 's/"AbuseFilter", "CategoryTree"/"AbuseFilter", "Bulk", "CategoryTree"/' "$work/d/editions/core.hcl"
+  bump "$work/d" 1
   "$bin" -C "$work/d" --cache "$work/cd" --offline --quiet lock
 }
 
@@ -79,9 +93,22 @@ for i in $(seq "$runs"); do
   measure noop "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
   # One extension bumped: Scribunto's recipe drops one more file, so its tree, packages, layer
   # and every edition holding it change while the other 33 components stay as they were.
+  # The editions holding Scribunto change, so their versions move (lock refuses otherwise).
   sed -i 's|exclude = \["includes/engines/LuaStandalone/binaries"\]|exclude = ["includes/engines/LuaStandalone/binaries", "CODE_OF_CONDUCT.md"]|' "$work/p/recipes/extensions.hcl"
+  bump "$work/p" 1
   "${mw[@]}" lock
   measure onechanged "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  # One more patch on core's source (it creates a file in Scribunto): the release is patched
+  # again and its trees cut again, and Scribunto's packages, layer and editions change.
+  printf -- '--- /dev/null\n+++ b/extensions/Scribunto/BENCH.md\n@@ -0,0 +1 @@\n+bench %s\n' "$i" > "$work/p/patches/9999-bench.patch"
+  bump "$work/p" 2
+  sed -i "s|^    # The five SECURITY|    patch \"../patches/9999-bench.patch\" {\n      sha256 = \"$(sha256sum "$work/p/patches/9999-bench.patch" | cut -d' ' -f1)\"\n    }\n&|" "$work/p/recipes/core.hcl"
+  "${mw[@]}" lock
+  measure onepatch "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  # The same cold build without the security patches: what patching costs a cold build.
+  # (Locked in a cache of its own, so that the measured build's is as cold as the others'.)
+  seed "$work/cl"; unpatched "$work/u" "$work/cl"; seed "$work/cu"
+  measure coldunpatched "$bin" -C "$work/u" --cache "$work/cu" --offline --quiet build --format deb,rpm,tarball,image --image-base scratch
   # Each format on its own from built trees, next to its compressor alone on the same bytes.
   project "$work/q"; seed "$work/cq"
   mq=("$bin" -C "$work/q" --cache "$work/cq" --offline --quiet)
@@ -127,6 +154,10 @@ row baseline "baseline (tests/baseline.sh)" "$base"
 row cold "cold build (warm source cache) vs baseline" "$base" 0.1 256
 row noop "no-op rebuild vs cold" "$cold" 0.02
 row onechanged "one extension bumped vs cold" "$cold" 0.15
+row coldunpatched "cold build, no patches (1.39.17 as released)" "$base"
+row cold "cold build, five patches vs no patches" "$(col coldunpatched 1)"
+row onepatch "one patch added vs cold" "$cold"
+row onepatch "one patch added vs one extension bumped" "$(col onechanged 1)"
 row double "twice the tree, cold (RSS must not grow)" "$cold" "" 256
 printf '%-46s %21s %10s  %s\n' "peak RSS, twice the tree / cold" "" \
   "$(awk -v a="$(col double 2)" -v b="$(col cold 2)" 'BEGIN{printf "%.2fx", a/b}')" "at most 1.25x (tests/memory_test.go)"

@@ -116,9 +116,9 @@ func init() {
 
 		cliRow{item: "diff", name: "the heading names the releases by version and revision",
 			setup: withTaggedRelease,
-			args:  []string{"diff", "git:v1.39.17.1", "{dir}"},
-			stdout: []string{"## Changes from 1.39.17.1 (v1.39.17.1) to 1.39.17.2 (v1.39.17.1-dirty)\n",
-				"| `core` | 1.39.17.1 → 1.39.17.2 | — | — |"},
+			args:  []string{"diff", "git:v" + shippedEditionVersion, "{dir}"},
+			stdout: []string{"## Changes from 1.39.17.2 (v1.39.17.2) to 1.39.17.3 (v1.39.17.2-dirty)\n",
+				"| `core` | 1.39.17.2 → 1.39.17.3 | — | — |"},
 			check: func(t *testing.T, dir string, r result) {
 				if strings.Contains(r.stdout, dir) {
 					t.Errorf("the report names the project directory %s:\n%s", dir, r.stdout)
@@ -152,8 +152,8 @@ func init() {
 	)
 }
 
-// withTaggedRelease is the shipped project committed to git and tagged v1.39.17.1, then
-// changed in the work tree: every edition's version is 1.39.17.2.
+// withTaggedRelease is the shipped project committed to git and tagged with its editions'
+// version (v1.39.17.2), then changed in the work tree: every edition's version is the next.
 func withTaggedRelease(t *testing.T, dir, _ string) map[string]string {
 	t.Helper()
 	copyShipped(t, dir)
@@ -167,19 +167,19 @@ func withTaggedRelease(t *testing.T, dir, _ string) map[string]string {
 		}
 	}
 	git("init", "-q")
-	git("add", "recipes", "editions", "editions.lock")
-	git("commit", "-q", "-m", "release 1.39.17.1")
-	git("tag", "v1.39.17.1")
+	git(append([]string{"add"}, shippedProject...)...)
+	git("commit", "-q", "-m", "release "+shippedEditionVersion)
+	git("tag", "v"+shippedEditionVersion)
 	for _, e := range []string{"core", "enterprise", "knowledge-base"} {
 		p := filepath.Join(dir, "editions", e+".hcl")
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), `"1.39.17.1"`) {
-			t.Fatalf("%s has no version 1.39.17.1:\n%s", p, b)
+		if !strings.Contains(string(b), `"`+shippedEditionVersion+`"`) {
+			t.Fatalf("%s has no version %s:\n%s", p, shippedEditionVersion, b)
 		}
-		os.WriteFile(p, []byte(strings.Replace(string(b), `"1.39.17.1"`, `"1.39.17.2"`, 1)), 0o644)
+		os.WriteFile(p, []byte(strings.Replace(string(b), `"`+shippedEditionVersion+`"`, `"`+nextEditionVersion+`"`, 1)), 0o644)
 	}
 	return nil
 }

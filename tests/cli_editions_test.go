@@ -120,7 +120,7 @@ func editionVersionRows() []cliRow {
 			args:  []string{"lock"}, code: 1,
 			stderr: []string{
 				"editions/core.hcl:5:13: error: Edition changed, version did not",
-				`Edition "core" changed since editions.lock recorded its version 1.39.17.1: added extension/Math.`,
+				`Edition "core" changed since editions.lock recorded its version ` + shippedEditionVersion + `: added extension/Math.`,
 				"bump version at editions/core.hcl:5.",
 			},
 			stdout: []string{"editions.lock not written"},
@@ -137,8 +137,8 @@ func editionVersionRows() []cliRow {
 			setup: editProject("editions/core.hcl", `"Poem", `, ``),
 			args:  []string{"build", "--format", "tree"}, code: 1,
 			stderr: []string{
-				`Edition "core" changed since editions.lock recorded its version 1.39.17.1: removed extension/Poem.`,
-				`Edition "enterprise" changed since editions.lock recorded its version 1.39.17.1: removed extension/Poem.`,
+				`Edition "core" changed since editions.lock recorded its version ` + shippedEditionVersion + `: removed extension/Poem.`,
+				`Edition "enterprise" changed since editions.lock recorded its version ` + shippedEditionVersion + `: removed extension/Poem.`,
 				"editions/knowledge-base.hcl:7:14: error: Edition changed, version did not",
 			},
 			check: func(t *testing.T, dir string, _ result) {
@@ -167,7 +167,7 @@ func editionVersionRows() []cliRow {
 			item: "edition version", name: "bumped version: lock records the new members",
 			setup: func(t *testing.T, dir, cache string) map[string]string {
 				editProject("editions/core.hcl", `"AbuseFilter", `, `"AbuseFilter", "Math", `)(t, dir, cache)
-				editProject("editions/core.hcl", `version = "1.39.17.1"`, `version = "1.39.17.2"`)(t, dir, cache)
+				editProject("editions/core.hcl", `version = "`+shippedEditionVersion+`"`, `version = "`+nextEditionVersion+`"`)(t, dir, cache)
 				return nil
 			},
 			args: []string{"--json", "lock"}, code: 0, json: map[string]any{"event": "locked", "changed": true},
@@ -177,7 +177,7 @@ func editionVersionRows() []cliRow {
 					t.Fatal(err)
 				}
 				e, _ := lk.Edition("core")
-				if e.Version != "1.39.17.2" || !contains(e.Members, "extension/Math") || len(e.Members) != 31 {
+				if e.Version != nextEditionVersion || !contains(e.Members, "extension/Math") || len(e.Members) != 31 {
 					t.Errorf("the lock records core as %s with %d members %v", e.Version, len(e.Members), e.Members)
 				}
 			},
@@ -213,7 +213,7 @@ func errorsOnceRows() []cliRow {
 			},
 			args: []string{"lock"}, code: 1,
 			stderr: []string{"editions/core.hcl:9:20: error: Incompatible MediaWiki",
-				"extension/Newer 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is 1.39.17.",
+				"extension/Newer 1.0.0 requires MediaWiki >= 1.40.0, but the edition's core is " + shippedCoreVersion + ".",
 				"In editions core, enterprise and knowledge-base."},
 			check: once("Incompatible MediaWiki"),
 		},

@@ -126,8 +126,8 @@ func noProject(t *testing.T, dir string, _ result) {
 }
 
 // TestInitThenLock makes a project with init from the real release, validates and locks it
-// from the cache, and finds in the lock exactly the shipped lock's components: init's
-// recipes are the shipped ones, read from the tarball.
+// from the cache, and finds in the lock exactly the shipped lock's components, patches
+// aside: init's recipes are the shipped ones, read from the tarball.
 func TestInitThenLock(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wiki")
 	cacheDir := seededCache(t)
@@ -141,9 +141,16 @@ func TestInitThenLock(t *testing.T) {
 	if r := run(t, dir, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
 	}
-	got, want := lockComponents(t, filepath.Join(dir, "editions.lock")), lockComponents(t, "../editions.lock")
+	// The shipped recipes patch the release; init's take it as released. Their lock is the
+	// shipped project's without its patch blocks.
+	shipped := project(t)
+	unpatchedProject(t, shipped, "1.39.17.1")
+	if r := run(t, shipped, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
+		t.Fatalf("lock of the shipped project without its patches exited %d:\n%s", r.code, r.stderr)
+	}
+	got, want := lockComponents(t, filepath.Join(dir, "editions.lock")), lockComponents(t, filepath.Join(shipped, "editions.lock"))
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("the new project's lock differs from the shipped one (-shipped +init):\n%s", diff)
+		t.Errorf("the new project's lock differs from the shipped one without patches (-shipped +init):\n%s", diff)
 	}
 	if r := run(t, dir, cacheDir, "validate"); r.code != 0 || !strings.Contains(r.stdout, "resolved against editions.lock") {
 		t.Errorf("validate after lock exited %d:\n%s%s", r.code, r.stdout, r.stderr)

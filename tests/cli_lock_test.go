@@ -225,7 +225,7 @@ func addExtension(t *testing.T, dir, name, source string) {
 		t.Fatal(err)
 	}
 	editFile(t, dir, "editions/core.hcl", `"AbuseFilter",`, `"AbuseFilter", "`+name+`",`)
-	bumpEditions(t, dir, "1.39.17.2")
+	bumpEditions(t, dir, nextEditionVersion)
 }
 
 func lockProject(t *testing.T, dir, cache string, flags ...string) {

@@ -178,7 +178,7 @@ func withProject(t *testing.T, dir, _ string) map[string]string {
 
 func copyShipped(t *testing.T, dir string) {
 	t.Helper()
-	for _, p := range []string{"recipes", "editions", "editions.lock"} {
+	for _, p := range shippedProject {
 		copyTree(t, "../"+p, dir+"/"+p)
 	}
 }

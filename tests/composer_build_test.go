@@ -68,7 +68,7 @@ func TestComposerBuild(t *testing.T) {
 	}
 	logf("rebuilt: nothing to do")
 	checkLibrarySBOM(t, s.dir, filepath.Join(out, "sbom/enterprise.spdx.json"))
-	checkTarball(t, filepath.Join(out, "tarballs/mediawiki-enterprise-1.39.17.2.tar.gz"))
+	checkTarball(t, filepath.Join(out, "tarballs/mediawiki-enterprise-"+nextEditionVersion+".tar.gz"))
 
 	checkInstalledFromApt(t, s, base, out)
 	logf("installed with apt-get and checked")
@@ -151,7 +151,8 @@ func updateRandomCompat(t *testing.T, s ssoSetup) {
 	t.Helper()
 	tagNewerRandomCompat(t, s)
 	s.publishRepo(t)
-	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.3")
+	// ssoProject moved enterprise to nextEditionVersion (1.39.17.3): one more.
+	setVersion(t, filepath.Join(s.dir, "editions/enterprise.hcl"), "1.39.17.4")
 	if r := run(t, s.dir, s.cacheDir, "--quiet", "lock", "--update", "paragonie/random_compat"); r.code != 0 {
 		t.Fatalf("lock --update exited %d:\n%s", r.code, r.stderr)
 	}

@@ -101,7 +101,7 @@ func TestLockComposerLibraries(t *testing.T) {
 }
 
 // ssoSetup is the project the composer tests share: the shipped one, whose enterprise
-// edition (at 1.39.17.2) adds PluggableAuth, OpenIDConnect and Lockdown from clones of their
+// edition (at nextEditionVersion) adds PluggableAuth, OpenIDConnect and Lockdown from clones of their
 // git bundles, and a composer_repository "libraries" built from the libraries' real tags.
 type ssoSetup struct {
 	dir, cacheDir string
@@ -143,7 +143,11 @@ func ssoProject(t *testing.T, overHTTP bool) ssoSetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	str := strings.Replace(string(e), `version  = "1.39.17.1"`, `version  = "1.39.17.2"`, 1)
+	old := `version  = "` + shippedEditionVersion + `"`
+	if !strings.Contains(string(e), old) {
+		t.Fatalf("%s has no %s", ed, old)
+	}
+	str := strings.Replace(string(e), old, `version  = "`+nextEditionVersion+`"`, 1)
 	str = strings.Replace(str, `  remove = ["Math", "SpamBlacklist"]`, `  remove = ["Math", "SpamBlacklist"]
   extensions = ["PluggableAuth", "OpenIDConnect", "Lockdown"]`, 1)
 	writeFile(t, ed, str)

@@ -77,8 +77,9 @@ func TestImagesRealTree(t *testing.T) {
 	for _, im := range images {
 		names = append(names, im.Name)
 	}
-	want := []string{"core-1.39", "core-1.39.17", "core-1.39.17.1", "enterprise-1.39", "enterprise-1.39.17", "enterprise-1.39.17.1",
-		"knowledge-base-1.39", "knowledge-base-1.39.17", "knowledge-base-1.39.17.1"}
+	v := shippedEditionVersion
+	want := []string{"core-1.39", "core-1.39.17", "core-" + v, "enterprise-1.39", "enterprise-1.39.17", "enterprise-" + v,
+		"knowledge-base-1.39", "knowledge-base-1.39.17", "knowledge-base-" + v}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Fatalf("index.json entries (-want +got):\n%s", diff)
 	}
@@ -108,7 +109,7 @@ func TestImagesRealTree(t *testing.T) {
 		}
 		imageSize[im.Edition] = size
 		cfg, _ := img.ConfigFile()
-		if cfg.Config.Labels["io.mwedition.edition"] != im.Edition || m.Annotations["org.opencontainers.image.version"] != "1.39.17.1" {
+		if cfg.Config.Labels["io.mwedition.edition"] != im.Edition || m.Annotations["org.opencontainers.image.version"] != shippedEditionVersion {
 			t.Errorf("%s: labels %v, annotations %v", im.Name, cfg.Config.Labels, m.Annotations)
 		}
 	}

@@ -84,8 +84,8 @@ func twinProject(t *testing.T) string {
 	if err := os.WriteFile(core, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Other members, other versions: the lock records 1.39.17.1 without Twin.
-	bumpEditions(t, dir, "1.39.17.2")
+	// Other members, other versions: the lock records the shipped version without Twin.
+	bumpEditions(t, dir, nextEditionVersion)
 	// Locking makes trees: in a cache of its own, so that the build stays cold.
 	if r := run(t, dir, seededCache(t), "--offline", "-q", "lock"); r.code != 0 {
 		t.Fatalf("lock with Twin exited %d:\n%s", r.code, r.stderr)

@@ -132,7 +132,7 @@ func TestPackagesRealTree(t *testing.T) {
 }
 
 func checkDebs(t *testing.T, dir string, debs map[string]string) {
-	core := filepath.Join(dir, "mediawiki-core_1.39.17-1_all.deb")
+	core := filepath.Join(dir, "mediawiki-core_"+shippedCoreVersion+"-1_all.deb")
 	field := func(deb, name string) string {
 		return strings.TrimSpace(command(t, "dpkg-deb", "--field", deb, name))
 	}
@@ -186,9 +186,9 @@ func checkDebs(t *testing.T, dir string, debs map[string]string) {
 		}
 	}
 
-	ed := filepath.Join(dir, "mediawiki-edition-enterprise_1.39.17.1-1_all.deb")
+	ed := filepath.Join(dir, "mediawiki-edition-enterprise_"+shippedEditionVersion+"-1_all.deb")
 	deps := field(ed, "Depends")
-	for _, want := range []string{"mediawiki-core (= 1.39.17-1)", "mediawiki-extension-scribunto (= 1.39.17-1)", "mediawiki-skin-vector (= 1.0.0+mw1.39.17-1)"} {
+	for _, want := range []string{"mediawiki-core (= " + shippedCoreVersion + "-1)", "mediawiki-extension-scribunto (= 1.39.17-1)", "mediawiki-skin-vector (= 1.0.0+mw1.39.17-1)"} {
 		if !strings.Contains(deps, want) {
 			t.Errorf("enterprise's Depends lack %q: %s", want, deps)
 		}
@@ -200,6 +200,10 @@ func checkDebs(t *testing.T, dir string, debs map[string]string) {
 		if v := field(ed, f); v != "mediawiki-edition" {
 			t.Errorf("enterprise's %s is %q, want mediawiki-edition", f, v)
 		}
+	}
+	// OATHAuth takes the fifth security patch through core's source: its version says so.
+	if _, ok := debs["mediawiki-extension-oathauth_0.5.0+mw1.39.17+p1-1_all.deb"]; !ok {
+		t.Error("no mediawiki-extension-oathauth_0.5.0+mw1.39.17+p1-1_all.deb: OATHAuth's patch does not show in its version")
 	}
 	// Scribunto's prebuilt Lua binaries are gone; scripts keep their executable bit only with
 	// the interpreter as a dependency.
@@ -235,7 +239,7 @@ func checkRPMs(t *testing.T, dir string, rpms map[string]string, pub string) {
 		names = append(names, filepath.Join(dir, n))
 	}
 	sort.Strings(names)
-	core := filepath.Join(dir, "mediawiki-core-1.39.17-1.noarch.rpm")
+	core := filepath.Join(dir, "mediawiki-core-"+shippedCoreVersion+"-1.noarch.rpm")
 
 	// rpm -K against a scratch database holding only the release key.
 	db := t.TempDir()

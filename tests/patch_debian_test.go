@@ -8,19 +8,25 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/patch"
 )
 
@@ -86,6 +92,11 @@ func TestPatchDebianSeries(t *testing.T) {
 	checkDebianReports(t, res.Reports)
 	compareWithOracle(t, res.Files, touched, oracle)
 	checkAlreadyApplied(t, res.Files, patches)
+
+	// The same oracle for what ships: the shipped project's trees, and Debian's two
+	// integration patches added to it.
+	t.Run("shipped trees", func(t *testing.T) { checkShippedTrees(t, oracle, series) })
+	t.Run("integration patches", func(t *testing.T) { checkIntegrationPatches(t, oracle) })
 }
 
 // checkAlreadyApplied applies the series again to the patched files: as on a release that
@@ -255,4 +266,245 @@ func releaseFiles(t *testing.T, paths map[string]bool) fstest.MapFS {
 		t.Fatalf("the release holds %d of the %d files Debian's series touches", len(tree), len(paths))
 	}
 	return tree
+}
+
+// unpatchedProject makes the shipped project in dir what it was before the security
+// patches: the patch blocks of recipes/core.hcl removed, the editions at the given version,
+// and no lock (the shipped one records the patched versions under the shipped editions').
+func unpatchedProject(t *testing.T, dir, version string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(dir, "editions.lock")); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "recipes/core.hcl")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stripped := patchBlock.ReplaceAll(b, nil)
+	if bytes.Contains(stripped, []byte(`patch "`)) || bytes.Equal(stripped, b) {
+		t.Fatalf("%s: the patch blocks could not be removed:\n%s", p, stripped)
+	}
+	writeFile(t, p, string(stripped))
+	bumpEditions(t, dir, version)
+}
+
+var patchBlock = regexp.MustCompile(`(?m)^    patch "[^"]*" \{\n(?:      .*\n)*    \}\n`)
+
+// Debian's two integration patches: the shipped project leaves them out (the packages
+// depend on the system's lua5.1 and pygmentize only from the next release on).
+var debianIntegration = map[string]string{
+	"0001-Have-Scribunto-use-packaged-lua5.1-rather-than-bundl.patch": "extension/Scribunto",
+	"0002-Have-SyntaxHighlight-use-packaged-pygmentize-rather-.patch": "extension/SyntaxHighlight_GeSHi",
+}
+
+// checkShippedTrees holds the shipped project's component trees against Debian's patched
+// tree: every file the shipped security patches touch, and every 97th other file by path,
+// byte for byte. The files only Debian's integration patches change are left out.
+func checkShippedTrees(t *testing.T, oracle string, series []string) {
+	dir := project(t)
+	cache := corpusCache(t)
+	if r := run(t, dir, cache, "--offline", "--quiet", "build", "--format", "tree", "--out", t.TempDir()); r.code != 0 {
+		t.Fatalf("build --format tree exited %d:\n%s", r.code, r.stderr)
+	}
+	lk, err := lock.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]fstree.Entry{} // by path below the MediaWiki root
+	for _, c := range lk.Components {
+		for _, e := range treeEntries(t, cache, c.Tree) {
+			if e.Type == fstree.File {
+				files[path.Join(componentDir(t, c.ID), e.Path)] = e
+			}
+		}
+	}
+	security, integration := map[string]bool{}, map[string]bool{}
+	for _, name := range series {
+		into := security
+		if debianIntegration[name] != "" {
+			into = integration
+		}
+		for p := range pcFiles(t, oracle, name) {
+			into[p] = true
+		}
+	}
+	var paths []string
+	for p := range files {
+		if !security[p] && !integration[p] {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	var sample []string
+	for i := 0; i < len(paths); i += 97 {
+		sample = append(sample, paths[i])
+	}
+	for p := range security {
+		if _, ok := files[p]; !ok {
+			t.Errorf("%s: Debian's security patches change it, no shipped tree holds it", p)
+			continue
+		}
+		sample = append(sample, p)
+	}
+	for _, p := range sample {
+		e := files[p]
+		got, err := os.ReadFile(filepath.Join(cache, e.Src))
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		want, err := os.ReadFile(filepath.Join(oracle, filepath.FromSlash(p)))
+		switch {
+		case err != nil:
+			t.Errorf("%s: in the shipped trees, not in Debian's (%v)", p, err)
+		case !bytes.Equal(got, want):
+			t.Errorf("%s differs from Debian's patched tree (%d bytes here, %d there)", p, len(got), len(want))
+		case fmt.Sprintf("%x", sha256.Sum256(got)) != e.Digest:
+			t.Errorf("%s: the tree records sha256 %s for other bytes", p, e.Digest)
+		}
+	}
+	t.Logf("%d files of %d compared with Debian's patched tree: the %d the security patches touch and every 97th other", len(sample), len(files), len(security))
+	if len(security) != 7 {
+		t.Errorf("Debian's security patches touch %d files, want 7", len(security))
+	}
+}
+
+// checkIntegrationPatches adds Debian's 0001 and 0002 to a copy of the shipped project,
+// applied from core's source as the security patches are: Scribunto and SyntaxHighlight
+// take one patch each, and their extension.json is Debian's.
+func checkIntegrationPatches(t *testing.T, oracle string) {
+	dir := project(t)
+	cache := corpusCache(t)
+	recipe := filepath.Join(dir, "recipes/core.hcl")
+	b, err := os.ReadFile(recipe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks string
+	for _, name := range []string{"0001-Have-Scribunto-use-packaged-lua5.1-rather-than-bundl.patch", "0002-Have-SyntaxHighlight-use-packaged-pygmentize-rather-.patch"} {
+		data, err := os.ReadFile(filepath.Join(oracle, "debian/patches", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, "patches", name), string(data))
+		blocks += fmt.Sprintf("    patch \"../patches/%s\" {\n      sha256 = \"%x\"\n    }\n", name, sha256.Sum256(data))
+	}
+	last := patchBlock.FindAllIndex(b, -1)
+	if len(last) == 0 {
+		t.Fatalf("%s has no patch block to add after", recipe)
+	}
+	end := last[len(last)-1][1]
+	writeFile(t, recipe, string(b[:end])+blocks+string(b[end:]))
+	bumpEditions(t, dir, nextEditionVersion)
+	if r := run(t, dir, cache, "--offline", "--quiet", "lock"); r.code != 0 {
+		t.Fatalf("lock with Debian's integration patches exited %d:\n%s", r.code, r.stderr)
+	}
+	shipped, err := lock.Read("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, err := lock.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lk.Components) != len(shipped.Components) {
+		t.Fatalf("the lock holds %d components, the shipped one %d", len(lk.Components), len(shipped.Components))
+	}
+	for i, c := range lk.Components {
+		was := shipped.Components[i]
+		want := was.Version
+		for name, id := range debianIntegration {
+			if c.ID != id {
+				continue
+			}
+			want = lock.PatchedVersion(was.Version, 1)
+			if len(c.Patches) != 1 || c.Patches[0].File != "patches/"+name || c.Patches[0].Status != "applied" {
+				t.Errorf("%s: patches %+v, want %s applied", c.ID, c.Patches, name)
+			}
+			manifest := path.Join(componentDir(t, c.ID), "extension.json")
+			checkTreeFile(t, cache, c.Tree, "extension.json", filepath.Join(oracle, manifest))
+		}
+		if c.ID != was.ID || c.Version != want {
+			t.Errorf("%s is at %s, want %s (%s at %s in the shipped lock)", c.ID, c.Version, want, was.ID, was.Version)
+		}
+	}
+}
+
+// checkTreeFile wants the file at rel of a tree in the cache to hold oracle's bytes.
+func checkTreeFile(t *testing.T, cache, tree, rel, oracle string) {
+	t.Helper()
+	want, err := os.ReadFile(oracle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range treeEntries(t, cache, tree) {
+		if e.Path != rel {
+			continue
+		}
+		got, err := os.ReadFile(filepath.Join(cache, e.Src))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s of tree %s is not Debian's %s (%v)", rel, tree, oracle, err)
+		}
+		return
+	}
+	t.Errorf("tree %s has no %s", tree, rel)
+}
+
+// pcFiles lists the files quilt saved before applying one patch of the series.
+func pcFiles(t *testing.T, oracle, name string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	root := filepath.Join(oracle, ".pc", name)
+	if err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			rel, _ := filepath.Rel(root, p)
+			out[filepath.ToSlash(rel)] = true
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// componentDir is where a component's tree lies below the MediaWiki root.
+func componentDir(t *testing.T, id string) string {
+	t.Helper()
+	kind, name, _ := strings.Cut(id, "/")
+	switch kind {
+	case "core":
+		return "."
+	case "extension":
+		return "extensions/" + name
+	case "skin":
+		return "skins/" + name
+	}
+	t.Fatalf("component %s: no directory below the MediaWiki root", id)
+	return ""
+}
+
+// treeEntries reads a tree listing of the cache.
+func treeEntries(t *testing.T, cache, digest string) []fstree.Entry {
+	t.Helper()
+	f, err := os.Open(filepath.Join(cache, "trees", strings.TrimPrefix(digest, "sha256:")+".tree"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	var header map[string]any
+	if err := dec.Decode(&header); err != nil {
+		t.Fatal(err)
+	}
+	var out []fstree.Entry
+	for {
+		var e fstree.Entry
+		if err := dec.Decode(&e); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("tree %s: %v", digest, err)
+		}
+		out = append(out, e)
+	}
+	return out
 }

@@ -60,7 +60,7 @@ var readmeSamples = []readmeSample{
 			return cache
 		},
 		args: []string{"plan", "--edition", "knowledge-base", "--format", "deb"},
-		keep: regexp.MustCompile(`^(\S+ +pack\.deb +deb/(edition|core)/|cached +(source\.fetch|component\.tree +tree/core/)|.*Scribunto|run +(edition\.tree|sbom\.documents)|$|edition |  core/|  extension/(AbuseFilter|Math|WikiEditor) |\d+ actions)`),
+		keep: regexp.MustCompile(`^(\S+ +pack\.deb +deb/(edition|core)/|cached +(source\.fetch|source\.patch|component\.tree +tree/core/)|.*Scribunto|run +(edition\.tree|sbom\.documents)|$|edition |  core/|  extension/(AbuseFilter|Math|WikiEditor) |\d+ actions)`),
 	},
 	{
 		// The release notes of a project kept in git: the last tag against the work tree,
@@ -68,24 +68,24 @@ var readmeSamples = []readmeSample{
 		// version went up.
 		name:  "diff",
 		setup: readmeReleasedProject,
-		args:  []string{"diff", "git:v1.39.17.1", "."},
+		args:  []string{"diff", "git:v" + shippedEditionVersion, "."},
 	},
 }
 
-// readmeReleasedProject is the shipped project committed and tagged v1.39.17.1 in a git
-// repository of its own, then changed and locked again.
+// readmeReleasedProject is the shipped project committed and tagged with its editions'
+// version (v1.39.17.2) in a git repository of its own, then changed and locked again.
 func readmeReleasedProject(t *testing.T, dir string) string {
 	t.Helper()
 	copyShipped(t, dir)
 	cache := corpusCache(t)
-	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"commit", "-q", "-m", "1.39.17.1"}, {"tag", "v1.39.17.1"}} {
+	for _, args := range [][]string{{"init", "-q"}, {"add", "."}, {"commit", "-q", "-m", shippedEditionVersion}, {"tag", "v" + shippedEditionVersion}} {
 		readmeGitIn(t, dir, args...)
 	}
 	readmeEdit(t, dir, "editions/core.hcl", `"Gadgets", "ImageMap",`, `"Gadgets", "ImageMap", "Math",`)
 	readmeEdit(t, dir, "editions/core.hcl", `"Poem", `, ``)
 	readmeEdit(t, dir, "editions/knowledge-base.hcl", `["Math", "PdfHandler"`, `["PdfHandler"`)
 	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
-		readmeEdit(t, dir, "editions/"+e+".hcl", `"1.39.17.1"`, `"1.39.17.2"`)
+		readmeEdit(t, dir, "editions/"+e+".hcl", `"`+shippedEditionVersion+`"`, `"`+nextEditionVersion+`"`)
 	}
 	if r := readmeRunIn(t, dir, cache, "--offline", "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)

@@ -545,8 +545,8 @@ func TestPublishToRegistry(t *testing.T) {
 		t.Errorf("tags in the registry (-layout +registry):\n%s", diff)
 	}
 	for _, ed := range editionsOf(want) {
-		checkEdition(t, unpackEdition(t, reg.host+"/mediawiki/"+ed+":1.39.17.1"), ed)
-		checkPushedReferrers(t, reg, out, ed, want[ed+":1.39.17.1"])
+		checkEdition(t, unpackEdition(t, reg.host+"/mediawiki/"+ed+":"+shippedEditionVersion), ed)
+		checkPushedReferrers(t, reg, out, ed, want[ed+":"+shippedEditionVersion])
 	}
 
 	// A second publish sends no blob, and prints REFERENCE DIGEST per tag.
@@ -574,7 +574,7 @@ func TestPublishToRegistry(t *testing.T) {
 	// One edition only.
 	reg2 := startRegistry(t, "")
 	r = publish(t, out, "-q", "--registry", reg2.host+"/mw", "--edition", "knowledge-base")
-	if r.code != 0 || strings.Count(r.stdout, "\n") != 3 || !strings.Contains(r.stdout, reg2.host+"/mw/knowledge-base:1.39.17.1 sha256:") || r.stderr != "" {
+	if r.code != 0 || strings.Count(r.stdout, "\n") != 3 || !strings.Contains(r.stdout, reg2.host+"/mw/knowledge-base:"+shippedEditionVersion+" sha256:") || r.stderr != "" {
 		t.Errorf("--edition knowledge-base -q: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

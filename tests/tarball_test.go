@@ -46,10 +46,11 @@ func TestTarballsRealTree(t *testing.T) {
 		}
 	}
 	sort.Strings(tarballs)
-	want := []string{
-		"mediawiki-core-1.39.17.1.tar.gz", "mediawiki-core-1.39.17.1.tar.xz",
-		"mediawiki-enterprise-1.39.17.1.tar.gz", "mediawiki-enterprise-1.39.17.1.tar.xz",
-		"mediawiki-knowledge-base-1.39.17.1.tar.gz", "mediawiki-knowledge-base-1.39.17.1.tar.xz",
+	var want []string
+	for _, e := range []string{"core", "enterprise", "knowledge-base"} {
+		for _, ext := range []string{".tar.gz", ".tar.xz"} {
+			want = append(want, "mediawiki-"+e+"-"+shippedEditionVersion+ext)
+		}
 	}
 	if diff := cmp.Diff(want, tarballs); diff != "" {
 		t.Fatalf("tarballs (-want +got):\n%s", diff)
@@ -113,7 +114,7 @@ func TestTarballsRealTree(t *testing.T) {
 		for _, e := range m.Editions {
 			var gz []string
 			for _, ext := range []string{".tar.gz", ".tar.xz"} {
-				name := "mediawiki-" + e.Name + "-1.39.17.1" + ext
+				name := "mediawiki-" + e.Name + "-" + shippedEditionVersion + ext
 				p := filepath.Join(dir0, name)
 				flag := "-tzf"
 				if ext == ".tar.xz" {
@@ -163,7 +164,7 @@ func TestTarballsRealTree(t *testing.T) {
 
 	t.Run("contents", func(t *testing.T) {
 		x := t.TempDir()
-		command(t, "tar", "-xJf", filepath.Join(dir0, "mediawiki-knowledge-base-1.39.17.1.tar.xz"), "-C", x)
+		command(t, "tar", "-xJf", filepath.Join(dir0, "mediawiki-knowledge-base-"+shippedEditionVersion+".tar.xz"), "-C", x)
 		top := filepath.Join(x, "mediawiki-1.39.17")
 		settings, err := os.ReadFile(filepath.Join(top, "EditionSettings.php"))
 		if err != nil || !strings.Contains(string(settings), "'Scribunto',") {

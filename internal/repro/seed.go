@@ -21,9 +21,8 @@ import (
 )
 
 // CopyProject copies what a build reads of the project at src into dst: recipes/,
-// editions/, the lock, keyrings, and the directories of dir sources, library recipes'
-// included. out/, caches and VCS
-// data stay behind.
+// editions/, the lock, keyrings, patch files, and the directories of dir sources, library
+// recipes' included. out/, caches and VCS data stay behind.
 func CopyProject(src, dst string, set spec.Set) error {
 	paths := []string{"recipes", "editions", lock.FileName}
 	srcs := []spec.Source{}
@@ -39,6 +38,9 @@ func CopyProject(src, dst string, set spec.Set) error {
 		}
 		if src.Kind == spec.Dir {
 			paths = append(paths, src.Path)
+		}
+		for _, p := range src.Patches {
+			paths = append(paths, p.Path)
 		}
 	}
 	var done []string

@@ -68,3 +68,22 @@ func TestCopyProjectCopiesLibraryDirs(t *testing.T) {
 		t.Errorf("the library's directory was not copied: %v", err)
 	}
 }
+
+// The patch files recipes name are part of the project the rebuild reads, wherever they lie.
+func TestCopyProjectCopiesPatches(t *testing.T) {
+	src, dst := t.TempDir(), t.TempDir()
+	for _, name := range []string{"recipes/core.hcl", "editions/e.hcl", lock.FileName, "patches/0001-fix.patch", "patches/unused.patch"} {
+		writeFile(t, src, name, []byte("{}"))
+	}
+	core := spec.Component{Kind: spec.Core, Name: "mediawiki", Source: spec.Source{Kind: spec.Tarball,
+		Patches: []spec.Patch{{Path: "patches/0001-fix.patch"}}}}
+	if err := CopyProject(src, filepath.Join(dst, "p"), spec.NewSet([]spec.Component{core}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "p", "patches/0001-fix.patch")); err != nil {
+		t.Errorf("the patch was not copied: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dst, "p", "patches/unused.patch")); err == nil {
+		t.Error("a file no recipe names was copied")
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/tarball"
 	"github.com/mwedition/mwedition/internal/resolve"
@@ -61,8 +62,13 @@ func TarballName(edition, version string, c tarball.Compression) string {
 }
 
 // tarTop is the tarball's one top directory: named after the core release, as in
-// MediaWiki's own tarballs, so that every edition on that core shares its segments.
-func tarTop(core resolve.Component) string { return "mediawiki-" + core.Version }
+// MediaWiki's own tarballs, so that every edition on that core shares its segments. A
+// patched core keeps the release's name (mediawiki-1.39.17, as Debian's patched source
+// unpacks): patching it then leaves the segments of the components it did not touch alone.
+func tarTop(core resolve.Component) string {
+	release, _ := lock.SplitPatched(core.Version)
+	return "mediawiki-" + release
+}
 
 // segParams identify a compressed segment: one component's tree below a prefix.
 type segParams struct {
