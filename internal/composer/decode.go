@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -32,6 +33,54 @@ type rawPackage struct {
 	PreferStable     bool   `json:"prefer-stable"`
 }
 
+// UnmarshalJSON reads the keys composer reads: PHP's json_decode is case-sensitive, so
+// "Require" is not "require" (encoding/json would take it for one), and composer
+// ignores it.
+func (p *rawPackage) UnmarshalJSON(b []byte) error {
+	b, err := exactKeys(b, rawPackageKeys)
+	if err != nil {
+		return err
+	}
+	type plain rawPackage
+
+	return json.Unmarshal(b, (*plain)(p))
+}
+
+var (
+	rawPackageKeys  = jsonKeys(reflect.TypeOf(rawPackage{}))
+	rawDistKeys     = jsonKeys(reflect.TypeOf(rawDist{}))
+	rawAutoloadKeys = jsonKeys(reflect.TypeOf(rawAutoload{}))
+)
+
+// jsonKeys are the keys of a struct's json tags.
+func jsonKeys(t reflect.Type) map[string]bool {
+	keys := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		if k, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); k != "" && k != "-" {
+			keys[k] = true
+		}
+	}
+	return keys
+}
+
+// exactKeys drops the members of a JSON object whose key is not spelt exactly as one of
+// keys; anything but an object is returned as it is, for decoding to judge.
+func exactKeys(b []byte, keys map[string]bool) ([]byte, error) {
+	if t := bytes.TrimSpace(b); len(t) == 0 || t[0] != '{' {
+		return b, nil
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(b, &members); err != nil {
+		return nil, err
+	}
+	for k := range members {
+		if !keys[k] {
+			delete(members, k)
+		}
+	}
+	return json.Marshal(members)
+}
+
 type rawDist struct {
 	Type      string `json:"type"`
 	URL       string `json:"url"`
@@ -52,9 +101,23 @@ func (a *rawAutoload) UnmarshalJSON(b []byte) error {
 	if isEmptyArray(b) {
 		return nil
 	}
+	b, err := exactKeys(b, rawAutoloadKeys)
+	if err != nil {
+		return err
+	}
 	type plain rawAutoload
 
 	return json.Unmarshal(b, (*plain)(a))
+}
+
+func (d *rawDist) UnmarshalJSON(b []byte) error {
+	b, err := exactKeys(b, rawDistKeys)
+	if err != nil {
+		return err
+	}
+	type plain rawDist
+
+	return json.Unmarshal(b, (*plain)(d))
 }
 
 // stringMap is a JSON object of strings, or [] for an empty one.
@@ -250,10 +313,33 @@ func jsonError(file string, data []byte, err error) error {
 			what = "value"
 		}
 
-		return fmt.Errorf("%s: %s: expected %s, found JSON %s", offsetPos(file, data, typ.Offset), what, typ.Type, typ.Value)
+		return fmt.Errorf("%s: %s: expected %s, found JSON %s", offsetPos(file, data, typ.Offset), what, jsonKind(typ.Type), typ.Value)
 	}
 
 	return fmt.Errorf("%s: %w", file, err)
+}
+
+// jsonKind names what JSON a Go type decodes from, for errors that people read.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	if t.Kind() >= reflect.Int && t.Kind() <= reflect.Float64 {
+		return "a number"
+	}
+	return t.String()
 }
 
 // offsetPos converts a byte offset into data to a line and column (in

@@ -105,7 +105,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"bad name", `{"name": "NoVendor"}`, `/srv/x/composer.json: invalid package name "NoVendor"`},
 		{"bad required name", `{"require": {"novendor": "1.0"}}`, `/srv/x/composer.json:1:14: require: invalid package name "novendor"`},
 		{"bad stability", `{"minimum-stability": "nightly"}`, `minimum-stability "nightly" is none of`},
-		{"not an object", `[1]`, `/srv/x/composer.json:1:2: value: expected composer.rawPackage`},
+		{"not an object", `[1]`, `/srv/x/composer.json:1:2: value: expected an object, found JSON array`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseManifest("/srv/x/composer.json", []byte(tc.in))
@@ -135,5 +135,17 @@ func TestParseManifestCore(t *testing.T) {
 	}
 	if got := linkStrings(p.Replace); len(got) == 0 || !strings.HasPrefix(got[0], "symfony/polyfill-ctype") {
 		t.Errorf("replace = %v, want the polyfills core replaces", got)
+	}
+}
+
+// PHP's json_decode is case-sensitive: composer reads no requirement from "Require", and
+// neither may we (encoding/json alone would take it for "require").
+func TestParseManifestKeysAreCaseSensitive(t *testing.T) {
+	p, err := ParseManifest("/srv/x/composer.json", []byte(`{"reqUire": {"a/b": "1.0", "php": ">=7.4"}, "Autoload": {"psr-4": {"A\\": "src/"}}, "autoload": {"PSR-4": {"B\\": "lib/"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Require) != 0 || len(p.Platform) != 0 || len(p.Autoload.PSR4) != 0 {
+		t.Errorf("keys in another case were read: require %v, platform %v, autoload %+v", p.Require, p.Platform, p.Autoload)
 	}
 }
