@@ -330,9 +330,25 @@ func checkProvenance(t *testing.T, out, edition string, doc *v2_3.Document, imag
 	if diff := cmp.Diff(subjects, artifacts); diff != "" || len(subjects) < 2*3+3 {
 		t.Errorf("%s: provenance subjects and SBOM artifacts (-provenance +sbom):\n%s", edition, diff)
 	}
+	// The release, then each patch file the shipped core applies, by its bytes.
 	deps := st.Predicate.BuildDefinition.ResolvedDependencies
-	if len(deps) != 1 || deps[0].Digest["sha256"] != mediawikiSHA || deps[0].Name != "core/mediawiki" {
-		t.Errorf("%s: resolved dependencies %+v, want the release alone", edition, deps)
+	if len(deps) == 0 || deps[0].Digest["sha256"] != mediawikiSHA || deps[0].Name != "core/mediawiki" {
+		t.Errorf("%s: resolved dependencies %+v, want the release first", edition, deps)
+	}
+	patchFiles, _ := filepath.Glob(filepath.Join("..", "patches", "*.patch"))
+	want := map[string]string{}
+	for _, f := range patchFiles {
+		want["patches/"+filepath.Base(f)] = sha256File(t, f)
+	}
+	got := map[string]string{}
+	for _, d := range deps[min(1, len(deps)):] {
+		if d.URI != d.Name {
+			t.Errorf("%s: patch dependency %s has URI %s", edition, d.Name, d.URI)
+		}
+		got[d.Name] = d.Digest["sha256"]
+	}
+	if diff := cmp.Diff(want, got); diff != "" || len(want) != 5 {
+		t.Errorf("%s: patch files among the resolved dependencies (-patches/ +provenance):\n%s", edition, diff)
 	}
 	lock := sha256File(t, filepath.Join("..", "editions.lock"))
 	if l, _ := st.Predicate.BuildDefinition.ExternalParameters["lock"].(map[string]any); l["sha256"] != lock {
