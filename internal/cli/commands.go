@@ -204,20 +204,7 @@ lock, validate, plan and build refuse it, naming the change, until its version i
 			if string(old) != string(now) {
 				verb = "written"
 			}
-			for _, p := range build.PatchSummaries(lf) {
-				g.result(map[string]any{"event": "patch", "file": p.File, "status": p.Status, "components": p.Components, "cves": orEmpty(p.CVEs), "embargoed": p.Embargoed})
-				what := p.Status + " to " + strings.Join(p.Components, ", ")
-				if p.Status == lock.PatchAlreadyApplied {
-					what = "already in " + strings.Join(p.Components, ", ") + ": upstream contains it, drop it at the next bump"
-				}
-				if len(p.CVEs) > 0 {
-					what += " (" + strings.Join(p.CVEs, ", ") + ")"
-				}
-				if p.Embargoed {
-					what += ", embargoed"
-				}
-				g.say("patch %s: %s", p.File, what)
-			}
+			g.reportPatches(lf)
 			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
 			libs := ""
 			if len(lf.Libraries) > 0 {
@@ -666,4 +653,23 @@ func humanBytes(n int64) string {
 		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d B", n)
+}
+
+// reportPatches says what became of each patch the lock applied: one line (or JSON event)
+// per patch file.
+func (g *globals) reportPatches(lf lock.File) {
+	for _, p := range build.PatchSummaries(lf) {
+		g.result(map[string]any{"event": "patch", "file": p.File, "status": p.Status, "components": p.Components, "cves": orEmpty(p.CVEs), "embargoed": p.Embargoed})
+		what := p.Status + " to " + strings.Join(p.Components, ", ")
+		if p.Status == lock.PatchAlreadyApplied {
+			what = "already in " + strings.Join(p.Components, ", ") + ": upstream contains it, drop it at the next bump"
+		}
+		if len(p.CVEs) > 0 {
+			what += " (" + strings.Join(p.CVEs, ", ") + ")"
+		}
+		if p.Embargoed {
+			what += ", embargoed"
+		}
+		g.say("patch %s: %s", p.File, what)
+	}
 }
