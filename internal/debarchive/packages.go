@@ -127,8 +127,8 @@ var (
 )
 
 func packageOf(s stanza) (Package, error) {
-	p := Package{Source: fieldOr(s, "Source"), Depends: fieldOr(s, "Depends"), PreDepends: fieldOr(s, "Pre-Depends"),
-		Provides: fieldOr(s, "Provides"), MultiArch: fieldOr(s, "Multi-Arch")}
+	p := Package{Source: fieldOr(s, "Source"), Depends: relationField(s, "Depends"), PreDepends: relationField(s, "Pre-Depends"),
+		Provides: relationField(s, "Provides"), MultiArch: strings.TrimSpace(fieldOr(s, "Multi-Arch"))}
 	for _, f := range []struct {
 		name string
 		dst  *string
@@ -146,6 +146,12 @@ func packageOf(s stanza) (Package, error) {
 	}
 	p.Size = size
 	return p, p.check()
+}
+
+// relationField is a relation field on one line: a folded relation's line breaks are
+// whitespace, as they are to apt.
+func relationField(s stanza, name string) string {
+	return strings.Join(strings.Fields(fieldOr(s, name)), " ")
 }
 
 func named(pkg string) string {

@@ -57,7 +57,7 @@ func wantRelease(signer string) Release {
 
 // clearsigned signs text with each of the keys, in order, and returns one cleartext-signed
 // message carrying all their signatures, as Debian's InRelease does.
-func clearsigned(t *testing.T, text string, keys ...signaturetest.Key) []byte {
+func clearsigned(t testing.TB, text string, keys ...signaturetest.Key) []byte {
 	t.Helper()
 	var head []byte
 	var sigs bytes.Buffer
@@ -89,7 +89,7 @@ func clearsigned(t *testing.T, text string, keys ...signaturetest.Key) []byte {
 	return out.Bytes()
 }
 
-func keyring(t *testing.T, keys ...signaturetest.Key) signature.Keyring {
+func keyring(t testing.TB, keys ...signaturetest.Key) signature.Keyring {
 	t.Helper()
 	var pub []byte
 	for _, k := range keys {
