@@ -19,7 +19,7 @@ func FuzzVerifyInRelease(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		checkRelease := func(r Release) {
 			for p, h := range r.Files {
-				if !isHexSHA256(h.SHA256) || h.Size < 0 || p == "" {
+				if !isHexSHA256(h.SHA256) || h.Size < 0 || !isCleanRelPath(p) {
 					t.Fatalf("accepted bad entry %q: %+v", p, h)
 				}
 			}

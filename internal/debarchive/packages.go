@@ -174,13 +174,14 @@ func (p Package) check() error {
 	case !isHexSHA256(p.SHA256):
 		return fmt.Errorf("%sSHA256 %q is not a lower-case hex SHA-256", named(p.Package), clip(p.SHA256))
 	}
-	return checkFilename(p.Package, p.Filename)
-}
-
-func checkFilename(pkg, f string) error {
-	if f != path.Clean(f) || path.IsAbs(f) || f == "." || strings.HasPrefix(f, "../") || f == ".." ||
-		strings.ContainsAny(f, "\\\x00 \t") {
-		return fmt.Errorf("%sFilename %q is not a clean path below the archive's root", named(pkg), clip(f))
+	if !isCleanRelPath(p.Filename) {
+		return fmt.Errorf("%sFilename %q is not a clean relative path", named(p.Package), clip(p.Filename))
 	}
 	return nil
+}
+
+// isCleanRelPath reports whether f can be joined to a URL or a directory without leaving it.
+func isCleanRelPath(f string) bool {
+	return f == path.Clean(f) && !path.IsAbs(f) && f != "." && f != ".." && !strings.HasPrefix(f, "../") &&
+		!strings.ContainsAny(f, "\\\x00 \t")
 }

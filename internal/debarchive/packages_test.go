@@ -136,9 +136,9 @@ func TestParsePackagesErrors(t *testing.T) {
 		{"bad version", strings.Replace(one, "version: 2.36-9+deb12u10", "version: 2.36 9", 1),
 			`Packages: stanza at line 1: libc6: version "2.36 9" is not a Debian version`},
 		{"filename escapes", strings.Replace(one, "filename: pool/", "filename: ../../etc/", 1),
-			`Packages: stanza at line 1: libc6: Filename "../../etc/main/g/glibc/libc6_2.36-9+deb12u10_amd64.deb" is not a clean path below the archive's root`},
+			`Packages: stanza at line 1: libc6: Filename "../../etc/main/g/glibc/libc6_2.36-9+deb12u10_amd64.deb" is not a clean relative path`},
 		{"absolute filename", strings.Replace(one, "filename: pool/", "filename: /pool/", 1),
-			`Packages: stanza at line 1: libc6: Filename "/pool/main/g/glibc/libc6_2.36-9+deb12u10_amd64.deb" is not a clean path below the archive's root`},
+			`Packages: stanza at line 1: libc6: Filename "/pool/main/g/glibc/libc6_2.36-9+deb12u10_amd64.deb" is not a clean relative path`},
 		{"second stanza", packagesTxt + "\nPackage: x\n", "Packages: stanza at line 26: x: no Version field"},
 		{"long line", "Package: " + strings.Repeat("a", maxLine), "Packages: line 1: longer than 1048576 bytes"},
 	}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,9 @@ func releaseFiles(v string) (map[string]FileHash, error) {
 		if err != nil || size < 0 || !isHexSHA256(f[0]) {
 			return nil, fmt.Errorf("Release: SHA256 entry %q is not \"hash size path\"", clip(line))
 		}
+		if !isCleanRelPath(f[2]) {
+			return nil, fmt.Errorf("Release: SHA256 entry's path %q is not a clean relative path", clip(f[2]))
+		}
 		if prev, dup := files[f[2]]; dup && prev != (FileHash{size, f[0]}) {
 			return nil, fmt.Errorf("Release: SHA256 names %s twice, with different hashes", f[2])
 		}
@@ -157,4 +161,11 @@ func releaseFiles(v string) (map[string]FileHash, error) {
 		return nil, errors.New("Release: no SHA256 entries")
 	}
 	return files, nil
+}
+
+// ByHashPath is where an archive with Acquire-By-Hash keeps the copy of the index at p
+// (relative to dists/<suite>/) whose SHA-256 is h's: fetching that path instead of p cannot
+// race with a mirror replacing p after the InRelease was read.
+func ByHashPath(p string, h FileHash) string {
+	return path.Join(path.Dir(p), "by-hash", "SHA256", h.SHA256)
 }

@@ -164,6 +164,8 @@ func TestParseReleaseErrors(t *testing.T) {
 		{"bad size", strings.Replace(base, " 12 ", " -1 ", 1),
 			`Release: SHA256 entry "` + packagesHash + ` -1 main/binary-amd64/Packages" is not "hash size path"`},
 		{"no files", strings.SplitAfter(base, "SHA256:\n")[0], "Release: no SHA256 entries"},
+		{"path escapes", strings.Replace(base, "main/binary-amd64", "../../../etc", 1),
+			`Release: SHA256 entry's path "../../../etc/Packages" is not a clean relative path`},
 		{"two paragraphs", base + "\nSuite: other\n", "Release: 2 paragraphs, want 1"},
 		{"not a field", "Suite stable\n", `Release: line 1: "Suite stable" is not a field (Name: value)`},
 		{"stray continuation", " main\n", "Release: line 1: continuation line outside a stanza"},
@@ -213,5 +215,12 @@ func TestSplitPackets(t *testing.T) {
 				t.Errorf("packets (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestByHashPath(t *testing.T) {
+	got := ByHashPath("main/binary-amd64/Packages.xz", FileHash{1, packagesHash})
+	if want := "main/binary-amd64/by-hash/SHA256/" + packagesHash; got != want {
+		t.Errorf("ByHashPath = %q, want %q", got, want)
 	}
 }
