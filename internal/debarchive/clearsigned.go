@@ -2,12 +2,14 @@ package debarchive
 
 import (
 	"bytes"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/mwedition/mwedition/internal/signature"
 )
 
@@ -45,6 +47,10 @@ func verifyClearsigned(k signature.Keyring, msg []byte, now time.Time) ([]byte, 
 	}
 	var errs []error
 	for _, sig := range sigs {
+		if err := strongHash(sig); err != nil {
+			errs = append(errs, err)
+			continue
+		}
 		fp, err := signature.VerifyDetached(k, bytes.NewReader(block.Bytes), sig, now)
 		if err == nil {
 			return block.Plaintext, fp, nil
@@ -52,6 +58,24 @@ func verifyClearsigned(k signature.Keyring, msg []byte, now time.Time) ([]byte, 
 		errs = append(errs, err)
 	}
 	return nil, "", pickError(errs)
+}
+
+// strongHash refuses a signature over an MD5 or SHA-1 digest. signature.VerifyDetached
+// accepts SHA-1 for MediaWiki's old DSA release keys; Debian's archive has signed with
+// SHA-256 or better for years, so here a SHA-1 signature could only be a forgery's way in.
+func strongHash(sig []byte) error {
+	p, err := packet.Read(bytes.NewReader(sig))
+	if err != nil {
+		return fmt.Errorf("%w: %w", signature.ErrMalformed, err)
+	}
+	s, ok := p.(*packet.Signature)
+	if !ok {
+		return fmt.Errorf("%w: unexpected %T packet", signature.ErrMalformed, p)
+	}
+	if s.Hash == crypto.SHA1 || s.Hash == crypto.MD5 {
+		return fmt.Errorf("%w: signature uses the weak digest %v", signature.ErrBadSignature, s.Hash)
+	}
+	return nil
 }
 
 // pickError chooses which of the failed signatures to report: one by a known key that did

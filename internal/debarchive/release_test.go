@@ -2,14 +2,17 @@ package debarchive
 
 import (
 	"bytes"
+	"crypto"
 	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
+	"github.com/ProtonMail/go-crypto/openpgp/packet"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mwedition/mwedition/internal/signature"
@@ -222,5 +225,42 @@ func TestByHashPath(t *testing.T) {
 	got := ByHashPath("main/binary-amd64/Packages.xz", FileHash{1, packagesHash})
 	if want := "main/binary-amd64/by-hash/SHA256/" + packagesHash; got != want {
 		t.Errorf("ByHashPath = %q, want %q", got, want)
+	}
+}
+
+func TestVerifyInReleaseRefusesSHA1(t *testing.T) {
+	// go-crypto will not make a SHA-1 signature through its high-level API: sign by hand.
+	k := signaturetest.Keys(t)[0]
+	good := clearsigned(t, releaseText, k)
+	block, _ := clearsign.Decode(good)
+	noSalt := false
+	cfg := &packet.Config{Time: func() time.Time { return signedAt }, NonDeterministicSignaturesViaNotation: &noSalt}
+	sig := &packet.Signature{Version: 4, SigType: packet.SigTypeText, PubKeyAlgo: k.Entity.PrimaryKey.PubKeyAlgo,
+		Hash: crypto.SHA1, CreationTime: signedAt, IssuerKeyId: &k.Entity.PrimaryKey.KeyId}
+	h, err := sig.PrepareSign(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	openpgp.NewCanonicalTextHash(h).Write(block.Bytes)
+	if err := sig.Sign(h, k.Entity.PrivateKey, cfg); err != nil {
+		t.Fatal(err)
+	}
+	var raw bytes.Buffer
+	if err := sig.Serialize(&raw); err != nil {
+		t.Fatal(err)
+	}
+	// The same signature must verify where SHA-1 is allowed, or this test proves nothing.
+	if _, err := signature.VerifyDetached(keyring(t, k), bytes.NewReader(block.Bytes), raw.Bytes(), beforeEnd); err != nil {
+		t.Fatalf("the hand-made SHA-1 signature does not verify: %v", err)
+	}
+	msg := bytes.NewBuffer(bytes.Clone(good[:bytes.Index(good, []byte("-----BEGIN PGP SIGNATURE-----"))]))
+	w, _ := armor.Encode(msg, "PGP SIGNATURE", nil)
+	w.Write(raw.Bytes())
+	w.Close()
+
+	_, err = VerifyInRelease(keyring(t, k), msg.Bytes(), beforeEnd, "InRelease")
+	want := "InRelease: bad signature (data or signature altered): signature uses the weak digest SHA-1"
+	if !errors.Is(err, signature.ErrBadSignature) || err.Error() != want {
+		t.Errorf("error = %v, want %q", err, want)
 	}
 }
