@@ -21,6 +21,8 @@ import (
 const (
 	debianMirror  = "http://deb.debian.org/debian"
 	debianKeyring = "/usr/share/keyrings/debian-archive-keyring.gpg"
+	// debianStableKeyring holds only "Debian Stable Release Key (12/bookworm)".
+	debianStableKeyring = "/usr/share/keyrings/debian-archive-bookworm-stable.gpg"
 )
 
 // TestDebianArchiveTrustChain follows apt's trust chain on the real archive: bookworm's
@@ -48,6 +50,25 @@ func TestDebianArchiveTrustChain(t *testing.T) {
 		t.Fatalf("Release is %q with components %v, want bookworm with main", rel.Codename, rel.Components)
 	}
 	t.Logf("bookworm %s of %s, signed by %s, %d files", rel.Version, rel.Date, rel.Signer, len(rel.Files))
+
+	// Debian's stable release key (ed25519) signs too, after the automatic key: with only
+	// that key trusted, the same InRelease must verify by its signature.
+	sb, err := os.ReadFile(debianStableKeyring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stable, err := signature.ReadKeyring(bytes.NewReader(sb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byStable, err := debarchive.VerifyInRelease(stable, inRelease, time.Now(), "bookworm InRelease")
+	if err != nil {
+		t.Fatalf("with only %s: %v", debianStableKeyring, err)
+	}
+	if want := stable.Fingerprints(); len(want) != 1 || byStable.Signer != want[0] || byStable.Signer == rel.Signer {
+		t.Errorf("with only the stable key, signed by %s, want %v (and not %s)", byStable.Signer, want, rel.Signer)
+	}
+	t.Logf("also verified by the stable release key %s", byStable.Signer)
 
 	// One byte changed anywhere in the signed text must be refused.
 	forged := bytes.Replace(inRelease, []byte("Codename: bookworm"), []byte("Codename: bookwork"), 1)
