@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp/clearsign"
@@ -89,7 +90,15 @@ func pickError(errs []error) error {
 			return err
 		}
 	}
-	return errors.Join(errs...)
+	// One line, as a command prints it; the first error stays reachable for errors.Is.
+	msgs := make([]string, len(errs)-1)
+	for i, err := range errs[1:] {
+		msgs[i] = err.Error()
+	}
+	if len(msgs) == 0 {
+		return errs[0]
+	}
+	return fmt.Errorf("%w; %s", errs[0], strings.Join(msgs, "; "))
 }
 
 // splitPackets cuts raw, a sequence of OpenPGP packets, into the packets' own bytes

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -110,6 +111,8 @@ func TestVerifyInRelease(t *testing.T) {
 	debian, other := keys[0], keys[1]
 	good := clearsigned(t, releaseText, debian)
 	tampered := bytes.Replace(good, []byte("Version: 12.8"), []byte("Version: 12.9"), 1)
+	unknown := fmt.Sprintf("signed by a key that is not in the keyring (issuer key ID %016X): openpgp: signature made by unknown entity",
+		debian.Entity.PrimaryKey.KeyId)
 	tests := []struct {
 		name    string
 		msg     []byte
@@ -128,6 +131,8 @@ func TestVerifyInRelease(t *testing.T) {
 		{name: "past Valid-Until", msg: good, keyring: keyring(t, debian), now: signedAt.AddDate(0, 0, 7).Add(time.Second),
 			wantErr: ErrExpired, wantMsg: "bookworm InRelease: release is past its Valid-Until: valid until Sat, 16 Nov 2024 10:05:34 UTC, checked at Sat, 16 Nov 2024 10:05:35 UTC"},
 		{name: "no trusted key", msg: good, keyring: keyring(t, other), now: beforeEnd, wantErr: signature.ErrUnknownKey},
+		{name: "two signatures, no trusted key", msg: clearsigned(t, releaseText, debian, debian), keyring: keyring(t, other), now: beforeEnd,
+			wantErr: signature.ErrUnknownKey, wantMsg: "bookworm InRelease: " + unknown + "; " + unknown},
 		{name: "text altered", msg: tampered, keyring: keyring(t, debian), now: beforeEnd, wantErr: signature.ErrBadSignature},
 		{name: "unsigned text before", msg: append([]byte("Suite: evil\n\n"), good...), keyring: keyring(t, debian), now: beforeEnd,
 			wantErr: signature.ErrMalformed, wantMsg: "bookworm InRelease: malformed signature: text before the signed message"},
