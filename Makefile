@@ -27,6 +27,9 @@ DEPS         += graphviz
 # The composer oracle test: Debian's composer (2.5.5) resolving against a static repository;
 # php-zip unpacks the zip dists without the unzip binary.
 DEPS         += composer php-cli php-zip
+# Debian's archive keys (/usr/share/keyrings/debian-archive-keyring.gpg): the Debian
+# archive test verifies bookworm's InRelease with them.
+DEPS         += debian-archive-keyring
 
 .PHONY: all build deps corpus demo check test unit e2e readme reprotest fuzz vet fmt bench clean help
 
@@ -83,6 +86,8 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzParseInstalled,./internal/composer,50000x)
 	$(call fuzz_one,FuzzResolve,./internal/composer,5000x)
 	$(call fuzz_one,FuzzApply,./internal/patch,30000x)
+	$(call fuzz_one,FuzzVerifyInRelease,./internal/debarchive,20000x)
+	$(call fuzz_one,FuzzParsePackages,./internal/debarchive,20000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 45m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
