@@ -35,6 +35,8 @@ type File struct {
 	// Libraries are the composer libraries the editions' components require, sorted by
 	// name: one version of each for every edition, as composer installs one.
 	Libraries []Library `json:"libraries,omitempty"`
+	// DebianBases are the Debian roots that images are built on, each pinned .deb by .deb.
+	DebianBases []DebianBase `json:"debianBases,omitempty"`
 }
 
 // Library is one locked composer library.

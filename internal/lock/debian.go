@@ -1,0 +1,68 @@
+package lock
+
+import "sort"
+
+// DebianBase is one locked Debian base: every .deb of the root its debian_base block asks
+// for, as apt resolved it at lock time, pinned by name, version and SHA-256 and checked
+// against the archive's signed indexes then. A build installs exactly these, offline.
+type DebianBase struct {
+	Name string `json:"name"`
+	// Recipe is the digest of what the block asked for (sources, suites, packages and the
+	// editions' system requirements): when it changes, the lock is stale.
+	Recipe string `json:"recipe"`
+	// Time is the newest Date of the suites' Release files, as a Unix time: the root's
+	// SOURCE_DATE_EPOCH, so that it does not depend on when it is built.
+	Time     int64         `json:"time"`
+	Suites   []DebianSuite `json:"suites"`
+	Packages []DebPackage  `json:"packages"`
+}
+
+// DebianSuite is one suite the base was resolved from, and the InRelease it trusted.
+type DebianSuite struct {
+	Archive string `json:"archive"` // URL of the archive's root, as in a sources.list line
+	Suite   string `json:"suite"`   // codename, which does not move as suite names do
+	Date    int64  `json:"date"`    // the Release's Date, as a Unix time
+	Signer  string `json:"signer"`  // fingerprint of the key whose signature verified
+}
+
+// DebPackage is one pinned .deb: Filename is relative to Archive's root.
+type DebPackage struct {
+	Name         string `json:"name"`
+	Version      string `json:"version"`
+	Architecture string `json:"architecture"`
+	Archive      string `json:"archive"`
+	Filename     string `json:"filename"`
+	Size         int64  `json:"size"`
+	SHA256       string `json:"sha256"`
+}
+
+// DebianBase returns the locked base of that name.
+func (f File) DebianBase(name string) (DebianBase, bool) {
+	for _, b := range f.DebianBases {
+		if b.Name == name {
+			return b, true
+		}
+	}
+	return DebianBase{}, false
+}
+
+// WithDebianBases returns f with its bases replaced, sorted by name and their packages
+// by name and architecture.
+func (f File) WithDebianBases(bases []DebianBase) File {
+	out := make([]DebianBase, len(bases))
+	for i, b := range bases {
+		b.Suites = append([]DebianSuite(nil), b.Suites...)
+		b.Packages = append([]DebPackage(nil), b.Packages...)
+		sort.Slice(b.Packages, func(i, j int) bool {
+			p, q := b.Packages[i], b.Packages[j]
+			if p.Name != q.Name {
+				return p.Name < q.Name
+			}
+			return p.Architecture < q.Architecture
+		})
+		out[i] = b
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	f.DebianBases = out
+	return f
+}
