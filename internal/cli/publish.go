@@ -16,15 +16,7 @@ import (
 	"github.com/mwedition/mwedition/internal/push"
 )
 
-func newPublish(g *globals) *cobra.Command {
-	var registry string
-	var editions []string
-	var insecure bool
-	var rf repoFlags
-	cmd := &cobra.Command{
-		Use:   "publish [--registry HOST[:PORT]/PREFIX] [--apt DIR] [--dnf DIR]",
-		Short: "Push the editions' images to a registry; publish their packages as signed apt and dnf repositories",
-		Long: `Publish sends the last build (out/) where users take it from. Give one destination or
+const publishLong = `Publish sends the last build (out/) where users take it from. Give one destination or
 several; each is published completely or left as it was.
 
 --registry pushes the images 'mwedition build --format image' wrote into out/oci: edition E
@@ -67,14 +59,26 @@ is not Architecture: all.
 A build holding a patch not public yet (embargoed = true on its patch block: out/manifest.json
 marks its editions embargoed) is refused, before anything is written, to every --apt or --dnf
 directory and every registry repository that no private_target block of the recipes
-declares; the refusal names the editions and their embargoed patches.`,
-		Example: `  mwedition build
+declares; the refusal names the editions and their embargoed patches.`
+
+const publishExample = `  mwedition build
   mwedition publish --registry registry.example.org/mediawiki
   mwedition publish --registry 127.0.0.1:5000/mediawiki --edition enterprise --json
   MWEDITION_SIGNING_PASSPHRASE=... mwedition publish --apt /srv/apt \
       --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...' --valid-for 720h
-  mwedition publish --dnf /srv/dnf --dnf-url https://packages.example.org/dnf --sign-key key.asc`,
-		Args: noArgs,
+  mwedition publish --dnf /srv/dnf --dnf-url https://packages.example.org/dnf --sign-key key.asc`
+
+func newPublish(g *globals) *cobra.Command {
+	var registry string
+	var editions []string
+	var insecure bool
+	var rf repoFlags
+	cmd := &cobra.Command{
+		Use:     "publish [--registry HOST[:PORT]/PREFIX] [--apt DIR] [--dnf DIR]",
+		Short:   "Push the editions' images to a registry; publish their packages as signed apt and dnf repositories",
+		Long:    publishLong,
+		Example: publishExample,
+		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if registry == "" && !rf.any() {
 				return usageError{errors.New("publish needs a destination: --registry HOST[:PORT]/PREFIX, --apt DIR, --dnf DIR")}
