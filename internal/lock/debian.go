@@ -44,6 +44,7 @@ type DebPackage struct {
 	Version      string `json:"version"`
 	Architecture string `json:"architecture"`
 	Archive      string `json:"archive"`
+	Suite        string `json:"suite,omitempty"` // the suite whose index it was pinned from
 	Filename     string `json:"filename"`
 	Size         int64  `json:"size"`
 	SHA256       string `json:"sha256"`
