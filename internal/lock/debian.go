@@ -104,8 +104,11 @@ func DebianRecipe(b spec.DebianBase, requirements []string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// SortedUnique returns a sorted copy of names without duplicates.
+// SortedUnique returns a sorted copy of names without duplicates; nil when there are none.
 func SortedUnique(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
 	out := append([]string{}, names...)
 	sort.Strings(out)
 	k := 0
