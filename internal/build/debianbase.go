@@ -30,7 +30,8 @@ func debianUpdate(name string) string { return spec.DebianBasePrefix + name }
 
 // debianBases locks every declared debian_base. A base whose lock entry still matches its
 // block and g's requirements keeps its pins, reading nothing from the network unless a
-// pinned .deb is missing from the cache; any other is resolved and pinned afresh.
+// pinned .deb is missing from the cache (and then only when online: offline, the pins are
+// kept as they are); any other is resolved and pinned afresh.
 func (l *locker) debianBases(ctx context.Context, g resolve.Graph, lf lock.File) (lock.File, hcl.Diagnostics) {
 	var bases []lock.DebianBase
 	var diags hcl.Diagnostics
@@ -53,6 +54,9 @@ func (l *locker) debianBases(ctx context.Context, g resolve.Graph, lf lock.File)
 func (l *locker) debianBase(ctx context.Context, b spec.DebianBase, reqs []string) (lock.DebianBase, error) {
 	recipe := lock.DebianRecipe(b, reqs)
 	if prev, ok := l.prev.DebianBase(b.Name); ok && prev.Recipe == recipe && !l.update[debianUpdate(b.Name)] {
+		if l.o.Fetcher.Offline {
+			return prev, nil // the pins are all the lock needs; fetch and build bring the .debs
+		}
 		return prev, l.fetchDebs(ctx, []lock.DebianBase{prev})
 	}
 	if l.o.Fetcher.Offline {

@@ -48,10 +48,6 @@ func (l *locker) resolveDebian(ctx context.Context, b spec.DebianBase, suites []
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	// apt reads the mirror as its unprivileged _apt user, which a 0700 directory shuts out.
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return nil, err
-	}
 	req := AptRequest{Base: b.Name, Packages: sortedUnion(b.Packages, reqs)}
 	for i, s := range suites {
 		dir := filepath.Join(tmp, strconv.Itoa(i))
@@ -91,6 +87,9 @@ func sortedUnion(a, b []string) []string {
 func (l *locker) mmdebstrapResolver(ctx context.Context, req AptRequest) ([]AptInstall, error) {
 	args := []string{"--verbose", "--variant=apt", "--mode=root", "--format=null", "--simulate",
 		"--architectures=amd64", "--aptopt=Acquire::Languages \"none\"",
+		// apt would read the mirror as its unprivileged _apt user, whom a private directory
+		// anywhere above the cache (a test's temporary one) shuts out.
+		"--aptopt=APT::Sandbox::User \"root\"",
 		"--include=" + strings.Join(req.Packages, ","), req.Mirror[0].Suite, "/dev/null"}
 	for _, m := range req.Mirror {
 		args = append(args, fmt.Sprintf("deb [trusted=yes check-valid-until=no] file://%s %s main", m.Dir, m.Suite))
