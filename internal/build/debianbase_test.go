@@ -169,6 +169,20 @@ func TestLockDebianBase(t *testing.T) {
 		t.Errorf("cache roots do not keep libc6's .deb:\n%s", roots)
 	}
 
+	// Fresh: apt is not asked again, unless the base is named with --update.
+	o.DebianResolver = fakeApt("libc6")
+	kept, _, diags, err := build.Lock(context.Background(), o, set, lf, nil)
+	if err != nil || diags.HasErrors() || len(kept.DebianBases[0].Packages) != 2 {
+		t.Fatalf("fresh lock: %v %v, %d packages, want the 2 pinned", err, diags, len(kept.DebianBases[0].Packages))
+	}
+	moved, _, diags, err := build.Lock(context.Background(), o, set, lf, []string{"debian:b"})
+	if err != nil || diags.HasErrors() || len(moved.DebianBases[0].Packages) != 1 {
+		t.Fatalf("lock --update debian:b: %v %v, %d packages, want apt's new choice", err, diags, len(moved.DebianBases[0].Packages))
+	}
+	if _, _, _, err := build.Lock(context.Background(), o, set, lf, []string{"debian:c"}); err == nil || !strings.Contains(err.Error(), "--update debian:c: no recipe declares") {
+		t.Errorf("lock --update debian:c: %v, want an error naming it", err)
+	}
+
 	// Fresh, offline, with the archive gone: nothing is fetched, the pins stay.
 	os.RemoveAll(a.dir)
 	o.Fetcher.Offline = true
