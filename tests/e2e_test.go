@@ -168,7 +168,7 @@ func TestLockReproducesTheCommittedLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.Remove(filepath.Join(dir, "editions.lock"))
+	removeLockKeepingDebianBases(t, dir)
 	cacheDir := seededCache(t)
 	if r := run(t, dir, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)

@@ -270,12 +270,11 @@ func releaseFiles(t *testing.T, paths map[string]bool) fstest.MapFS {
 
 // unpatchedProject makes the shipped project in dir what it was before the security
 // patches: the patch blocks of recipes/core.hcl removed, the editions at the given version,
-// and no lock (the shipped one records the patched versions under the shipped editions').
+// and no lock but its Debian bases (the shipped one records the patched versions under the
+// shipped editions').
 func unpatchedProject(t *testing.T, dir, version string) {
 	t.Helper()
-	if err := os.Remove(filepath.Join(dir, "editions.lock")); err != nil {
-		t.Fatal(err)
-	}
+	removeLockKeepingDebianBases(t, dir)
 	p := filepath.Join(dir, "recipes/core.hcl")
 	b, err := os.ReadFile(p)
 	if err != nil {

@@ -59,6 +59,8 @@ type Options struct {
 	// Now is the clock, read only for the times of the build record that `cache gc` orders
 	// builds by; nil records zero times. Nothing built depends on it.
 	Now func() time.Time
+	// DebianResolver resolves a debian_base's packages at lock time; nil runs mmdebstrap.
+	DebianResolver DebianResolver
 }
 
 func (o Options) store() *cache.Store { return o.Fetcher.Store }

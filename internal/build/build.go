@@ -42,8 +42,12 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 			want["library:"+strings.ToLower(u)] = true
 			found = true
 		}
+		if name, ok := strings.CutPrefix(u, spec.DebianBasePrefix); ok {
+			_, found = set.DebianBase(name)
+			want[debianUpdate(name)] = found
+		}
 		if !found {
-			return lock.File{}, engine.Report{}, nil, fmt.Errorf("--update %s: no recipe declares a component of that name, and %s locks no composer library of that name", u, lock.FileName)
+			return lock.File{}, engine.Report{}, nil, fmt.Errorf("--update %s: no recipe declares a component or (as debian:NAME) a debian_base of that name, and %s locks no composer library of that name", u, lock.FileName)
 		}
 	}
 	l := &locker{o: o, set: set, prev: prev, update: want, done: map[string]lock.Component{}, errs: map[string]error{}}
@@ -71,7 +75,7 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 	applied := alreadyApplied(set, cs)
 	// Resolve repeats every check Closure made (now against the finished lock), warnings
 	// included: report its diagnostics only, so nothing is said twice.
-	g, d := resolve.Resolve(set, lf)
+	g, d := resolve.ResolveEditions(set, lf)
 	d = append(applied, d...)
 	if d.HasErrors() {
 		return lf, l.report, d, nil
@@ -84,6 +88,10 @@ func Lock(ctx context.Context, o Options, set spec.Set, prev lock.File, update [
 		return lf, l.report, d, nil
 	}
 	lf, ld := l.libraries(ctx, g, lf)
+	if d = append(d, ld...); d.HasErrors() {
+		return lf, l.report, d, ctx.Err()
+	}
+	lf, ld = l.debianBases(ctx, g, lf)
 	return lf, l.report, append(d, ld...), ctx.Err()
 }
 
@@ -452,6 +460,8 @@ func Fetch(ctx context.Context, o Options, set spec.Set, lk lock.File) (engine.R
 			fetches = append(fetches, a)
 		}
 	}
+	// The Debian bases' .debs, so that a build on them needs no network either.
+	fetches = append(fetches, o.debActions(lk.DebianBases)...)
 	opts, err := o.engineOptions()
 	if err != nil {
 		return engine.Report{}, diags, err

@@ -43,7 +43,8 @@ func (o Options) now() time.Time {
 
 // CacheRoots names the cache entries that a build of lk needs from its sources, whatever
 // was built before: each release tarball and its recorded signature, each composer
-// library's dist archive, each git mirror, each unpacked source and each locked tree.
+// library's dist archive, each git mirror, each unpacked source and each locked tree, and
+// every .deb a Debian base pins.
 // `mwedition cache gc` keeps them, since a release tarball may be impossible to download
 // again, and a library's dist may have been replaced upstream under the same version.
 func CacheRoots(set spec.Set, lk lock.File) []string {
@@ -63,7 +64,7 @@ func CacheRoots(set spec.Set, lk lock.File) []string {
 			out = append(out, sourceRoots(pin, lib.Tree, "")...)
 		}
 	}
-	return out
+	return append(out, debianRoots(lk)...)
 }
 
 // sourceRoots are the cache entries of one pinned source and the tree made of it.

@@ -168,8 +168,15 @@ installed, composer plugins such as composer/installers are resolved but marked 
 fetches each dist archive into the cache and records it by sha256. Locked libraries keep
 their version until named with --update vendor/name. An edition whose members changed (a component added,
 removed, or at another version or with other files) keeps no version it was locked with:
-lock, validate, plan and build refuse it, naming the change, until its version is bumped.`,
-		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth\n  mwedition lock --update phpseclib/phpseclib",
+lock, validate, plan and build refuse it, naming the change, until its version is bumped.
+
+Each debian_base block is resolved too: every suite's InRelease is verified with the
+block's keyring, its Packages index checked against it, apt (through mmdebstrap --simulate)
+chooses the packages the root will hold, and every .deb is downloaded into the cache and
+pinned by name, version and sha256 under debianBases. A locked base keeps its pins until
+its block (or the editions' system requirements) changes or it is named with --update
+debian:NAME.`,
+		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth\n  mwedition lock --update phpseclib/phpseclib\n  mwedition lock --update debian:bookworm",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := g.project()
@@ -205,16 +212,23 @@ lock, validate, plan and build refuse it, naming the change, until its version i
 				verb = "written"
 			}
 			g.reportPatches(lf)
-			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
+			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "debianBases": len(lf.DebianBases), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
 			libs := ""
 			if len(lf.Libraries) > 0 {
 				libs = fmt.Sprintf(", %d composer libraries", len(lf.Libraries))
+			}
+			debs := 0
+			for _, b := range lf.DebianBases {
+				debs += len(b.Packages)
+			}
+			if debs > 0 {
+				libs += fmt.Sprintf(", %d Debian packages in %s", debs, plural(len(lf.DebianBases), "base"))
 			}
 			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), libs)
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&update, "update", nil, "move these components (names or IDs) to what their git ref names now, or these composer libraries (vendor/name) to their newest fitting version")
+	cmd.Flags().StringSliceVar(&update, "update", nil, "move these components (names or IDs) to what their git ref names now, these composer libraries (vendor/name) to their newest fitting version, or these Debian bases (debian:NAME) to the archive's packages now")
 	return cmd
 }
 

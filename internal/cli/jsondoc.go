@@ -13,7 +13,7 @@ are valid, one {"event":"validated","components":N,"editions":N,"lock":bool,"res
 	"mwedition lock": `progress objects ({"event":"start"|"done"|"cached"|"failed","action","kind",
 "done","total"}), diagnostics as validate prints them, one {"event":"patch","file","status":
 "applied"|"already applied","components":[ID…],"cves":[…],"embargoed":bool} per patch, then
-{"event":"locked","components":N,"libraries":N,"changed":bool,"executed":N,"cached":N}.`,
+{"event":"locked","components":N,"libraries":N,"debianBases":N,"changed":bool,"executed":N,"cached":N}.`,
 	"mwedition fetch": `progress objects as lock prints them, then {"event":"fetched","sources":N,
 "executed":N,"cached":N}.`,
 	"mwedition build": `progress objects as lock prints them, then {"event":"built","executed":N,

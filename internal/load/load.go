@@ -108,7 +108,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 		}
 	}
 	l.crossCheck()
-	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries).WithPrivateTargets(l.private), parser.Files(), l.diags
+	return spec.NewSet(l.components, l.editions).WithComposerRepositories(l.repositories).WithLibraries(l.libraries).WithPrivateTargets(l.private).WithDebianBases(l.debian), parser.Files(), l.diags
 }
 
 type loader struct {
@@ -120,6 +120,7 @@ type loader struct {
 	repositories []spec.ComposerRepository
 	libraries    []spec.Library
 	private      []spec.PrivateTarget // duplicates left out
+	debian       []spec.DebianBase    // duplicates left out
 	// defaultSkin maps an edition's DeclRange to the range of its default_skin value, which
 	// spec.Edition does not keep, so crossCheck can point at the value it rejects.
 	defaultSkin map[hcl.Range]hcl.Range
@@ -174,6 +175,10 @@ func (l *loader) recipeFile(name string, f *hcl.File) {
 		}
 		if b.Type == spec.PrivateTargetBlock.Type {
 			l.privateTarget(b)
+			continue
+		}
+		if b.Type == spec.DebianBaseBlock.Type {
+			l.debianBase(name, b)
 			continue
 		}
 		l.component(name, b)
@@ -460,7 +465,7 @@ func (l *loader) uniqueRefs(attr string, refs []spec.Ref) []spec.Ref {
 }
 
 func (l *loader) output(b *hcl.Block) (spec.Output, bool) {
-	o := spec.Output{Format: b.Labels[0], Range: b.DefRange}
+	o := spec.Output{Format: b.Labels[0], Range: b.DefRange, BaseRange: b.DefRange}
 	format, ok := spec.LookupOutputFormat(o.Format)
 	if !ok {
 		names := spec.OutputFormatNames()
@@ -486,6 +491,7 @@ func (l *loader) output(b *hcl.Block) (spec.Output, bool) {
 		o.Compression = []string{"gz"}
 	}
 	if a, ok := content.Attributes["base"]; ok {
+		o.BaseRange = a.Expr.Range()
 		l.str(a.Expr, &o.Base)
 	}
 	if a, ok := content.Attributes["tags"]; ok {
@@ -641,6 +647,7 @@ func (l *loader) crossCheck() {
 		kept = append(kept, l.checkEdition(e, d, editions))
 	}
 	l.editions = kept
+	l.checkImageBases()
 }
 
 // declaredComponents index the components that survive the duplicate check.

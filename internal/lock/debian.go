@@ -1,6 +1,13 @@
 package lock
 
-import "sort"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+
+	"github.com/mwedition/mwedition/internal/spec"
+)
 
 // DebianBase is one locked Debian base: every .deb of the root its debian_base block asks
 // for, as apt resolved it at lock time, pinned by name, version and SHA-256 and checked
@@ -12,9 +19,15 @@ type DebianBase struct {
 	Recipe string `json:"recipe"`
 	// Time is the newest Date of the suites' Release files, as a Unix time: the root's
 	// SOURCE_DATE_EPOCH, so that it does not depend on when it is built.
-	Time     int64         `json:"time"`
-	Suites   []DebianSuite `json:"suites"`
-	Packages []DebPackage  `json:"packages"`
+	Time int64 `json:"time"`
+	// Requested are the block's packages and Requirements the editions' system
+	// requirements, both sorted, as they were when the base was locked: what a stale
+	// lock's diagnostic compares with the block.
+	Requested    []string      `json:"requested"`
+	Requirements []string      `json:"requirements,omitempty"`
+	Keyring      string        `json:"keyring"`
+	Suites       []DebianSuite `json:"suites"`
+	Packages     []DebPackage  `json:"packages"`
 }
 
 // DebianSuite is one suite the base was resolved from, and the InRelease it trusted.
@@ -31,6 +44,7 @@ type DebPackage struct {
 	Version      string `json:"version"`
 	Architecture string `json:"architecture"`
 	Archive      string `json:"archive"`
+	Suite        string `json:"suite,omitempty"` // the suite whose index it was pinned from
 	Filename     string `json:"filename"`
 	Size         int64  `json:"size"`
 	SHA256       string `json:"sha256"`
@@ -65,4 +79,44 @@ func (f File) WithDebianBases(bases []DebianBase) File {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	f.DebianBases = out
 	return f
+}
+
+// DebianRecipe is the digest of what a debian_base block asks for, with requirements (the
+// Debian system requirements of the editions on it): DebianBase.Recipe.
+func DebianRecipe(b spec.DebianBase, requirements []string) string {
+	type source struct {
+		URL    string
+		Suites []string
+	}
+	type decl struct {
+		Name         string
+		Sources      []source
+		Packages     []string
+		Requirements []string
+		Keyring      string
+	}
+	d := decl{Name: b.Name, Packages: SortedUnique(b.Packages), Requirements: SortedUnique(requirements), Keyring: b.Keyring}
+	for _, s := range b.Sources {
+		d.Sources = append(d.Sources, source{s.URL, s.Suites})
+	}
+	j, _ := json.Marshal(d) // plain strings and slices: cannot fail
+	sum := sha256.Sum256(j)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// SortedUnique returns a sorted copy of names without duplicates; nil when there are none.
+func SortedUnique(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := append([]string{}, names...)
+	sort.Strings(out)
+	k := 0
+	for i, n := range out {
+		if i == 0 || n != out[k-1] {
+			out[k] = n
+			k++
+		}
+	}
+	return out[:k]
 }

@@ -139,8 +139,22 @@ func Closure(set spec.Set, info InfoFunc) ([]string, hcl.Diagnostics) {
 // Resolve checks the lock against the recipes and seals the graph. A component the editions
 // need but the lock lacks, or whose recipe changed since, makes the lock stale: the
 // diagnostic says what changed, old and new, once per change (a core's new tarball is one
-// diagnostic listing the components bundled in it), and to run mwedition lock.
+// diagnostic listing the components bundled in it), and to run mwedition lock. So does a
+// debian_base whose block, or the system requirements of the editions on it, changed.
 func Resolve(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
+	g, diags := ResolveEditions(set, lk)
+	if diags.HasErrors() {
+		return g, diags
+	}
+	if d := CheckDebianBases(set, g, lk); d.HasErrors() {
+		return Graph{}, append(diags, d...)
+	}
+	return g, diags
+}
+
+// ResolveEditions is Resolve without the check of the Debian bases: what `lock` resolves
+// before it locks the bases, whose system requirements it needs the editions for.
+func ResolveEditions(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 	stale := map[string]bool{}
 	info := func(id string) (registration.Info, error) {
 		c, ok := set.Component(id)

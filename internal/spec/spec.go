@@ -113,6 +113,7 @@ type Output struct {
 	Format      string // deb, rpm, tarball, image
 	Compression []string
 	Base        string
+	BaseRange   hcl.Range // the base's value; Range when it is not given
 	Tags        []string
 	PHP         string // PHP version of the target, for platform.php checks
 	Range       hcl.Range
@@ -144,6 +145,7 @@ type Set struct {
 	repositories []ComposerRepository
 	libraries    []Library       // library recipes, sorted by name
 	private      []PrivateTarget // sorted by name
+	debian       []DebianBase    // sorted by name
 }
 
 // NewSet builds a Set; callers are expected to have rejected duplicates already.
