@@ -149,8 +149,8 @@ var (
 	versionText   = regexp.MustCompile(`^[0-9][0-9A-Za-z.+~]*$`)
 	// A variable, or one element of an array variable: name[key] or name[key][key].
 	settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\[[^\[\]\\'"$\x00-\x1f]+\])*$`)
-	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	phpVersion    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+	sha256Hex   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	phpVersion  = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 )
 
 func sourceBodies() map[spec.SourceKind]*hcl.BodySchema {
