@@ -96,7 +96,7 @@ type Component struct {
 	// SystemPackages are the system packages its recipe declares, per family, each as
 	// systemPackages writes it; known only when the release's SystemKnown is.
 	SystemPackages map[platform.Family][]string
-	Patches       []lock.Patch                 // the patches that touched it, in the order they applied
+	Patches        []lock.Patch // the patches that touched it, in the order they applied
 }
 
 // Edition is one edition of a release.
