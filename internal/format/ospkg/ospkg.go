@@ -370,10 +370,7 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		}
 	}
 	p.Depends = append(p.Depends, c.OSDeps[fam]...)
-	sys := c.System(resolve.Distro(fam))
-	p.Depends = append(p.Depends, systemRelations(fam, sys.Depends)...)
-	p.Recommends = format.Dedupe(append(p.Recommends, systemRelations(fam, sys.Recommends)...))
-	p.Depends = format.Dedupe(p.Depends)
+	p = withSystem(fam, p, c)
 	p.Description = wrapText(p.Description, 79)
 	return p
 }
@@ -507,6 +504,15 @@ func relationsFor(f platform.Family, pkg, constraint string) []string {
 		return []string{pkg} // resolution reports bad constraints; the dependency stays
 	}
 	return relation.For(f, pkg, c)
+}
+
+// withSystem adds the system packages the component's recipe declares for the family's
+// distribution to its package's Depends and Recommends.
+func withSystem(fam platform.Family, p pack.Package, c resolve.Component) pack.Package {
+	sys := c.System(resolve.Distro(fam))
+	p.Depends = format.Dedupe(append(p.Depends, systemRelations(fam, sys.Depends)...))
+	p.Recommends = format.Dedupe(append(p.Recommends, systemRelations(fam, sys.Recommends)...))
+	return p
 }
 
 // systemRelations writes a recipe's system requirements as the family's relations: Debian
