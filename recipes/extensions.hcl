@@ -48,8 +48,14 @@ extension "PageImages" {
 extension "ParserFunctions" {
   source "bundled" { path = "extensions/ParserFunctions" }
 }
+# PdfHandler renders pages with ghostscript, scales them with ImageMagick's convert and reads
+# page counts and text with poppler's pdfinfo and pdftotext. Its defaults (/usr/bin/gs,
+# /usr/bin/convert, /usr/bin/pdfinfo, /usr/bin/pdftotext) are where both distributions put
+# them, so it needs no settings.
 extension "PdfHandler" {
   source "bundled" { path = "extensions/PdfHandler" }
+  system "debian" { depends = ["ghostscript", "poppler-utils", "imagemagick"] }
+  system "fedora" { depends = ["ghostscript", "poppler-utils", "ImageMagick"] }
 }
 extension "Poem" {
   source "bundled" { path = "extensions/Poem" }
@@ -63,10 +69,22 @@ extension "ReplaceText" {
 
 # Scribunto ships prebuilt Lua interpreters for Linux, macOS and Windows. They would make
 # every package architecture-dependent, so they are left out, as Debian and Fedora do; the
-# system's lua5.1 (or php-luasandbox) runs Lua instead.
+# system's Lua 5.1 (the only Lua Scribunto for 1.39 runs) runs modules instead: Debian's
+# lua5.1 (/usr/bin/lua5.1), Fedora's compat-lua (/usr/bin/lua-5.1). ScribuntoEngineConf is
+# merged with the extension's defaults key by key (array_plus_2d), so only luaPath is set.
 extension "Scribunto" {
   source "bundled" { path = "extensions/Scribunto" }
   exclude = ["includes/engines/LuaStandalone/binaries"]
+  settings = {
+    wgScribuntoEngineConf = { luastandalone = { luaPath = "/usr/bin/lua5.1" } }
+  }
+  system "debian" { depends = ["lua5.1"] }
+  system "fedora" {
+    depends = ["compat-lua"]
+    settings = {
+      wgScribuntoEngineConf = { luastandalone = { luaPath = "/usr/bin/lua-5.1" } }
+    }
+  }
 }
 
 extension "SecureLinkFixer" {
@@ -77,8 +95,13 @@ extension "SecureLinkFixer" {
 extension "SpamBlacklist" {
   source "bundled" { path = "extensions/SpamBlacklist" }
 }
+# SyntaxHighlight runs pygmentize: the distributions' own rather than the copy it bundles,
+# so that security updates of Pygments reach it, as Debian's mediawiki package does.
 extension "SyntaxHighlight_GeSHi" {
   source "bundled" { path = "extensions/SyntaxHighlight_GeSHi" }
+  settings = { wgPygmentizePath = "/usr/bin/pygmentize" }
+  system "debian" { depends = ["python3-pygments"] }
+  system "fedora" { depends = ["python3-pygments"] }
 }
 extension "TemplateData" {
   source "bundled" { path = "extensions/TemplateData" }

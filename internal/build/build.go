@@ -563,6 +563,31 @@ type ManifestComponent struct {
 	// an unpatched component, so that its manifest entry reads as before.
 	Patches []lock.Patch `json:"patches,omitempty"`
 	CVEs    []string     `json:"cves,omitempty"`
+	// System are the system packages its recipe declares, by distribution ("debian",
+	// "fedora"), each requirement as written ("lua5.1 | php-luasandbox"). Left out when the
+	// recipe declares none.
+	System map[string]ManifestSystem `json:"system,omitempty"`
+}
+
+// ManifestSystem is a component's requirements on one distribution's packages.
+type ManifestSystem struct {
+	Depends    []string `json:"depends,omitempty"`
+	Recommends []string `json:"recommends,omitempty"`
+}
+
+// manifestSystem records a component's system blocks, nil when it has none.
+func manifestSystem(c resolve.Component) map[string]ManifestSystem {
+	var out map[string]ManifestSystem
+	for _, s := range c.Systems {
+		if len(s.Depends)+len(s.Recommends) == 0 {
+			continue
+		}
+		if out == nil {
+			out = map[string]ManifestSystem{}
+		}
+		out[s.Distro] = ManifestSystem{Depends: s.Depends, Recommends: s.Recommends}
+	}
+	return out
 }
 
 func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, error) {
@@ -575,7 +600,7 @@ func (o Options) manifest(g resolve.Graph, outs format.Outcomes) (Manifest, erro
 	for _, c := range g.Components {
 		mc := ManifestComponent{ID: c.ID, Version: c.Version, Time: utc(o.clamp(c.Time)), Tree: c.Tree, Files: c.Files, Bytes: c.Bytes,
 			Source: c.Source, License: c.Info.License, Abilities: c.Info.Requires.Abilities, InstallDir: c.InstallDir(), SchemaUpdate: c.Info.SchemaUpdates,
-			Patches: c.Patches, CVEs: lock.PatchCVEs(c.Patches)}
+			Patches: c.Patches, CVEs: lock.PatchCVEs(c.Patches), System: manifestSystem(c)}
 		if len(c.OSDeps) > 0 {
 			mc.OSDeps = map[string][]string{}
 			for f, p := range c.OSDeps {

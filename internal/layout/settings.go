@@ -15,6 +15,13 @@ import (
 // wfLoadExtensions with the edition's members, the default skin, and its extra settings.
 // The admin's LocalSettings.php includes it; it never replaces LocalSettings.php.
 func RenderSettings(e resolve.Edition, g resolve.Graph) ([]byte, error) {
+	return RenderSettingsFor(e, g, "")
+}
+
+// RenderSettingsFor is RenderSettings for the packages of one distribution (spec.Debian,
+// spec.Fedora): the components' recipe settings are those of its system blocks where they
+// declare any ("" takes the recipes' own).
+func RenderSettingsFor(e resolve.Edition, g resolve.Graph, distro string) ([]byte, error) {
 	var b bytes.Buffer
 	title := e.Title
 	if title == "" {
@@ -48,14 +55,39 @@ func RenderSettings(e resolve.Edition, g resolve.Graph) ([]byte, error) {
 	if e.DefaultSkin != "" {
 		fmt.Fprintf(&b, "$wgDefaultSkin = %s;\n", phpString(strings.ToLower(e.DefaultSkin)))
 	}
-	for _, s := range e.Settings {
-		v, err := phpValue(s.Value, "")
-		if err != nil {
-			return nil, fmt.Errorf("edition %s: setting %s: %w", e.Name, s.Name, err)
+	for _, m := range e.Members {
+		// Before the edition's own, which may override them.
+		c, _ := g.Component(m.ID)
+		settings := c.SettingsFor(distro)
+		if len(settings) == 0 {
+			continue
 		}
-		fmt.Fprintf(&b, "$%s = %s;\n", s.Name, v)
+		fmt.Fprintf(&b, "# %s: its system packages.\n", c.ID)
+		if err := writeSettings(&b, settings); err != nil {
+			return nil, fmt.Errorf("edition %s: %s: %w", e.Name, c.ID, err)
+		}
+	}
+	if err := writeSettings(&b, e.Settings); err != nil {
+		return nil, fmt.Errorf("edition %s: %w", e.Name, err)
 	}
 	return b.Bytes(), nil
+}
+
+// writeSettings assigns each setting: a whole variable, or one element of an array, which
+// keeps the array's other elements (core's defaults, or an extension's).
+func writeSettings(b *bytes.Buffer, settings []spec.Setting) error {
+	for _, s := range settings {
+		v, err := phpValue(s.Value, "")
+		if err != nil {
+			return fmt.Errorf("setting %s: %w", s.Name, err)
+		}
+		target := "$" + s.Variable()
+		for _, k := range s.Keys() {
+			target += "[" + phpString(k) + "]"
+		}
+		fmt.Fprintf(b, "%s = %s;\n", target, v)
+	}
+	return nil
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -148,9 +148,10 @@ var (
 	componentName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 	editionName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	versionText   = regexp.MustCompile(`^[0-9][0-9A-Za-z.+~]*$`)
-	phpVariable   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
-	phpVersion    = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
+	// A variable, or one element of an array variable: name[key] or name[key][key].
+	settingName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\[[^\[\]\\'"$\x00-\x1f]+\])*$`)
+	sha256Hex   = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	phpVersion  = regexp.MustCompile(`^[0-9]+\.[0-9]+(\.[0-9]+)?$`)
 )
 
 func sourceBodies() map[spec.SourceKind]*hcl.BodySchema {
@@ -210,15 +211,26 @@ func (l *loader) component(file string, b *hcl.Block) {
 			c.Exclude = append(c.Exclude, r.Name)
 		}
 	}
-	switch len(content.Blocks) {
+	if a, ok := content.Attributes["settings"]; ok {
+		c.Settings = l.settings(a.Expr)
+	}
+	var sources hcl.Blocks
+	for _, sb := range content.Blocks {
+		if sb.Type == spec.SystemBlock.Type {
+			c.Systems = l.system(c, sb)
+			continue
+		}
+		sources = append(sources, sb)
+	}
+	switch len(sources) {
 	case 0:
 		l.errorf(b.DefRange.Ptr(), "Missing source block", "%s %q needs exactly one source block: source \"tarball\", \"git\", \"dir\" or \"bundled\".", c.Kind, c.Name)
 	case 1:
 	default:
-		l.errorf(content.Blocks[1].DefRange.Ptr(), "Duplicate source block", "%s %q already has a source block at %s; a component has exactly one source.", c.Kind, c.Name, content.Blocks[0].DefRange)
+		l.errorf(sources[1].DefRange.Ptr(), "Duplicate source block", "%s %q already has a source block at %s; a component has exactly one source.", c.Kind, c.Name, sources[0].DefRange)
 	}
-	if len(content.Blocks) > 0 {
-		c.Source = l.source(file, c, content.Blocks[0])
+	if len(sources) > 0 {
+		c.Source = l.source(file, c, sources[0])
 	}
 	l.components = append(l.components, c)
 }
@@ -516,14 +528,14 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 			continue
 		}
 		// Which names exist depends on the edition's components: resolve checks that.
-		if !phpVariable.MatchString(name) {
-			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a PHP variable name: write the configuration variable without '$', as in wgEnableUploads or smwgQMaxSize.", name)
+		if !settingName.MatchString(name) {
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "%q is not a PHP variable name: write the configuration variable without '$', as in wgEnableUploads or smwgQMaxSize, and one element of an array as wgDefaultUserOptions[math] (keys without quotes).", name)
 			continue
 		}
-		if name == "this" || name == "GLOBALS" || strings.HasPrefix(name, "_") {
+		if v := (spec.Setting{Name: name}).Variable(); v == "this" || v == "GLOBALS" || strings.HasPrefix(v, "_") {
 			// $this, $GLOBALS and the superglobals ($_SERVER, ...) cannot be assigned like
 			// a setting: PHP would stop at the settings file.
-			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "$%s is reserved by PHP, not a configuration variable.", name)
+			l.errorf(kv.Key.Range().Ptr(), "Invalid setting name", "$%s is reserved by PHP, not a configuration variable.", (spec.Setting{Name: name}).Variable())
 			continue
 		}
 		if seen[name] {

@@ -186,13 +186,22 @@ func Compare(prev, next Release, o Options) (Report, error) {
 			}
 		}
 	}
+	system := prev.SystemKnown && next.SystemKnown
+	if !system && (prev.SystemKnown || next.SystemKnown) {
+		r.Notes = append(r.Notes, fmt.Sprintf("System packages of the recipes not compared: %s is a lock, which does not record them; compare project directories, git revisions or build manifests for them", lockSide(prev, next)))
+	}
 	for _, fam := range platform.Families {
-		r.OSPackages = append(r.OSPackages, compareSets(prev, next, func(c Component) []string { return c.OSPackages[fam] },
+		r.OSPackages = append(r.OSPackages, compareSets(prev, next, func(c Component) []string {
+			if !system {
+				return c.OSPackages[fam]
+			}
+			return slices.Compact(slices.Sorted(slices.Values(append(slices.Clone(c.OSPackages[fam]), c.SystemPackages[fam]...))))
+		},
 			func(name, change string, ids []string) PackageChange {
 				return PackageChange{Family: fam, Name: name, Change: change, Components: ids}
 			})...)
 	}
-	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses)+len(r.Libraries) == 0
+	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses)+len(r.Libraries)+len(r.OSPackages) == 0
 	return r, nil
 }
 
@@ -422,4 +431,12 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// lockSide names the release of the two that does not know its recipes' system packages.
+func lockSide(prev, next Release) string {
+	if !prev.SystemKnown {
+		return prev.Name
+	}
+	return next.Name
 }

@@ -35,6 +35,9 @@ type Release struct {
 	// PHPKnown is false for a build manifest, which records each component's OS packages but
 	// not the PHP version and extensions they come from.
 	PHPKnown bool
+	// SystemKnown is true when the input says which system packages each component's
+	// recipe declares: a project, a git revision or a build manifest, not a lock alone.
+	SystemKnown bool
 	// Revision is the git revision the input is, as git describes it ("v1.39.17.1",
 	// "v1.39.17.1-2-g3f2a9c1-dirty"): of git:REV, or of a project directory git tracks.
 	Revision string
@@ -90,7 +93,10 @@ type Component struct {
 	PHP           string                       // requires.php, a composer constraint
 	PHPExtensions []string                     // sorted, without "ext-"
 	OSPackages    map[platform.Family][]string // the packages its PHP extensions need, per family
-	Patches       []lock.Patch                 // the patches that touched it, in the order they applied
+	// SystemPackages are the system packages its recipe declares, per family, each as
+	// systemPackages writes it; known only when the release's SystemKnown is.
+	SystemPackages map[platform.Family][]string
+	Patches        []lock.Patch // the patches that touched it, in the order they applied
 }
 
 // Edition is one edition of a release.
@@ -162,6 +168,17 @@ func FromLock(name string, f lock.File) Release {
 func (r Release) WithGraph(g resolve.Graph) Release {
 	r.Editions = map[string]Edition{}
 	r.NoEditions = ""
+	r.SystemKnown = true
+	r.Components = slices.Clone(r.Components)
+	for i, c := range r.Components {
+		if gc, ok := g.Component(c.ID); ok {
+			sys := map[string]build.ManifestSystem{}
+			for _, s := range gc.Systems {
+				sys[s.Distro] = build.ManifestSystem{Depends: s.Depends, Recommends: s.Recommends}
+			}
+			r.Components[i].SystemPackages = systemPackages(sys)
+		}
+	}
 	for _, e := range g.Editions {
 		ed := Edition{Name: e.Name, Version: e.Version}
 		for _, m := range e.Members {
@@ -176,7 +193,7 @@ func (r Release) WithGraph(g resolve.Graph) Release {
 // FromManifest makes a release of a build manifest: its components with their OS packages,
 // and its editions with their members. A manifest does not record PHP requirements.
 func FromManifest(name string, m build.Manifest) (Release, error) {
-	r := Release{Name: name, Editions: map[string]Edition{}}
+	r := Release{Name: name, Editions: map[string]Edition{}, SystemKnown: true}
 	ids := map[string]bool{}
 	for _, mc := range m.Components {
 		if mc.ID == "" {
@@ -187,7 +204,7 @@ func FromManifest(name string, m build.Manifest) (Release, error) {
 		}
 		ids[mc.ID] = true
 		c := Component{ID: mc.ID, Version: mc.Version, Source: mc.Source, Tree: mc.Tree, License: mc.License,
-			SchemaUpdates: mc.SchemaUpdate, Patches: mc.Patches}
+			SchemaUpdates: mc.SchemaUpdate, Patches: mc.Patches, SystemPackages: systemPackages(mc.System)}
 		for fam, pkgs := range mc.OSDeps {
 			if len(pkgs) == 0 {
 				continue
@@ -239,5 +256,27 @@ func sortedCopy(s []string) []string {
 	}
 	out := append([]string(nil), s...)
 	sort.Strings(out)
+	return out
+}
+
+// systemPackages are a component's system requirements as the OS packages section lists
+// them, per family (Debian's for .deb, Fedora's for .rpm): each requirement as written,
+// a recommended one followed by " (recommended)". Sorted; nil when there are none.
+func systemPackages(sys map[string]build.ManifestSystem) map[platform.Family][]string {
+	var out map[platform.Family][]string
+	for _, fam := range platform.Families {
+		s, ok := sys[resolve.Distro(fam)]
+		if !ok || len(s.Depends)+len(s.Recommends) == 0 {
+			continue
+		}
+		pkgs := slices.Clone(s.Depends)
+		for _, r := range s.Recommends {
+			pkgs = append(pkgs, r+" (recommended)")
+		}
+		if out == nil {
+			out = map[platform.Family][]string{}
+		}
+		out[fam] = sortedCopy(pkgs)
+	}
 	return out
 }

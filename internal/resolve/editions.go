@@ -72,7 +72,16 @@ func (ed *editionDiags) result() hcl.Diagnostics {
 // configuration variable that MediaWiki or one of the edition's components declares: any
 // other name would be set and ignored by MediaWiki, silently.
 func (ec *editionCheck) settings(re Edition) {
-	if len(re.Settings) == 0 {
+	all := append([]spec.Setting(nil), re.Settings...)
+	for _, m := range re.Members {
+		// A recipe's settings are the edition's too: it sets them in its settings file.
+		c, _ := ec.g.Component(m.ID)
+		all = append(all, c.Settings...)
+		for _, s := range c.Systems {
+			all = append(all, s.Settings...)
+		}
+	}
+	if len(all) == 0 {
 		return
 	}
 	core, _ := ec.g.Component(re.Core)
@@ -90,12 +99,12 @@ func (ec *editionCheck) settings(re Edition) {
 			known[v] = true
 		}
 	}
-	for _, s := range re.Settings {
-		if known[s.Name] {
+	for _, s := range all {
+		if known[s.Variable()] {
 			continue
 		}
 		ec.diags = append(ec.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown setting",
-			Detail: ec.unknownSetting(s.Name, known), Subject: s.NameRange.Ptr()})
+			Detail: ec.unknownSetting(s.Variable(), known), Subject: s.NameRange.Ptr()})
 	}
 }
 

@@ -46,6 +46,10 @@ type Component struct {
 	Requires map[string]string
 	// Patches are the patches that touched its tree, as locked.
 	Patches []lock.Patch
+	// Systems are the system packages its recipe declares, per distribution, and Settings
+	// the settings that point it at them.
+	Systems  []spec.System
+	Settings []spec.Setting
 }
 
 // InstallDir is where the component sits inside a MediaWiki tree: "" for the core,
@@ -194,7 +198,7 @@ func ResolveEditions(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 		}
 		rc := Component{ID: id, Kind: c.Kind, Name: c.Name, Version: lc.Version, Time: lc.Time, Tree: lc.Tree,
 			Files: lc.Files, Bytes: lc.Bytes, Source: lc.Source, Info: lc.Registry, Exclude: c.Exclude, Decl: c.DeclRange,
-			OSDeps: map[platform.Family][]string{}, Patches: lc.Patches}
+			OSDeps: map[platform.Family][]string{}, Patches: lc.Patches, Systems: c.Systems, Settings: c.Settings}
 		for _, f := range platform.Families {
 			if p := platform.Packages(f, lc.Registry.Requires.PHPExtensions); len(p) > 0 {
 				rc.OSDeps[f] = p

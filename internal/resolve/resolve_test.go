@@ -618,6 +618,31 @@ func TestResolveDiagnostics(t *testing.T) {
 				Detail: `wgEnableUplods is not a configuration variable of MediaWiki or of any of the edition's components (their extension.json or skin.json "config", with its prefix), so MediaWiki would ignore it. Did you mean "wgEnableUploads"?` + "\nIn edition e."}},
 		},
 		{
+			name: "recipe settings are checked by their variable, keyed ones too, in the recipe's file",
+			files: map[string]string{
+				e: edition("e", "  skins = [\"Vector\"]\n  settings = { \"wgSitename[en]\" = \"E\" }\n"),
+				"recipes/skins.hcl": `skin "Vector" {
+  source "bundled" { path = "skins/Vector" }
+  settings = {
+    "wgLogo[1x]" = "/logo.png"
+    wgVectorFoo  = 1
+  }
+  system "fedora" { settings = { wgVectorBar = 2 } }
+}
+skin "Timeless" {
+  source "bundled" { path = "skins/Timeless" }
+}
+skin "MonoBook" {
+  source "bundled" { path = "skins/MonoBook" }
+}
+`,
+			},
+			want: []wantDiag{
+				{Summary: "Unknown setting", File: "recipes/skins.hcl", Line: "wgVectorFoo", Token: "wgVectorFoo", Detail: "wgVectorFoo is not a configuration variable"},
+				{Summary: "Unknown setting", File: "recipes/skins.hcl", Line: "wgVectorBar", Token: "wgVectorBar", Detail: "wgVectorBar is not a configuration variable"},
+			},
+		},
+		{
 			name: "setting of an extension the edition does not hold, inherited: once, naming the edition",
 			files: map[string]string{
 				e: edition("e", "  extensions = [\"Scribunto\"]\n  settings = { wgScribuntoDefaultEngine = \"luastandalone\" }\n"),

@@ -100,6 +100,7 @@ func Document(in Input) (*spdx.Document, error) {
 		}
 	}
 	d.addPatches(comps, compIDs)
+	d.addSystem(comps, compIDs)
 	for _, a := range in.sortedArtifacts() {
 		from := edID
 		if a.From != "" {

@@ -28,12 +28,19 @@ func smallInput(t *testing.T) Input {
 	t.Helper()
 	core := resolve.Component{ID: "core/mediawiki", Kind: spec.Core, Name: "mediawiki", Version: "1.39.17", Time: 1765907450,
 		Tree: "sha256:1111111111111111111111111111111111111111111111111111111111111111", Files: 3, Bytes: 300,
-		Source: lock.Source{Kind: spec.Tarball, URL: "https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz", SHA256: releaseSHA},
-		Info:   registration.Info{Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later"}}
+		Source:  lock.Source{Kind: spec.Tarball, URL: "https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.17.tar.gz", SHA256: releaseSHA},
+		Info:    registration.Info{Name: "MediaWiki", Version: "1.39.17", License: "GPL-2.0-or-later"},
+		Systems: []spec.System{{Distro: spec.Debian, Depends: []string{"php-apcu"}}}}
 	cite := resolve.Component{ID: "extension/Cite", Kind: spec.Extension, Name: "Cite", Version: "1.39.17", Time: 1765907000,
 		Tree: "sha256:2222222222222222222222222222222222222222222222222222222222222222", Files: 2, Bytes: 200,
 		Source: lock.Source{Kind: spec.Bundled, Of: "core/mediawiki", Path: "extensions/Cite", SHA256: releaseSHA},
-		Info:   registration.Info{Name: "Cite", License: "GPL-2.0+"}}
+		Info:   registration.Info{Name: "Cite", License: "GPL-2.0+"},
+		// System packages, as a recipe declares them: alternatives, and a package both
+		// required and recommended by different components.
+		Systems: []spec.System{
+			{Distro: spec.Debian, Depends: []string{"lua5.1 | php-luasandbox"}, Recommends: []string{"php-apcu"}},
+			{Distro: spec.Fedora, Depends: []string{"ImageMagick"}},
+		}}
 	ldap := resolve.Component{ID: "extension/LDAPAuthentication2", Kind: spec.Extension, Name: "LDAPAuthentication2", Version: "2.0.18+git20240102.030405.390566e",
 		Time: 1704164645, Tree: "sha256:3333333333333333333333333333333333333333333333333333333333333333", Files: 5, Bytes: 500,
 		Source: lock.Source{Kind: spec.Git, URL: "https://gerrit.wikimedia.org/r/mediawiki/extensions/LDAPAuthentication2", Ref: "REL1_39", Commit: "390566efc8aa2bb3cc4dd5ee6ff7a8b9c0d1e2f3"},
@@ -104,9 +111,10 @@ func TestSPDXGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("tools-golang cannot read the document: %v", err)
 	}
-	// edition + 4 components + 4 libraries (psr/log is shipped twice) + 6 artifacts
-	if len(doc.Packages) != 15 || len(doc.OtherLicenses) != 1 {
-		t.Errorf("read back %d packages and %d extracted licences, want 15 and 1", len(doc.Packages), len(doc.OtherLicenses))
+	// edition + 4 components + 4 libraries (psr/log is shipped twice) + 6 artifacts + 4
+	// system packages (Debian's php-apcu once, though two components need it)
+	if len(doc.Packages) != 19 || len(doc.OtherLicenses) != 1 {
+		t.Errorf("read back %d packages and %d extracted licences, want 19 and 1", len(doc.Packages), len(doc.OtherLicenses))
 	}
 	if !strings.HasPrefix(doc.DocumentNamespace, NamespaceBase+"intranet-") || doc.CreationInfo.Created != "2025-12-16T17:50:50Z" {
 		t.Errorf("namespace %q, created %q", doc.DocumentNamespace, doc.CreationInfo.Created)

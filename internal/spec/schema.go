@@ -178,6 +178,43 @@ var PatchBlock = Block{
 }`,
 }
 
+const settingsDoc = "Configuration variables, by name without `$` (`wgEnableUploads`). Each value " +
+	"becomes the PHP literal of the same shape: a string, a number (a 64-bit float, as PHP's), " +
+	"`true`/`false`, `null`, a list `[...]` (a PHP list) or an object `{ key = value }` (an " +
+	"associative array), nested as deep as needed. A name may set one element of an array " +
+	"instead of the whole array: `\"wgDefaultUserOptions[math]\"` becomes " +
+	"`$wgDefaultUserOptions['math'] = ...;`, keeping core's other defaults. Every name must be a " +
+	"configuration variable of MediaWiki or of a component of the edition."
+
+// SystemBlock is a component's system packages on one distribution.
+var SystemBlock = Block{
+	Type: "system", Labels: []string{"distribution"},
+	Doc: "The packages of a distribution the component needs: `debian` names are written into " +
+		"its .deb (and an image base's package set), `fedora` names into its .rpm. Each element " +
+		"is one requirement; alternatives are separated by `|`, preferred first (`\"lua5.1 | " +
+		"php-luasandbox\"`), and become an RPM rich dependency `(a or b)`. The SBOM lists them " +
+		"and `diff` reports them under OS packages. Names are package names only, no versions.",
+	Attributes: []Attribute{
+		{Name: "depends", Type: "list(string)", Default: "nothing", Doc: "What the component cannot work without: the package's Depends (Requires in an .rpm).",
+			Example: `depends = ["lua5.1"]`},
+		{Name: "recommends", Type: "list(string)", Default: "nothing", Doc: "What it works better with, installed by default but removable: the package's Recommends (a weak dependency in an .rpm).",
+			Example: `recommends = ["poppler-utils"]`},
+		{Name: "settings", Type: "map(any)", Default: "the component's own settings", Doc: "Settings that replace the component's settings of the same name in this distribution's packages, where a binary sits elsewhere. Tarballs and images get the component's own.",
+			Example: "settings = {\n  wgScribuntoEngineConf = { luastandalone = { luaPath = \"/usr/bin/lua-5.1\" } }\n}"},
+	},
+	Example: `system "debian" {
+  depends    = ["lua5.1"]
+  recommends = ["php-luasandbox"]
+}`,
+}
+
+var componentSettingsAttr = Attribute{
+	Name: "settings", Type: "map(any)", Default: "no settings",
+	Doc: "Settings that point the component at its system packages, set in the `EditionSettings.php` of " +
+		"every edition holding it, before the edition's own settings (which may override them). " + settingsDoc,
+	Example: `settings = { wgPygmentizePath = "/usr/bin/pygmentize" }`,
+}
+
 // Sources are the source blocks by kind.
 var Sources = map[SourceKind]Block{Tarball: TarballSource, Git: GitSource, Dir: DirSource, Bundled: BundledSource}
 
@@ -190,9 +227,9 @@ var (
 			"one, named `mediawiki`. It holds exactly one source block: `tarball`, `git` or `dir`.",
 		Attributes: []Attribute{
 			{Name: "version", Type: "string", Required: true, Doc: "The release, as in the tarball's name: a digit, then digits, letters, `.`, `+` and `~`. It is the core package's version.", Example: `version = "1.39.17"`},
-			excludeAttr,
+			excludeAttr, componentSettingsAttr,
 		},
-		Blocks: []Block{TarballSource, GitSource, DirSource},
+		Blocks: []Block{TarballSource, GitSource, DirSource, SystemBlock},
 		Example: `core "mediawiki" {
   version = "1.39.17"
   source "tarball" {
@@ -212,11 +249,21 @@ var (
 			"version, or, when it declares none (as most bundled extensions), the core's release " +
 			"is its version. It holds " +
 			"exactly one source block: `bundled`, `git`, `tarball` or `dir`.",
-		Attributes: []Attribute{excludeAttr},
-		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource},
+		Attributes: []Attribute{excludeAttr, componentSettingsAttr},
+		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource, SystemBlock},
 		Example: `extension "Scribunto" {
   source "bundled" { path = "extensions/Scribunto" }
   exclude = ["includes/engines/LuaStandalone/binaries"]
+  settings = {
+    wgScribuntoEngineConf = { luastandalone = { luaPath = "/usr/bin/lua5.1" } }
+  }
+  system "debian" { depends = ["lua5.1"] }
+  system "fedora" {
+    depends  = ["compat-lua"]
+    settings = {
+      wgScribuntoEngineConf = { luastandalone = { luaPath = "/usr/bin/lua-5.1" } }
+    }
+  }
 }`,
 	}
 	SkinBlock = Block{
@@ -225,8 +272,8 @@ var (
 			"It is packaged as `mediawiki-skin-<name in lower case>`; its version, licence and " +
 			"requirements are read from its `skin.json`, as an extension's are from its " +
 			"`extension.json`. It holds exactly one source block, as an extension does.",
-		Attributes: []Attribute{excludeAttr},
-		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource},
+		Attributes: []Attribute{excludeAttr, componentSettingsAttr},
+		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource, SystemBlock},
 		Example: `skin "Vector" {
   source "bundled" { path = "skins/Vector" }
 }`,
@@ -319,7 +366,7 @@ var EditionBlock = Block{
 		{Name: "skins", Type: "list(string)", Default: "none besides what is inherited or required", Doc: "Skins, by recipe name. Each is listed once.", Example: `skins = ["MonoBook", "Vector"]`},
 		{Name: "remove", Type: "list(string)", Default: "nothing removed", Doc: "Inherited extensions or skins to leave out. Removing one that another member requires is an error; removing one that is not inherited has no effect and gets a warning.", Example: `remove = ["Math", "SpamBlacklist"]`},
 		{Name: "default_skin", Type: "string", Default: "the inherited one, else MediaWiki's own (`vector`)", Doc: "The skin `$wgDefaultSkin` names: a skin a recipe declares, in any case (MediaWiki lower-cases skin keys).", Example: `default_skin = "vector"`},
-		{Name: "settings", Type: "map(any)", Default: "no settings besides the inherited ones", Doc: "Configuration variables the edition's `EditionSettings.php` sets, by name without `$` (`wgEnableUploads`). Each value becomes the PHP literal of the same shape: a string, a number (a 64-bit float, as PHP's), `true`/`false`, `null`, a list `[...]` (a PHP list) or an object `{ key = value }` (an associative array), nested as deep as needed.",
+		{Name: "settings", Type: "map(any)", Default: "no settings besides the inherited ones", Doc: "Configuration variables the edition's `EditionSettings.php` sets, after those of its components' recipes. " + settingsDoc,
 			Example: "settings = {\n  wgEnableUploads           = true\n  wgPasswordAttemptThrottle = [{ count = 5, seconds = 300 }]\n}"},
 	},
 	Blocks: OutputBlocks(),

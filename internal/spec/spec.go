@@ -7,6 +7,7 @@ package spec
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -80,12 +81,59 @@ type Patch struct {
 
 // Component is one recipe declaration: a core, an extension or a skin.
 type Component struct {
-	Kind      Kind
-	Name      string   // also the directory name under extensions/ or skins/
-	Version   string   // core only: the release version
-	Exclude   []string // glob patterns of paths left out of the normalised tree
-	Source    Source
+	Kind    Kind
+	Name    string   // also the directory name under extensions/ or skins/
+	Version string   // core only: the release version
+	Exclude []string // glob patterns of paths left out of the normalised tree
+	Source  Source
+	// Systems are the system packages it needs, one per distribution, sorted by Distro.
+	Systems []System
+	// Settings point the component at those packages; every edition holding it sets them
+	// before its own, sorted by name.
+	Settings  []Setting
 	DeclRange hcl.Range
+}
+
+// The distributions a system block may name. Debian's names are for .deb packages and
+// images on Debian, Fedora's for .rpm packages.
+const (
+	Debian = "debian"
+	Fedora = "fedora"
+)
+
+// SystemDistros lists the distributions of system blocks.
+var SystemDistros = []string{Debian, Fedora}
+
+// System is one system block: the packages of a distribution a component needs to work
+// (Depends) or works better with (Recommends). Each element is one requirement, its
+// alternatives separated by " | " in order of preference: "lua5.1 | php-luasandbox".
+type System struct {
+	Distro     string
+	Depends    []string
+	Recommends []string
+	// Settings replace the component's settings of the same name in this distribution's
+	// packages, where its binaries sit elsewhere (Fedora's /usr/bin/lua-5.1).
+	Settings []Setting
+	Range    hcl.Range
+}
+
+// Alternatives splits a requirement into its alternatives.
+func Alternatives(req string) []string {
+	parts := strings.Split(req, "|")
+	for i, p := range parts {
+		parts[i] = strings.TrimSpace(p)
+	}
+	return parts
+}
+
+// System returns the component's system block for distro, if it has one.
+func (c Component) System(distro string) (System, bool) {
+	for _, s := range c.Systems {
+		if s.Distro == distro {
+			return s, true
+		}
+	}
+	return System{}, false
 }
 
 // ID is the component's unique identifier, "<kind>/<name>".
@@ -100,12 +148,30 @@ type Ref struct {
 	Range hcl.Range
 }
 
-// Setting is one extra configuration variable an edition sets in its settings file.
+// Setting is one extra configuration variable an edition sets in its settings file. Name
+// is the variable without '$' (wgEnableUploads), or one element of an array variable,
+// keyed as PHP writes it without quotes (wgDefaultUserOptions[math]), so that a setting
+// does not replace core's whole array.
 type Setting struct {
 	Name      string
 	Value     cty.Value
 	Range     hcl.Range // the value
 	NameRange hcl.Range // the name, where a diagnostic about the name points
+}
+
+// Variable is the configuration variable the setting assigns to: the name before any key.
+func (s Setting) Variable() string {
+	v, _, _ := strings.Cut(s.Name, "[")
+	return v
+}
+
+// Keys are the array keys of a keyed setting, outermost first; none for a whole variable.
+func (s Setting) Keys() []string {
+	_, rest, ok := strings.Cut(s.Name, "[")
+	if !ok {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(rest, "]"), "][")
 }
 
 // Output asks for one artifact format of an edition.

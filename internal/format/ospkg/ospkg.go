@@ -118,7 +118,8 @@ func (f Format) Actions(env format.Env) ([]engine.Action, error) {
 		if _, ok := format.Output(e, f.name); !ok {
 			continue
 		}
-		settings, err := env.Settings(e)
+		// Each family's own: a binary a setting names may sit elsewhere on Fedora.
+		settings, err := layout.RenderSettingsFor(e, g, resolve.Distro(f.family))
 		if err != nil {
 			return nil, err
 		}
@@ -369,7 +370,7 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		}
 	}
 	p.Depends = append(p.Depends, c.OSDeps[fam]...)
-	p.Depends = format.Dedupe(p.Depends)
+	p = withSystem(fam, p, c)
 	p.Description = wrapText(p.Description, 79)
 	return p
 }
@@ -503,6 +504,33 @@ func relationsFor(f platform.Family, pkg, constraint string) []string {
 		return []string{pkg} // resolution reports bad constraints; the dependency stays
 	}
 	return relation.For(f, pkg, c)
+}
+
+// withSystem adds the system packages the component's recipe declares for the family's
+// distribution to its package's Depends and Recommends.
+func withSystem(fam platform.Family, p pack.Package, c resolve.Component) pack.Package {
+	sys := c.System(resolve.Distro(fam))
+	p.Depends = format.Dedupe(append(p.Depends, systemRelations(fam, sys.Depends)...))
+	p.Recommends = format.Dedupe(append(p.Recommends, systemRelations(fam, sys.Recommends)...))
+	return p
+}
+
+// systemRelations writes a recipe's system requirements as the family's relations: Debian
+// reads "a | b" as it is, RPM as the rich dependency "(a or b)".
+func systemRelations(f platform.Family, reqs []string) []string {
+	out := make([]string, 0, len(reqs))
+	for _, r := range reqs {
+		alts := spec.Alternatives(r)
+		switch {
+		case f == platform.Debian:
+			out = append(out, strings.Join(alts, " | "))
+		case len(alts) == 1:
+			out = append(out, alts[0])
+		default:
+			out = append(out, "("+strings.Join(alts, " or ")+")")
+		}
+	}
+	return out
 }
 
 type requirement struct {
