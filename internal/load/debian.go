@@ -15,7 +15,8 @@ import (
 var (
 	debianBaseSchema   = spec.DebianBaseBlock.Schema()
 	debianSourceSchema = spec.DebianSourceBlock.Schema()
-	// debianPackage is Debian policy 5.6.1's package name; debianSuite a codename as dak
+	// debianPackage is Debian policy 5.6.1's package name (lower case, digits, +, - and .,
+	// at least two characters, starting with a letter or digit); debianSuite a codename as dak
 	// writes it (bookworm, bookworm-security).
 	debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 	debianSuite   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]*$`)

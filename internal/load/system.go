@@ -12,9 +12,6 @@ import (
 
 var (
 	systemSchema = spec.SystemBlock.Schema()
-	// Debian policy 5.6.1: lower case, digits, +, - and ., at least two characters,
-	// starting with a letter or digit.
-	debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 	// Fedora's packaging guidelines allow upper case (ImageMagick) and '_' besides.
 	fedoraPackage = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_+.-]*$`)
 )

@@ -21,18 +21,12 @@ func DebianRequirements(g Graph, base string) []string {
 	for _, e := range g.Editions {
 		for _, o := range e.Outputs {
 			if name, ok := spec.DebianBaseName(o.Base); ok && name == base && o.Format == spec.FormatImage {
-				out = append(out, editionDebianRequirements(g, e)...)
+				out = append(out, e.DebianRequirements(g)...)
 			}
 		}
 	}
 	return lock.SortedUnique(out)
 }
-
-// editionDebianRequirements are the Debian packages e's components need on the system.
-//
-// TODO(lead): return e.DebianRequirements(g) once helper A's system requirements land
-// (package names only: a requirement with alternatives needs a choice apt can install).
-func editionDebianRequirements(g Graph, e Edition) []string { return nil }
 
 // CheckDebianBases reports each declared debian_base that lk does not hold as the block
 // and g's editions now ask for it, saying what changed. Resolve runs it; lock, which is
