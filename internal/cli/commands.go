@@ -144,12 +144,7 @@ func nameList(cs []resolve.Component) string {
 	return strings.Join(ids(cs), ", ")
 }
 
-func newLock(g *globals) *cobra.Command {
-	var update []string
-	cmd := &cobra.Command{
-		Use:   "lock",
-		Short: "Pin every source the editions need and write editions.lock",
-		Long: `Lock fetches every component the editions use (and what their extension.json requires),
+const lockLong = `Lock fetches every component the editions use (and what their extension.json requires),
 verifies sha256 and signatures, computes each normalised tree, and writes editions.lock:
 sorted, stable, one entry per component with its exact source (sha256 or commit), tree
 digest, version string and source time.
@@ -175,7 +170,14 @@ block's keyring, its Packages index checked against it, apt (through mmdebstrap 
 chooses the packages the root will hold, and every .deb is downloaded into the cache and
 pinned by name, version and sha256 under debianBases. A locked base keeps its pins until
 its block (or the editions' system requirements) changes or it is named with --update
-debian:NAME.`,
+debian:NAME.`
+
+func newLock(g *globals) *cobra.Command {
+	var update []string
+	cmd := &cobra.Command{
+		Use:     "lock",
+		Short:   "Pin every source the editions need and write editions.lock",
+		Long:    lockLong,
 		Example: "  mwedition lock\n  mwedition lock --update PluggableAuth\n  mwedition lock --update phpseclib/phpseclib\n  mwedition lock --update debian:bookworm",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -213,18 +215,7 @@ debian:NAME.`,
 			}
 			g.reportPatches(lf)
 			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "debianBases": len(lf.DebianBases), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
-			libs := ""
-			if len(lf.Libraries) > 0 {
-				libs = fmt.Sprintf(", %d composer libraries", len(lf.Libraries))
-			}
-			debs := 0
-			for _, b := range lf.DebianBases {
-				debs += len(b.Packages)
-			}
-			if debs > 0 {
-				libs += fmt.Sprintf(", %d Debian packages in %s", debs, plural(len(lf.DebianBases), "base"))
-			}
-			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), libs)
+			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), lockExtras(lf))
 			return nil
 		},
 	}
@@ -686,4 +677,21 @@ func (g *globals) reportPatches(lf lock.File) {
 		}
 		g.say("patch %s: %s", p.File, what)
 	}
+}
+
+// lockExtras is the lock summary's tail: the composer libraries and Debian packages, when
+// the editions have any.
+func lockExtras(lf lock.File) string {
+	s := ""
+	if len(lf.Libraries) > 0 {
+		s = fmt.Sprintf(", %d composer libraries", len(lf.Libraries))
+	}
+	debs := 0
+	for _, b := range lf.DebianBases {
+		debs += len(b.Packages)
+	}
+	if debs > 0 {
+		s += fmt.Sprintf(", %d Debian packages in %s", debs, plural(len(lf.DebianBases), "base"))
+	}
+	return s
 }

@@ -9,12 +9,7 @@ import (
 	"github.com/mwedition/mwedition/internal/releasediff"
 )
 
-func newDiff(g *globals) *cobra.Command {
-	var edition string
-	cmd := &cobra.Command{
-		Use:   "diff OLD NEW",
-		Short: "Say what changed between two releases, for release notes",
-		Long: `Diff compares two releases and prints, as Markdown for release notes, what changed:
+const diffLong = `Diff compares two releases and prints, as Markdown for release notes, what changed:
 
   - components added, removed and bumped, with their versions and pins (git commit,
     tarball sha256, or the core release a bundled one comes in);
@@ -56,7 +51,14 @@ OLD and NEW may each be:
 the same inputs give the same bytes.
 
 The exit code is 0 whether or not the releases differ ("identical" in the JSON says which);
-1 when an input cannot be read, naming it; 64 on wrong usage.`,
+1 when an input cannot be read, naming it; 64 on wrong usage.`
+
+func newDiff(g *globals) *cobra.Command {
+	var edition string
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "Say what changed between two releases, for release notes",
+		Long:  diffLong,
 		Example: `  mwedition diff git:v1.39.17.1 .                 # since the last tag, for the release notes
   mwedition diff old/editions.lock editions.lock
   mwedition diff --edition enterprise git:HEAD~1 .

@@ -77,27 +77,9 @@ func Document(in Input) (*spdx.Document, error) {
 	d.add(edPkg)
 	d.rel("DOCUMENT", common.TypeRelationshipDescribe, edID)
 
-	compIDs := map[string]string{}
-	libIDs := map[string]string{} // name@version@ref -> ID: a library shipped twice is one package
-	for _, c := range comps {
-		id := d.ids.make("Component-", strings.ReplaceAll(c.ID, "/", "-"))
-		compIDs[c.ID] = id
-		p, err := d.component(id, c)
-		if err != nil {
-			return nil, err
-		}
-		d.add(p)
-		d.rel(edID, common.TypeRelationshipContains, id)
-		for _, l := range in.Libraries[c.ID] {
-			k := l.Name + "@" + l.Version + "@" + l.SourceRef
-			lid, ok := libIDs[k]
-			if !ok {
-				lid = d.ids.make("Composer-", l.Name+"-"+l.Version)
-				libIDs[k] = lid
-				d.add(d.library(lid, l, c.ID))
-			}
-			d.rel(id, common.TypeRelationshipContains, lid)
-		}
+	compIDs, err := d.addComponents(edID, comps)
+	if err != nil {
+		return nil, err
 	}
 	d.addPatches(comps, compIDs)
 	d.addSystem(comps, compIDs)
@@ -140,6 +122,35 @@ func Document(in Input) (*spdx.Document, error) {
 	}
 	markEmbargo(doc, edPkg, comps)
 	return doc, nil
+}
+
+// addComponents adds each member as a package the edition contains, and each composer
+// library a member ships as a package that member contains. It returns the members'
+// element IDs by component ID.
+func (d *docBuilder) addComponents(edID string, comps []resolve.Component) (map[string]string, error) {
+	compIDs := map[string]string{}
+	libIDs := map[string]string{} // name@version@ref -> ID: a library shipped twice is one package
+	for _, c := range comps {
+		id := d.ids.make("Component-", strings.ReplaceAll(c.ID, "/", "-"))
+		compIDs[c.ID] = id
+		p, err := d.component(id, c)
+		if err != nil {
+			return nil, err
+		}
+		d.add(p)
+		d.rel(edID, common.TypeRelationshipContains, id)
+		for _, l := range d.in.Libraries[c.ID] {
+			k := l.Name + "@" + l.Version + "@" + l.SourceRef
+			lid, ok := libIDs[k]
+			if !ok {
+				lid = d.ids.make("Composer-", l.Name+"-"+l.Version)
+				libIDs[k] = lid
+				d.add(d.library(lid, l, c.ID))
+			}
+			d.rel(id, common.TypeRelationshipContains, lid)
+		}
+	}
+	return compIDs, nil
 }
 
 type docBuilder struct {
