@@ -297,6 +297,10 @@ chown -R 33:33 /var/lib/mediawiki/data`)
 	}
 	apache.stop()
 	t.Logf("%s: served by the image's Apache", time.Since(start).Round(time.Second))
+
+	// The image started with the job queue's command instead of its Cmd.
+	checkImageJobs(t, rt, c.User, c.Env)
+	t.Logf("%s: job queue drained by mediawiki-run-jobs --loop", time.Since(start).Round(time.Second))
 }
 
 func waitListening(t *testing.T, port string, s *server) {

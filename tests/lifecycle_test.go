@@ -126,6 +126,8 @@ grep -q '^MEDIAWIKI_UPDATE=yes$' `+defaultsConf+`
 runuser -u www-data -- sh -c 'echo uploaded > `+upload+`'`)
 	srv.wantFile(t, "/images/lifecycle-upload.txt", "uploaded\n")
 	srv.stop()
+	checkJobRunner(t, r) // with no server: web requests run jobs too
+	t.Logf("%s: job queue drained by the service's command", time.Since(start).Round(time.Second))
 	edited := map[string]string{apacheConf: r.sha256(t, apacheConf), defaultsConf: r.sha256(t, defaultsConf)}
 	localSum := r.sha256(t, localConf)
 
@@ -192,7 +194,7 @@ runuser -u www-data -- sh -c 'echo uploaded > `+upload+`'`)
 			t.Errorf("after remove, %s is %s, want %s", p, got, want)
 		}
 	}
-	r.wantGone(t, "/usr/share/mediawiki", apacheLink)
+	r.wantGone(t, "/usr/share/mediawiki", apacheLink, jobService, jobTimer, "/usr/sbin/mediawiki-run-jobs")
 	for f, sum := range edited {
 		if got := r.sha256(t, f); got != sum {
 			t.Errorf("after remove, the edited conffile %s is not as the admin left it", f)

@@ -59,7 +59,8 @@ const ApacheConfName = "mediawiki-core"
 // CoreExtra lays out core's installed system around the code: configuration under
 // /etc/mediawiki (LocalSettings.php is the admin's, reached through a dangling symlink until
 // the installer writes it), uploads and caches under /var/lib/mediawiki and
-// /var/cache/mediawiki, and the shipped configuration as conffiles.
+// /var/cache/mediawiki, the shipped configuration as conffiles, and the job queue's command
+// and systemd units.
 func CoreExtra(f platform.Family) []pack.File {
 	var out []pack.File
 	for _, d := range []string{"/etc/mediawiki", "/var/lib/mediawiki", "/var/lib/mediawiki/images", "/var/lib/mediawiki/cache", "/var/cache/mediawiki"} {
@@ -76,7 +77,7 @@ func CoreExtra(f platform.Family) []pack.File {
 		pack.File{Path: ApacheSnippet(f), Type: fstree.File, Content: []byte(ApacheConf), Conffile: true},
 		pack.File{Path: DefaultsFile(f), Type: fstree.File, Content: fmt.Appendf(nil, DefaultsConf, WebUser(f)), Conffile: true},
 	)
-	return out
+	return append(out, jobFiles(f)...)
 }
 
 // ApacheConf serves MediaWiki at /mediawiki, with the access rules of the .htaccess files
@@ -138,15 +139,16 @@ MEDIAWIKI_UPDATE_USER=%s
 `
 
 // CoreScripts hand the writable directories to the web server's user, idempotently, enable
-// the Apache snippet where Debian's helper exists, and on purge remove caches (not uploads,
-// and never LocalSettings.php: both are the admin's data).
+// the Apache snippet where Debian's helper exists, stop the job runner's timer on removal,
+// and on purge remove caches (not uploads, and never LocalSettings.php: both are the admin's
+// data).
 func CoreScripts(f platform.Family) pack.Scripts {
 	post := fmt.Sprintf(`if getent passwd %[1]s >/dev/null; then
 	chown %[1]s: /var/lib/mediawiki/images /var/lib/mediawiki/cache /var/cache/mediawiki
 	chmod 0700 /var/lib/mediawiki/images /var/lib/mediawiki/cache
 fi`, WebUser(f))
 	if f == platform.RPM {
-		return pack.Scripts{PostInstall: post}
+		return pack.Scripts{PostInstall: post, PreRemove: stopJobRunner(f)}
 	}
 	const helper = "/usr/share/apache2/apache2-maintscript-helper"
 	apache := func(verb string) string {
@@ -154,8 +156,10 @@ fi`, WebUser(f))
 	}
 	return pack.Scripts{
 		PostInstall: "if [ \"$1\" = configure ]; then\n" + indent(post) + "\n" + indent(apache("enconf")) + "\nfi",
-		PreRemove:   "if [ \"$1\" = remove ]; then\n" + indent(apache("disconf")) + "\nfi",
-		PostRemove:  "if [ \"$1\" = purge ]; then\n" + indent(apache("disconf")) + "\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi",
+		PreRemove:   "if [ \"$1\" = remove ]; then\n" + indent(apache("disconf")) + "\n" + indent(stopJobRunner(f)) + "\nfi",
+		// systemd forgets the job runner's units once their files are gone.
+		PostRemove: "if [ \"$1\" = remove ] && [ -d /run/systemd/system ]; then\n\tsystemctl --system daemon-reload >/dev/null || true\nfi\n" +
+			"if [ \"$1\" = purge ]; then\n" + indent(apache("disconf")) + "\n\trm -rf /var/lib/mediawiki/cache /var/cache/mediawiki\nfi",
 	}
 }
 

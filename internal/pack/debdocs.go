@@ -134,7 +134,7 @@ func DebianChangelog(p Package) []byte {
 		b.WriteString(wrap("  * ", "    ", c, 78))
 	}
 	fmt.Fprintf(&b, "\n -- %s  %s\n", p.Maintainer, p.MTime.UTC().Format(time.RFC1123Z))
-	return gzipN([]byte(b.String()))
+	return GzipN([]byte(b.String()))
 }
 
 // DebDocs returns Debian's /usr/share/doc/<name>/copyright and changelog.Debian.gz for p.
@@ -168,8 +168,9 @@ func wrap(first, rest, text string, width int) string {
 	return b.String()
 }
 
-// gzipN compresses like gzip -9n: no file name, no time, Unix as the OS.
-func gzipN(data []byte) []byte {
+// GzipN compresses like gzip -9n: no file name, no time, Unix as the OS, so the same
+// bytes always give the same archive (Debian's policy for shipped .gz files).
+func GzipN(data []byte) []byte {
 	var buf bytes.Buffer
 	zw, _ := tarfile.StdGzipBestUnix.NewWriter(&buf) // the setting is valid
 	zw.Write(data)                                   // writes to a bytes.Buffer cannot fail

@@ -47,6 +47,7 @@ const (
 	senseRPMLib    = 1 << 24
 
 	fileConfig    = 1 << 0
+	fileDoc       = 1 << 1
 	fileNoReplace = 1 << 4
 )
 
@@ -298,6 +299,11 @@ func addRPMFiles(h *rpmHeader, es []entry, pl rpmPayload, mtime uint32) error {
 		mtimes[i] = mtime
 		if e.conf {
 			flags[i] = fileConfig | fileNoReplace
+		}
+		// Manual pages are documentation, as rpmbuild marks them (%__docdir_path): rpm
+		// --excludedocs leaves them out.
+		if e.typ == fstree.File && strings.HasPrefix(e.path, "/usr/share/man/") {
+			flags[i] |= fileDoc
 		}
 		verify[i] = 0xffffffff // verify everything
 		devices[i] = 1

@@ -592,8 +592,8 @@ func planImage(c oci.Contents) imagePlan {
 }
 
 // editionLayer makes and stores the layer that holds what is particular to an edition and
-// its base: the settings file, the writable directories owned by the web user, and the
-// web server's and PHP's configuration.
+// its base: the settings file, the writable directories owned by the web user, the web
+// server's and PHP's configuration, and the job queue's command.
 //
 // The settings file is code in /usr/share/mediawiki, with a link in /etc/mediawiki where
 // the packages put it: /etc/mediawiki is a volume, whose copy a new image would otherwise
@@ -650,6 +650,13 @@ func (o env) editionLayer(ctx context.Context, ip imageParams, p imagePlan, crea
 		}
 		dir(layout.ApacheRunDir[1:], 0o755)
 	}
+	if p.php != "" {
+		// The packages' job queue command, run by the image started with it (--loop).
+		if err := file(layout.RunJobsCommand[1:], layout.RunJobsScript(p.user)); err != nil {
+			return oci.Layer{}, err
+		}
+		entries[len(entries)-1].Exec = true
+	}
 	if p.server != noServer {
 		for _, d := range append(c.Glob("etc/php/*/*/conf.d"), c.Glob("usr/local/etc/php/conf.d")...) {
 			if err := file(d+"/90-mediawiki.ini", []byte(layout.PHPIni)); err != nil {
@@ -672,7 +679,7 @@ func (o env) editionLayer(ctx context.Context, ip imageParams, p imagePlan, crea
 
 // generatedDigest identifies the configuration files edition layers are made of.
 var generatedDigest = func() string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{layout.ApacheConf, layout.ApacheImageConf, layout.ApachePorts, layout.PHPIni}, "\x00")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{layout.ApacheConf, layout.ApacheImageConf, layout.ApachePorts, layout.PHPIni, string(layout.RunJobsScript(""))}, "\x00")))
 	return hex.EncodeToString(sum[:])
 }()
 
