@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/lock"
@@ -65,6 +67,10 @@ func Root(ctx context.Context, o Options, b lock.DebianBase, dst string) error {
 	cmd.Dir = o.Work
 	cmd.Env = []string{searchPath, "LC_ALL=C.UTF-8", "TMPDIR=" + o.Work, "HOME=" + o.Work,
 		"SOURCE_DATE_EPOCH=" + strconv.FormatInt(b.Time, 10)}
+	// mmdebstrap unmounts what it mounted in its chroot when it is asked to stop, not when
+	// it is killed.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = time.Minute
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -161,4 +167,25 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// RemoveWork removes a work directory Root used, unless something is still mounted below
+// it (the proc and sys file systems mmdebstrap mounts in its chroot, left behind when it
+// was killed): removing through those would remove the host's files.
+func RemoveWork(dir string) error {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return fmt.Errorf("cannot tell whether anything is mounted below %s, so it stays: %w", abs, err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && strings.HasPrefix(f[4]+"/", abs+"/") {
+			return fmt.Errorf("%s is still mounted below %s, so it stays: unmount it (umount -R) and remove it", f[4], abs)
+		}
+	}
+	return os.RemoveAll(abs)
 }

@@ -66,7 +66,7 @@ func (o env) debianAction(ref string, lb lock.DebianBase, where string) engine.A
 	}
 }
 
-func (o env) makeDebianBase(ctx context.Context, lb lock.DebianBase) (engine.Outcome, error) {
+func (o env) makeDebianBase(ctx context.Context, lb lock.DebianBase) (_ engine.Outcome, err error) {
 	st := o.store()
 	if err := os.MkdirAll(st.TempDir(), 0o755); err != nil {
 		return engine.Outcome{}, err
@@ -76,7 +76,11 @@ func (o env) makeDebianBase(ctx context.Context, lb lock.DebianBase) (engine.Out
 	if err != nil {
 		return engine.Outcome{}, err
 	}
-	defer os.RemoveAll(work)
+	defer func() {
+		if rerr := debroot.RemoveWork(work); err == nil && rerr != nil {
+			err = fmt.Errorf("debian base %s: %w", lb.Name, rerr)
+		}
+	}()
 	tarball := filepath.Join(work, "root.tar")
 	if err := debroot.Root(ctx, debroot.Options{Store: st, Work: work}, lb, tarball); err != nil {
 		return engine.Outcome{}, err
