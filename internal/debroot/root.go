@@ -181,11 +181,19 @@ func RemoveWork(dir string) error {
 	if err != nil {
 		return fmt.Errorf("cannot tell whether anything is mounted below %s, so it stays: %w", abs, err)
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) > 4 && strings.HasPrefix(f[4]+"/", abs+"/") {
-			return fmt.Errorf("%s is still mounted below %s, so it stays: unmount it (umount -R) and remove it", f[4], abs)
-		}
+	if m := mountedBelow(string(b), abs); m != "" {
+		return fmt.Errorf("%s is still mounted below %s, so it stays: unmount it (umount -R) and remove it", m, abs)
 	}
 	return os.RemoveAll(abs)
+}
+
+// mountedBelow is the first mount point of mountinfo (proc(5)) at or below dir, or "".
+func mountedBelow(mountinfo, dir string) string {
+	for _, line := range strings.Split(mountinfo, "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && strings.HasPrefix(f[4]+"/", strings.TrimSuffix(dir, "/")+"/") {
+			return f[4]
+		}
+	}
+	return ""
 }
