@@ -204,7 +204,7 @@ func (f File) Lookup(id string) (Component, bool) {
 
 // Encode returns the lock's canonical bytes.
 func (f File) Encode() ([]byte, error) {
-	f = New(f.Components).WithEditions(f.Editions).WithLibraries(f.Libraries)
+	f = New(f.Components).WithEditions(f.Editions).WithLibraries(f.Libraries).WithDebianBases(f.DebianBases)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
