@@ -3,8 +3,10 @@
 package tests
 
 import (
+	"archive/tar"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/mwedition/mwedition/internal/lock"
 )
@@ -231,6 +234,9 @@ func TestDebianBase(t *testing.T) {
 	got, _ := fileSum(t, blob)
 	r, _ := build(cache, filepath.Join(t.TempDir(), "out"))
 	want := fmt.Sprintf("package %s %s (%s): the cached .deb's sha256 is %s, but the lock pins %s", victim.Name, victim.Version, victim.Architecture, got, victim.SHA256)
+	if testing.Verbose() {
+		t.Logf("the build from a tampered .deb: %s", r.stderr)
+	}
 	if r.code == 0 || !strings.Contains(r.stderr, want) {
 		t.Errorf("a build from a tampered .deb exited %d, want an error saying %q:\n%s", r.code, want, r.stderr)
 	}
@@ -254,5 +260,30 @@ func checkDebianImage(t *testing.T, out string) {
 	}
 	if len(cfg.History) < 3 || !strings.Contains(cfg.History[0].CreatedBy, "debian base web, system layer") {
 		t.Errorf("the image's history does not start with the base's layers: %+v", cfg.History)
+	}
+	// Nothing of the build host or of the private repository is left; apt inside a
+	// container reaches the archives the base was locked from.
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	found := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch name := strings.TrimPrefix(h.Name, "./"); name {
+		case "etc/resolv.conf", "etc/hostname", "etc/apt/apt.conf.d/99mmdebstrap", "etc/apt/sources.list", "usr/sbin/apache2":
+			b, _ := io.ReadAll(tr)
+			found[name] = string(b)
+		}
+	}
+	want := map[string]string{"usr/sbin/apache2": found["usr/sbin/apache2"], "etc/apt/sources.list": "deb http://deb.debian.org/debian bookworm main\n" +
+		"deb http://deb.debian.org/debian bookworm-updates main\ndeb http://deb.debian.org/debian-security bookworm-security main\n"}
+	if d := cmp.Diff(want, found); d != "" || found["usr/sbin/apache2"] == "" {
+		t.Errorf("the image's files (-want +got):\n%s", d)
 	}
 }
