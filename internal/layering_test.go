@@ -25,7 +25,7 @@ var layers = map[string]int{
 	"internal/tarfile": 1, "internal/repo": 1, "internal/signature/signaturetest": 1,
 	"internal/composer": 1, "internal/patch": 1, "internal/debarchive": 1,
 
-	"internal/pack": 2, "internal/pack/tarball": 2, "internal/pack/oci": 2, "internal/resolve": 2,
+	"internal/pack": 2, "internal/pack/tarball": 2, "internal/pack/oci": 2, "internal/debroot": 2, "internal/resolve": 2,
 	"internal/source": 2, "internal/composer/composertest": 2, "internal/composer/autoload": 2, "internal/embargo": 2,
 
 	"internal/sbom": 3, "internal/layout": 3, "internal/repo/apt": 3, "internal/repo/dnf": 3, "internal/push": 3,

@@ -364,6 +364,7 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 	}
 	acts = append(acts, autoloads...)
 	env.Autoloads = autoloadKeys
+	env.DebianBases = lk.DebianBases
 	var formatActs []engine.Action
 	for _, f := range o.selected() {
 		fa, err := f.Actions(env)

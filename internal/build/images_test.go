@@ -536,7 +536,8 @@ func TestImageBadBases(t *testing.T) {
 	}
 	before, _ := os.ReadFile(filepath.Join(out, "oci/index.json"))
 	tests := []struct{ base, want string }{
-		{base: "debian:bookworm", want: `--image-base: edition base: base "debian:bookworm" is not pinned`},
+		{base: "debian:bookworm", want: `--image-base: edition base: base debian:bookworm: editions.lock locks no Debian base "bookworm": declare it in a debian_base block and run mwedition lock (Docker Hub's debian image is named by digest, as debian:TAG@sha256:...)`},
+		{base: "php:8.2", want: `--image-base: edition base: base "php:8.2" is not pinned`},
 		{base: "Not A Reference@@", want: "is not a valid reference"},
 		{base: "/srv/bookworm.tar", want: "looks like a file or directory: say what it holds"},
 		{base: closed + "/mediawiki/base@" + pin, want: "base/" + closed + "/mediawiki/base@" + pin},

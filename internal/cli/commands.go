@@ -322,7 +322,7 @@ func newBuild(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&b.out, "out", "", "output directory (default <dir>/out)")
 	cmd.Flags().StringSliceVar(&b.formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs), image (into the OCI layout out/oci); \"tree\" alone builds the trees only (default deb,rpm,tarball,image)")
-	cmd.Flags().StringVar(&b.imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz] or scratch")
+	cmd.Flags().StringVar(&b.imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz], debian:NAME or scratch")
 	b.sign.register(cmd)
 	return cmd
 }

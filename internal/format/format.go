@@ -25,6 +25,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
 	"github.com/mwedition/mwedition/internal/signature"
@@ -111,6 +112,8 @@ type Env struct {
 	// the editions that ship composer libraries: the formats put the autoloader's tree
 	// (a Generated outcome) below spec.LibraryDir, and its key into theirs.
 	Autoloads map[string]string
+	// DebianBases are the lock's Debian bases, which "debian:NAME" image bases name.
+	DebianBases []lock.DebianBase
 }
 
 // Clamp applies SOURCE_DATE_EPOCH to a source time.

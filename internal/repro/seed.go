@@ -109,8 +109,8 @@ type Seeded struct {
 
 // Seed puts the pinned sources of the lock into a fresh cache from the user's: release
 // tarballs and composer libraries' dist archives by their sha256 and the tarballs'
-// signatures (copied through the store, which refuses bytes that do not hash to the pin),
-// and git mirrors (hard-linked; the rebuild checks each tree against the lock's digest).
+// signatures and the Debian bases' .debs (copied through the store, which refuses bytes
+// that do not hash to the pin), and git mirrors (hard-linked; the rebuild checks each tree against the lock's digest).
 // Nothing else: every action of the rebuild runs cold.
 func Seed(user, fresh *cache.Store, set spec.Set, lk lock.File) (Seeded, error) {
 	var s Seeded
@@ -126,7 +126,26 @@ func Seed(user, fresh *cache.Store, set spec.Set, lk lock.File) (Seeded, error) 
 			return s, err
 		}
 	}
-	return s, nil
+	return s, s.seedDebianBases(user, fresh, lk)
+}
+
+// seedDebianBases copies every .deb the lock's Debian bases pin, which the rebuild makes
+// each base's root from.
+func (s *Seeded) seedDebianBases(user, fresh *cache.Store, lk lock.File) error {
+	for _, b := range lk.DebianBases {
+		for _, p := range b.Packages {
+			ok, err := copyBlob(user, fresh, p.SHA256)
+			if err != nil {
+				return fmt.Errorf("debian base %s: %s %s: %w", b.Name, p.Name, p.Version, err)
+			}
+			if !ok {
+				s.Absent = append(s.Absent, fmt.Sprintf("debian base %s: %s %s (sha256 %s)", b.Name, p.Name, p.Version, p.SHA256))
+				continue
+			}
+			s.Blobs++
+		}
+	}
+	return nil
 }
 
 // seedPin is one pinned source of the lock: a component's or a library's.

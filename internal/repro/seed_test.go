@@ -54,6 +54,37 @@ func TestSeedLibraries(t *testing.T) {
 	}
 }
 
+// verify rebuilds a Debian base's root from the .debs the lock pins: each is seeded, and one
+// the user's cache lacks is named.
+func TestSeedDebianBases(t *testing.T) {
+	user, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := cache.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := user.AddBlob(bytes.NewReader([]byte("apache2.deb")), sha("apache2.deb")); err != nil {
+		t.Fatal(err)
+	}
+	lk := lock.New(nil).WithDebianBases([]lock.DebianBase{{Name: "web", Packages: []lock.DebPackage{
+		{Name: "apache2", Version: "2.4.62-1~deb12u2", Architecture: "amd64", SHA256: sha("apache2.deb")},
+		{Name: "php8.2-cli", Version: "8.2.29-1~deb12u1", Architecture: "amd64", SHA256: sha("php.deb")},
+	}}})
+	got, err := Seed(user, fresh, spec.Set{}, lk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Seeded{Blobs: 1, Absent: []string{"debian base web: php8.2-cli 8.2.29-1~deb12u1 (sha256 " + sha("php.deb") + ")"}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("seeded (-want +got):\n%s", diff)
+	}
+	if !fresh.HasBlob(sha("apache2.deb")) {
+		t.Error("apache2's .deb was not seeded")
+	}
+}
+
 // A library recipe's dir source is part of the project the rebuild reads.
 func TestCopyProjectCopiesLibraryDirs(t *testing.T) {
 	src, dst := t.TempDir(), t.TempDir()

@@ -315,7 +315,8 @@ var outputAttributes = map[string]Attribute{
 	"base": {Name: "base", Type: "string", Default: "`scratch`: the code only, for `COPY --from` into an image of your own",
 		Doc: "The image the edition's layers go on: `REGISTRY/REPO@sha256:...` (a registry image, pinned by digest; tags are refused), " +
 			"`oci:DIR[:NAME]` (an image in an OCI layout), `docker-archive:FILE` (what `docker save` writes), " +
-			"`rootfs:FILE.tar[.gz]` (a root file system, as one layer), `debian:NAME` (the root a `debian_base` block pins) or `scratch`. `build --image-base` overrides it for every edition.",
+			"`rootfs:FILE.tar[.gz]` (a root file system, as one layer), `debian:NAME` (the root of the `debian_base` block NAME, installed " +
+			"offline from the .debs `editions.lock` pins, as three layers every edition on it shares) or `scratch`. `build --image-base` overrides it for every edition.",
 		Example: `base = "rootfs:bookworm.tar"`},
 	"tags": {Name: "tags", Type: "list(string)", Default: "the edition's version only",
 		Doc:     "Tags of the image besides the edition's version (which is always one): letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`. Each becomes `<edition>-<tag>` in `out/oci`.",

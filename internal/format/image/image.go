@@ -167,7 +167,18 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.Clamp(e.Time)}
 		var deps, layerIDs []string
 		baseID := ""
-		if b.Kind != oci.ScratchBase {
+		if b.Kind == oci.DebianBase {
+			lb, err := o.debianBase(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
+			}
+			da := o.debianAction(ref, lb, where)
+			ip.Base, deps, baseID = da.Key, append(deps, da.ID), da.ID
+			if !seen[da.ID] {
+				seen[da.ID] = true
+				acts = append(acts, da)
+			}
+		} else if b.Kind != oci.ScratchBase {
 			fp, ok := fingerprints[b]
 			if !ok {
 				if fp, err = b.Fingerprint(); err != nil {

@@ -29,6 +29,9 @@ const (
 	// RootFSBase is a root file system tarball, optionally gzip-compressed, made into one
 	// layer: "rootfs:FILE.tar[.gz]".
 	RootFSBase
+	// DebianBase is a root made from a locked Debian base's pinned packages:
+	// "debian:NAME", NAME being a debian_base block's. Ref holds NAME.
+	DebianBase
 )
 
 func (k BaseKind) String() string {
@@ -43,6 +46,8 @@ func (k BaseKind) String() string {
 		return "docker-archive"
 	case RootFSBase:
 		return "rootfs"
+	case DebianBase:
+		return "debian"
 	}
 	return fmt.Sprintf("BaseKind(%d)", int(k))
 }
@@ -64,6 +69,8 @@ func (b BaseRef) String() string {
 		return "scratch"
 	case RegistryBase:
 		return b.Ref
+	case DebianBase:
+		return "debian:" + b.Ref
 	case LayoutBase:
 		if b.Ref != "" {
 			return "oci:" + b.Path + ":" + b.Ref
@@ -82,11 +89,12 @@ func (b BaseRef) In(dir string) BaseRef {
 }
 
 // baseSyntax is what an error about a base reference reminds the user of.
-const baseSyntax = `use a registry reference pinned by digest (REGISTRY/REPOSITORY@sha256:...), oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz], or "scratch"`
+const baseSyntax = `use a registry reference pinned by digest (REGISTRY/REPOSITORY@sha256:...), oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz], debian:NAME (a locked debian_base), or "scratch"`
 
 // ParseBase parses a base reference: "" or "scratch" for none, "oci:DIR[:NAME]" (also
-// "oci-layout:"), "docker-archive:FILE", "rootfs:FILE", or a registry reference, which must
-// be pinned by digest so that builds are reproducible and need the network only once.
+// "oci-layout:"), "docker-archive:FILE", "rootfs:FILE", "debian:NAME" (a locked Debian
+// base; "debian:TAG@sha256:..." stays Docker Hub's image), or a registry reference, which
+// must be pinned by digest so that builds are reproducible and need the network only once.
 func ParseBase(s string) (BaseRef, error) {
 	if s == "" || s == "scratch" {
 		return BaseRef{Kind: ScratchBase}, nil
@@ -102,6 +110,10 @@ func ParseBase(s string) (BaseRef, error) {
 			return BaseRef{Kind: ArchiveBase, Path: rest}, nil
 		case "rootfs":
 			return BaseRef{Kind: RootFSBase, Path: rest}, nil
+		case "debian":
+			if !strings.Contains(rest, "@") {
+				return BaseRef{Kind: DebianBase, Ref: rest}, nil
+			}
 		case "docker":
 			s = strings.TrimPrefix(rest, "//") // skopeo's docker://REFERENCE
 		}
@@ -127,7 +139,8 @@ func ParseBase(s string) (BaseRef, error) {
 // of the file for the tarballs. Paths are not part of it, so a moved project keeps its cache.
 func (b BaseRef) Fingerprint() (string, error) {
 	switch b.Kind {
-	case ScratchBase, RegistryBase:
+	case ScratchBase, RegistryBase, DebianBase:
+		// A Debian base's content is its lock's, which its action's key holds.
 		return b.String(), nil
 	case LayoutBase:
 		sum, err := fstree.FileSHA256(filepath.Join(b.Path, "index.json"))

@@ -575,3 +575,13 @@ func elfArch(r io.Reader) string {
 	}
 	return ""
 }
+
+// AddLayer stores the uncompressed layer tar r gzip-compressed, as every layer mwedition
+// writes is, and returns its digest, diff ID and size.
+func AddLayer(st Store, r io.Reader) (Layer, error) {
+	d, diffID, err := Importer{Store: st}.compress(r, nil)
+	if err != nil {
+		return Layer{}, err
+	}
+	return Layer{Digest: d.Digest, DiffID: diffID, Size: d.Size}, nil
+}
