@@ -16,5 +16,8 @@ edition "core" {
   output "deb" {}
   output "rpm" {}
   output "tarball" { compression = ["gz", "xz"] }
-  output "image" { tags = ["1.39", "1.39.17"] }
+  output "image" {
+    tags = ["1.39", "1.39.17"]
+    base = "debian:bookworm"
+  }
 }

@@ -20,5 +20,8 @@ edition "enterprise" {
   output "deb" {}
   output "rpm" {}
   output "tarball" { compression = ["gz", "xz"] }
-  output "image" { tags = ["1.39", "1.39.17"] }
+  output "image" {
+    tags = ["1.39", "1.39.17"]
+    base = "debian:bookworm"
+  }
 }

@@ -17,5 +17,8 @@ edition "knowledge-base" {
   output "deb" {}
   output "rpm" {}
   output "tarball" { compression = ["gz", "xz"] }
-  output "image" { tags = ["1.39", "1.39.17"] }
+  output "image" {
+    tags = ["1.39", "1.39.17"]
+    base = "debian:bookworm"
+  }
 }

@@ -131,7 +131,11 @@ func debianCache(t *testing.T, corpus, debs string, b lock.DebianBase) string {
 	}
 	for _, p := range b.Packages {
 		src := filepath.Join(debs, filepath.Base(p.Filename))
-		if out, err := exec.Command("cp", src, filepath.Join(c, "blobs/sha256", p.SHA256)).CombinedOutput(); err != nil {
+		// A blob the corpus already holds is a hard link into the shared cache: copying
+		// over it would write through the link.
+		dst := filepath.Join(c, "blobs/sha256", p.SHA256)
+		os.Remove(dst)
+		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
 			t.Fatalf("cp: %v\n%s", err, out)
 		}
 	}
@@ -223,14 +227,16 @@ func TestDebianBase(t *testing.T) {
 	cache := debianCache(t, corpus, debs, base)
 	victim := base.Packages[len(base.Packages)/2]
 	blob := filepath.Join(cache, "blobs/sha256", victim.SHA256)
-	f, err := os.OpenFile(blob, os.O_APPEND|os.O_WRONLY, 0)
+	// A new file in the blob's place, never a write into it: the blob may share its
+	// inode with another cache's.
+	b, err := os.ReadFile(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.WriteString("tampered"); err != nil {
+	if err := os.Remove(blob); err != nil {
 		t.Fatal(err)
 	}
-	f.Close()
+	writeFile(t, blob, string(b)+"tampered")
 	got, _ := fileSum(t, blob)
 	r, _ := build(cache, filepath.Join(t.TempDir(), "out"))
 	want := fmt.Sprintf("package %s %s (%s): the cached .deb's sha256 is %s, but the lock pins %s", victim.Name, victim.Version, victim.Architecture, got, victim.SHA256)
