@@ -14,7 +14,9 @@ edition "enterprise" {
     wgBlockDisablesLogin    = true
     wgEmailConfirmToEdit    = true
     wgAllowExternalImages   = false
-    wgPasswordAttemptThrottle = [{ count = 5, seconds = 300 }]
+    # MediaWiki's own limits, both kept: setting the variable replaces the whole list, and
+    # the short-term limit alone would drop the 48-hour one.
+    wgPasswordAttemptThrottle = [{ count = 5, seconds = 300 }, { count = 150, seconds = 172800 }]
   }
 
   output "deb" {}
