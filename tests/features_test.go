@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image/jpeg"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -250,6 +251,18 @@ func unpackImage(t *testing.T, layoutDir, name string) (root, v1.Config) {
 // and waits for it to listen on 8080.
 func startImage(t *testing.T, rt root, c v1.Config) *server {
 	t.Helper()
+	// Other tests' images listen on 8080 too: wait for them, then make sure that it is this
+	// image's Apache that answers.
+	for deadline := time.Now().Add(5 * time.Minute); ; time.Sleep(time.Second) {
+		l, err := net.Listen("tcp", "127.0.0.1:8080")
+		if err == nil {
+			l.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("port 8080, which the image's Apache listens on, stayed taken: %v", err)
+		}
+	}
 	uid, gid, _ := strings.Cut(c.User, ":")
 	// A root shell stays the namespace's first process (see TestImageRunsForReal).
 	argv := append([]string{"sh", "-c", `u=$0 g=$1; shift; setpriv --reuid "$u" --regid "$g" --clear-groups -- /usr/bin/env -i "$@" & wait`, uid, gid}, c.Env...)
@@ -262,6 +275,9 @@ func startImage(t *testing.T, rt root, c v1.Config) *server {
 	}
 	t.Cleanup(s.stop)
 	waitListening(t, "8080", s)
+	if len(processUIDs(t, "apache2", rt.dir)) == 0 {
+		t.Fatalf("something else answers on 8080: the image's Apache is not running\n%s", s.log)
+	}
 	return s
 }
 
