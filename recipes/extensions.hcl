@@ -30,8 +30,17 @@ extension "InputBox" {
 extension "Interwiki" {
   source "bundled" { path = "extensions/Interwiki" }
 }
+# Math 1.39 renders in source or mathml mode, and mathml asks Wikimedia's RESTBase, as does
+# the TeX check of every mode: source mode with the check off is the one that works with no
+# outside service (its output is the escaped TeX, so the check guards nothing there). The
+# default option, keyed, leaves core's other defaults alone; $wgMathValidModes cannot drop
+# mathml, as registration merges it with the extension's list.
 extension "Math" {
   source "bundled" { path = "extensions/Math" }
+  settings = {
+    "wgDefaultUserOptions[math]" = "source"
+    wgMathDisableTexFilter       = "always"
+  }
 }
 extension "MultimediaViewer" {
   source "bundled" { path = "extensions/MultimediaViewer" }
