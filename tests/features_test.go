@@ -55,7 +55,7 @@ func TestFeatures(t *testing.T) {
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start).Round(time.Second) }
 	cacheDir := corpusCache(t)
-	base, extraSettings := scaffoldMissingRequirements(t, bookwormRoot(t, cacheDir))
+	base := scaffoldMissingRequirements(t, bookwormRoot(t, cacheDir))
 	t.Logf("%s: Debian root ready", since())
 
 	proj := project(t)
@@ -81,7 +81,7 @@ func TestFeatures(t *testing.T) {
 	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
 		t.Run(e+"/debian", func(t *testing.T) {
 			t.Parallel()
-			w := debianWiki(t, base, repo, e, extraSettings)
+			w := debianWiki(t, base, repo, e)
 			t.Logf("%s: %s installed from the apt repository", since(), e)
 			runChecks(t, w, e)
 			t.Logf("%s: %s checked on Debian", since(), e)
@@ -89,7 +89,7 @@ func TestFeatures(t *testing.T) {
 		t.Run(e+"/image", func(t *testing.T) {
 			t.Parallel()
 			rt, cfg := unpackImage(t, filepath.Join(out, "oci"), e+"-"+shippedEditionVersion)
-			installWiki(t, rt, "8080", extraSettings)
+			installWiki(t, rt, "8080")
 			t.Logf("%s: %s image unpacked and installed", since(), e)
 			port8080.Lock()
 			defer port8080.Unlock()
@@ -112,33 +112,22 @@ func runChecks(t *testing.T, w wiki, edition string) {
 	}
 }
 
-// TODO(lead): remove when A/B land. scaffoldMissingRequirements stands in for what the
-// shipped packages and image bases do not yet bring, so that the checks are proven now:
-//   - the system tools the components need (A's Depends: lua5.1, python3-pygments,
-//     ghostscript, poppler-utils, imagemagick; and php-apcu, without which install.php writes
-//     CACHE_NONE and the login throttle silently counts nothing), installed into a copy of
-//     the lifecycle root, cached beside it, which is also the images' base (B's pinned base);
-//   - settings appended to LocalSettings.php after the install: Scribunto's and
-//     SyntaxHighlight's system binaries (A's component settings), and Math's offline mode:
-//     the default option source (a keyed core setting) and the TeX check off (it asks RESTBase
-//     in every mode). $wgMathValidModes cannot narrow the modes from LocalSettings (extension
-//     registration array_merges it with Math's default list).
-//
-// When A lands, the Debian side installs into bookwormRoot as is (after a full apt-get update,
-// so apt can fetch the new Depends from Debian) and appends no settings; when B lands, the
-// images are built on the shipped base, without --image-base.
-func scaffoldMissingRequirements(t *testing.T, plain string) (tarball, settings string) {
+// TODO(lead): remove when the Debian base runs here. scaffoldMissingRequirements stands in
+// for what the test cannot yet take from the shipped project: a root holding the system
+// packages the components depend on or recommend (lua5.1, python3-pygments, ghostscript,
+// poppler-utils, imagemagick, php-apcu, without which install.php writes CACHE_NONE and the
+// login throttle silently counts nothing), made once from the lifecycle root and cached
+// beside it. The Debian side installs into it; the images are built on it with
+// --image-base. To remove it: the Debian side installs into bookwormRoot after a full
+// apt-get update (apt then fetches those Depends from Debian), and the images are built on
+// the shipped base (debian:bookworm from the lock's pinned .debs), without --image-base.
+func scaffoldMissingRequirements(t *testing.T, plain string) string {
 	t.Helper()
 	pkgs := []string{"lua5.1", "python3-pygments", "ghostscript", "poppler-utils", "imagemagick", "php-apcu"}
-	settings = `$wgScribuntoEngineConf['luastandalone']['luaPath'] = '/usr/bin/lua5.1';
-$wgPygmentizePath = '/usr/bin/pygmentize';
-$wgDefaultUserOptions['math'] = 'source';
-$wgMathDisableTexFilter = 'always';
-`
 	h := sha256.Sum256([]byte(filepath.Base(plain) + "\n" + strings.Join(pkgs, "\n")))
-	tarball = filepath.Join(filepath.Dir(plain), "features-"+hex.EncodeToString(h[:8])+".tar")
+	tarball := filepath.Join(filepath.Dir(plain), "features-"+hex.EncodeToString(h[:8])+".tar")
 	if _, err := os.Stat(tarball); err == nil {
-		return tarball, settings
+		return tarball
 	}
 	r := unpackRoot(t, plain)
 	r.run(t, "apt-get", "update")
@@ -153,7 +142,7 @@ $wgMathDisableTexFilter = 'always';
 	if err := os.Rename(tmp, tarball); err != nil {
 		t.Fatal(err)
 	}
-	return tarball, settings
+	return tarball
 }
 
 // wiki is an installed MediaWiki: its system (for maintenance scripts) and its web server.
@@ -189,7 +178,7 @@ func (w wiki) rendered(t *testing.T, title string) string {
 
 // debianWiki installs an edition's meta-package with apt-get from the published repository
 // into a fresh root, installs MediaWiki on SQLite and serves it with php -S.
-func debianWiki(t *testing.T, base, repo, edition, extraSettings string) wiki {
+func debianWiki(t *testing.T, base, repo, edition string) wiki {
 	t.Helper()
 	r := unpackRoot(t, base)
 	if o, err := exec.Command("cp", "-al", repo, r.path(repoInRoot)).CombinedOutput(); err != nil {
@@ -200,13 +189,13 @@ func debianWiki(t *testing.T, base, repo, edition, extraSettings string) wiki {
 	r.aptUpdate(t, listInRoot)
 	r.run(t, "apt-get", "install", "-y", "mediawiki-edition-"+edition)
 	port := freePort(t)
-	installWiki(t, r, port, extraSettings)
+	installWiki(t, r, port)
 	return wiki{r, r.serve(t, port)}
 }
 
 // installWiki runs MediaWiki's installer on SQLite as the admin does, includes the edition's
-// settings (and the scaffold's), and runs update.php for the extensions' tables.
-func installWiki(t *testing.T, r root, port, extraSettings string) {
+// settings, and runs update.php for the extensions' tables.
+func installWiki(t *testing.T, r root, port string) {
 	t.Helper()
 	out := r.run(t, "sh", "-ec", `cd /usr/share/mediawiki
 mkdir -p /var/lib/mediawiki/data
@@ -214,8 +203,6 @@ php maintenance/install.php --dbtype sqlite --dbpath /var/lib/mediawiki/data \
 	--confpath /etc/mediawiki --server http://127.0.0.1:`+port+` --scriptpath "" \
 	--pass `+featuresPass+` "Features Wiki" Admin >/dev/null
 echo 'require_once "$IP/EditionSettings.php";' >> /etc/mediawiki/LocalSettings.php
-cat >> /etc/mediawiki/LocalSettings.php <<'EOF'
-`+extraSettings+`EOF
 php maintenance/update.php --quick >/dev/null
 chown -R www-data: /var/lib/mediawiki/data
 php maintenance/getConfiguration.php --settings wgMainCacheType --format json`)
