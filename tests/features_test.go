@@ -4,8 +4,6 @@ package tests
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
@@ -55,7 +53,7 @@ func TestFeatures(t *testing.T) {
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start).Round(time.Second) }
 	cacheDir := corpusCache(t)
-	base := scaffoldMissingRequirements(t, bookwormRoot(t, cacheDir))
+	base := bookwormRoot(t, cacheDir)
 	t.Logf("%s: Debian root ready", since())
 
 	proj := project(t)
@@ -63,7 +61,9 @@ func TestFeatures(t *testing.T) {
 		t.Fatalf("lock exited %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	out := filepath.Join(t.TempDir(), "out")
-	if r := run(t, proj, cacheDir, "--offline", "-q", "build", "--out", out, "--format", "deb,image", "--image-base", "rootfs:"+base); r.code != 0 {
+	// The images are built on the shipped Debian base: the lock's pinned .debs, fetched into
+	// the cache by the first build.
+	if r := run(t, proj, cacheDir, "-q", "build", "--out", out, "--format", "deb,image"); r.code != 0 {
 		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
 	}
 	t.Logf("%s: packages and images built", since())
@@ -112,39 +112,6 @@ func runChecks(t *testing.T, w wiki, edition string) {
 	}
 }
 
-// TODO(lead): remove when the Debian base runs here. scaffoldMissingRequirements stands in
-// for what the test cannot yet take from the shipped project: a root holding the system
-// packages the components depend on or recommend (lua5.1, python3-pygments, ghostscript,
-// poppler-utils, imagemagick, php-apcu, without which install.php writes CACHE_NONE and the
-// login throttle silently counts nothing), made once from the lifecycle root and cached
-// beside it. The Debian side installs into it; the images are built on it with
-// --image-base. To remove it: the Debian side installs into bookwormRoot after a full
-// apt-get update (apt then fetches those Depends from Debian), and the images are built on
-// the shipped base (debian:bookworm from the lock's pinned .debs), without --image-base.
-func scaffoldMissingRequirements(t *testing.T, plain string) string {
-	t.Helper()
-	pkgs := []string{"lua5.1", "python3-pygments", "ghostscript", "poppler-utils", "imagemagick", "php-apcu"}
-	h := sha256.Sum256([]byte(filepath.Base(plain) + "\n" + strings.Join(pkgs, "\n")))
-	tarball := filepath.Join(filepath.Dir(plain), "features-"+hex.EncodeToString(h[:8])+".tar")
-	if _, err := os.Stat(tarball); err == nil {
-		return tarball
-	}
-	r := unpackRoot(t, plain)
-	r.run(t, "apt-get", "update")
-	r.run(t, append([]string{"apt-get", "install", "-y", "--no-install-recommends"}, pkgs...)...)
-	r.run(t, "apt-get", "clean")
-	os.Remove(r.path("/usr/sbin/policy-rc.d"))
-	tmp := fmt.Sprintf("%s.%d.tmp", tarball, os.Getpid())
-	defer os.Remove(tmp)
-	if o, err := exec.Command("tar", "--numeric-owner", "-cpf", tmp, "-C", r.dir, ".").CombinedOutput(); err != nil {
-		t.Fatalf("tar: %v\n%s", err, o)
-	}
-	if err := os.Rename(tmp, tarball); err != nil {
-		t.Fatal(err)
-	}
-	return tarball
-}
-
 // wiki is an installed MediaWiki: its system (for maintenance scripts) and its web server.
 type wiki struct {
 	r   root
@@ -181,6 +148,9 @@ func (w wiki) rendered(t *testing.T, title string) string {
 func debianWiki(t *testing.T, base, repo, edition string) wiki {
 	t.Helper()
 	r := unpackRoot(t, base)
+	// The root's Debian lists are as old as the cached root: apt fetches the packages'
+	// system Depends from Debian.
+	r.run(t, "apt-get", "update")
 	if o, err := exec.Command("cp", "-al", repo, r.path(repoInRoot)).CombinedOutput(); err != nil {
 		t.Fatalf("cp -al: %v\n%s", err, o)
 	}
