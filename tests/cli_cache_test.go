@@ -244,10 +244,7 @@ func withLeftovers(t *testing.T, dir, cache string) map[string]string {
 func withLinkedCache(t *testing.T, dir, cache string) map[string]string {
 	t.Helper()
 	copyShipped(t, dir)
-	c := filepath.Join(dir, ".cache")
-	if out, err := exec.Command("cp", "-al", cache, c).CombinedOutput(); err != nil {
-		t.Fatalf("cp -al: %v\n%s", err, out)
-	}
+	c := linkCacheTo(t, cache, filepath.Join(dir, ".cache"))
 	for _, args := range [][]string{{"--offline", "build", "--format", "deb", "--out", filepath.Join(dir, "out-deb")}, {"--offline", "build", "--format", "tree"}} {
 		if r := run(t, dir, c, args...); r.code != 0 {
 			t.Fatalf("mwedition %v: exit %d\n%s", args, r.code, r.stderr)

@@ -34,7 +34,7 @@ func init() {
 			stderr: []string{"recipes/composer.hcl:2:9: error: Invalid URL", `scheme "ftp" is not supported for a composer_repository source`}},
 		cliRow{item: "libraries", name: "--update names no component and no locked library",
 			setup: withProject, args: []string{"--offline", "lock", "--update", "acme/nothing"}, code: 1,
-			stderr: []string{"--update acme/nothing: no recipe declares a component of that name, and editions.lock locks no composer library of that name"}},
+			stderr: []string{"--update acme/nothing: no recipe declares a component or (as debian:NAME) a debian_base of that name, and editions.lock locks no composer library of that name"}},
 		cliRow{item: "libraries", name: "diff reports libraries once, in their own section",
 			setup: withLibraryLocks, args: []string{"diff", "{dir}/old.lock", "{dir}/new.lock"},
 			stdout: []string{"5 composer libraries: 1 added, 1 removed, 2 bumped, 1 changed", "### Composer libraries",

@@ -4,6 +4,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,34 @@ import (
 // The core recipe with another sha256, as a release manager moving to a new tarball (or
 // mistyping its digest) writes it.
 const otherSHA = "1c5853d034d0c3e75160e8104125226fab964d7ed37732f83e7204781fab07b9"
+
+// Where the rows' diagnostics point, in the shipped recipes, which grow: the core recipe's
+// sha256, and the source line of the Probe block addExtension appends after a blank line.
+var (
+	coreSHALine  = shippedLine("recipes/core.hcl", "    sha256    = ")
+	coreSHAPos   = fmt.Sprintf("recipes/core.hcl:%d:17", coreSHALine)
+	probeSrcLine = shippedLine("recipes/extensions.hcl", "") + 3
+	probeSrcPos  = fmt.Sprintf("recipes/extensions.hcl:%d:25", probeSrcLine)
+)
+
+// shippedLine is the number of the first line of a shipped file that starts with prefix
+// (with "", the number of lines): 0 if there is none, which no diagnostic names.
+func shippedLine(rel, prefix string) int {
+	b, err := os.ReadFile("../" + rel)
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if prefix == "" {
+		return len(lines)
+	}
+	for i, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return i + 1
+		}
+	}
+	return 0
+}
 
 func init() {
 	addCLIRows(
@@ -48,7 +77,7 @@ func init() {
 			},
 			args: []string{"validate"}, code: 1,
 			stderr: []string{
-				"recipes/extensions.hcl:131:25: error: Stale lock",
+				probeSrcPos + ": error: Stale lock",
 				"The files of extension/Probe (local/Probe) changed since they were locked:",
 				"modified: includes/Hooks.php",
 				"added: i18n/en.json",
@@ -68,7 +97,7 @@ func init() {
 			},
 			args: []string{"--json", "validate"}, code: 1,
 			json: map[string]any{"event": "diagnostic", "summary": "Stale lock", "component": "extension/Probe",
-				"affected": []any{"extension/Probe"}, "file": "recipes/extensions.hcl", "line": 131},
+				"affected": []any{"extension/Probe"}, "file": "recipes/extensions.hcl", "line": probeSrcLine},
 		},
 		cliRow{
 			item: "validate checks the lock", name: "git source: the ref is not asked of the remote, and validate says so",
@@ -79,7 +108,7 @@ func init() {
 			item: "stale lock", name: "changed core sha256: one root cause, old and new, one line of components",
 			setup: withCoreSHA(otherSHA), args: []string{"validate"}, code: 1,
 			stderr: []string{
-				"recipes/core.hcl:12:17: error: Stale lock",
+				coreSHAPos + ": error: Stale lock",
 				"  core \"mediawiki\" changed since it was locked:\n    the tarball's sha256\n",
 				"locked: " + mediawikiSHA + "\n",
 				"recipe: " + otherSHA + "\n",
@@ -99,7 +128,7 @@ func init() {
 			item: "stale lock", name: "changed core sha256: --json names the component and the 34 affected",
 			setup: withCoreSHA(otherSHA), args: []string{"--json", "validate"}, code: 1,
 			json: map[string]any{"event": "diagnostic", "summary": "Stale lock", "component": "core/mediawiki",
-				"file": "recipes/core.hcl", "line": 12},
+				"file": "recipes/core.hcl", "line": coreSHALine},
 			check: func(t *testing.T, _ string, r result) {
 				var diags []map[string]any
 				for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
@@ -120,7 +149,7 @@ func init() {
 		cliRow{
 			item: "stale lock", name: "changed core sha256: plan reports it the same way",
 			setup: withCoreSHA(otherSHA), args: []string{"plan"}, code: 1,
-			stderr: []string{"recipes/core.hcl:12:17: error: Stale lock", "recipe: " + otherSHA},
+			stderr: []string{coreSHAPos + ": error: Stale lock", "recipe: " + otherSHA},
 			check: func(t *testing.T, _ string, r result) {
 				if n := strings.Count(r.stderr, "error:"); n != 1 {
 					t.Errorf("%d errors, want 1:\n%s", n, r.stderr)
@@ -135,7 +164,7 @@ func init() {
 				return nil
 			},
 			args: []string{"validate"}, code: 1,
-			stderr: []string{"recipes/core.hcl:12:17: error: Lock does not match recipe",
+			stderr: []string{coreSHAPos + ": error: Lock does not match recipe",
 				"locked: " + otherSHA, "recipe: " + mediawikiSHA, "Was the lock edited by hand?"},
 			check: func(t *testing.T, _ string, r result) {
 				if n := strings.Count(r.stderr, "error:"); n != 1 {

@@ -12,99 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-
-	"github.com/mwedition/mwedition/internal/lock"
 )
-
-// debianBasePackages are what the test base asks for: Apache with mod_php, so that the
-// images on it run Apache as www-data.
-var debianBasePackages = []string{"apache2", "libapache2-mod-php", "php-cli"}
-
-// debianBaseTime is the test base's time: what the lock would take from the suites'
-// Release files.
-const debianBaseTime = 1764000000
-
-// bookwormDebs resolves debianBasePackages as apt does in a root of the apt variant and
-// downloads every .deb of the result from deb.debian.org, once (they are kept next to
-// the corpus cache, as bookwormRoot's roots are). It returns the directory holding the
-// .debs and the root's dpkg status, which says what apt installed.
-func bookwormDebs(t *testing.T, cacheDir string) string {
-	t.Helper()
-	args := []string{"--variant=apt", "--format=null", "--include=" + strings.Join(debianBasePackages, ","),
-		// Keep what apt downloaded, and the essential packages' .debs it unpacked itself.
-		"--skip=download/empty", "--skip=essential/unlink"}
-	h := sha256.Sum256([]byte(strings.Join(append(args, rootSources...), "\n")))
-	dir := filepath.Join(filepath.Dir(cacheDir), "debs", "bookworm-"+hex.EncodeToString(h[:8]))
-	if _, err := os.Stat(filepath.Join(dir, "status")); err == nil {
-		return dir
-	}
-	tmp := fmt.Sprintf("%s.%d.tmp", dir, os.Getpid())
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(tmp)
-	hook := `cp "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/dpkg/status ` + tmp + "/"
-	start := time.Now()
-	cmd := exec.Command("mmdebstrap", append(append(args, "--customize-hook="+hook, "bookworm", "/dev/null"), rootSources...)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("mmdebstrap: %v\n%s", err, tail(string(out)))
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("downloaded the base's .debs in %s", time.Since(start).Round(time.Second))
-	return dir
-}
-
-// debianBaseLock pins every package dpkg installed from the .debs in dir, as the lock
-// would, and the installed package set comes from the root's status.
-func debianBaseLock(t *testing.T, dir string) lock.DebianBase {
-	t.Helper()
-	debs, err := filepath.Glob(filepath.Join(dir, "*.deb"))
-	if err != nil || len(debs) == 0 {
-		t.Fatalf("no .debs in %s: %v", dir, err)
-	}
-	byName := map[string]string{}
-	for _, d := range debs {
-		byName[strings.SplitN(filepath.Base(d), "_", 2)[0]] = d
-	}
-	status, err := os.ReadFile(filepath.Join(dir, "status"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := lock.DebianBase{Name: "web", Recipe: "test", Time: debianBaseTime}
-	for _, s := range []string{"bookworm", "bookworm-updates"} {
-		b.Suites = append(b.Suites, lock.DebianSuite{Archive: "http://deb.debian.org/debian", Suite: s, Date: debianBaseTime})
-	}
-	b.Suites = append(b.Suites, lock.DebianSuite{Archive: "http://deb.debian.org/debian-security", Suite: "bookworm-security", Date: debianBaseTime})
-	for _, stanza := range strings.Split(string(status), "\n\n") {
-		f := map[string]string{}
-		for _, line := range strings.Split(stanza, "\n") {
-			if k, v, ok := strings.Cut(line, ": "); ok && !strings.HasPrefix(line, " ") {
-				f[k] = v
-			}
-		}
-		if f["Package"] == "" {
-			continue
-		}
-		deb, ok := byName[f["Package"]]
-		if !ok {
-			t.Fatalf("%s is installed, but its .deb was not kept", f["Package"])
-		}
-		sum, n := fileSum(t, deb)
-		b.Packages = append(b.Packages, lock.DebPackage{Name: f["Package"], Version: f["Version"], Architecture: f["Architecture"],
-			Archive: "http://deb.debian.org/debian", Filename: "pool/main/" + filepath.Base(deb), Size: n, SHA256: sum})
-	}
-	sort.Slice(b.Packages, func(i, j int) bool { return b.Packages[i].Name < b.Packages[j].Name })
-	return b
-}
 
 func fileSum(t *testing.T, name string) (string, int64) {
 	t.Helper()
@@ -121,23 +35,21 @@ func fileSum(t *testing.T, name string) (string, int64) {
 	return hex.EncodeToString(h.Sum(nil)), n
 }
 
-// debianCache is a cache of the test's own: the corpus's, linked, plus the base's .debs as
-// blobs, copied so that the test may change them.
-func debianCache(t *testing.T, corpus, debs string, b lock.DebianBase) string {
+// linkedCache is a cache of the test's own, made of hard links to another's files: a
+// test that changes a blob replaces it, never writes into it. The store's lock file is not
+// linked: a shared inode would make every copy's gc wait for every other copy's builds.
+func linkedCache(t *testing.T, from string) string {
 	t.Helper()
-	c := filepath.Join(t.TempDir(), "cache")
-	if out, err := exec.Command("cp", "-al", corpus, c).CombinedOutput(); err != nil {
+	return linkCacheTo(t, from, filepath.Join(t.TempDir(), "cache"))
+}
+
+func linkCacheTo(t *testing.T, from, c string) string {
+	t.Helper()
+	if out, err := exec.Command("cp", "-al", from, c).CombinedOutput(); err != nil {
 		t.Fatalf("cp -al: %v\n%s", err, out)
 	}
-	for _, p := range b.Packages {
-		src := filepath.Join(debs, filepath.Base(p.Filename))
-		// A blob the corpus already holds is a hard link into the shared cache: copying
-		// over it would write through the link.
-		dst := filepath.Join(c, "blobs/sha256", p.SHA256)
-		os.Remove(dst)
-		if out, err := exec.Command("cp", src, dst).CombinedOutput(); err != nil {
-			t.Fatalf("cp: %v\n%s", err, out)
-		}
+	if err := os.Remove(filepath.Join(c, "lock")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
 	}
 	return c
 }
@@ -173,20 +85,32 @@ func TestDebianBase(t *testing.T) {
 		t.Fatal("mmdebstrap --mode=root needs root: run `make e2e` as root")
 	}
 	corpus := corpusCache(t)
-	debs := bookwormDebs(t, corpus)
-	base := debianBaseLock(t, debs)
 	proj := smallEditionProject(t, "debtest", "Debian base test", `output "image" {
     base = "debian:web"
     tags = ["test"]
   }`)
-	lf, err := lock.Read(proj)
-	if err != nil {
+	// The base of this test alone: the shipped one, with the shipped editions' requirements,
+	// would be locked again for an edition without them.
+	if err := os.Remove(filepath.Join(proj, "recipes", "debian.hcl")); err != nil {
 		t.Fatal(err)
 	}
-	// TODO(lead): once `mwedition lock` pins debian_base blocks, lock the base through it.
-	if err := lock.Write(proj, lf.WithDebianBases([]lock.DebianBase{base})); err != nil {
-		t.Fatal(err)
+	writeFile(t, filepath.Join(proj, "recipes", "web.hcl"), `debian_base "web" {
+  source "http://deb.debian.org/debian" { suites = ["bookworm", "bookworm-updates"] }
+  source "http://deb.debian.org/debian-security" { suites = ["bookworm-security"] }
+  packages = ["apache2", "libapache2-mod-php", "php-cli"]
+}
+`)
+	// Locked online into a cache of the test's own, which then holds the pinned .debs.
+	locked := linkedCache(t, corpus)
+	start := time.Now()
+	if r := run(t, proj, locked, "-q", "lock"); r.code != 0 {
+		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
 	}
+	base, ok := readLock(t, proj).DebianBase("web")
+	if !ok || len(base.Packages) == 0 {
+		t.Fatalf("editions.lock pins no package of the base web")
+	}
+	t.Logf("locked the base (%d packages) in %s", len(base.Packages), time.Since(start).Round(time.Second))
 	build := func(cache, out string) (result, time.Duration) {
 		start := time.Now()
 		r := run(t, proj, cache, "--offline", "-q", "build", "--out", out, "--format", "image")
@@ -195,7 +119,7 @@ func TestDebianBase(t *testing.T) {
 	var layers [2][]string
 	var digests [2]string
 	for i := range layers {
-		cache, out := debianCache(t, corpus, debs, base), filepath.Join(t.TempDir(), "out")
+		cache, out := linkedCache(t, locked), filepath.Join(t.TempDir(), "out")
 		r, took := build(cache, out)
 		if r.code != 0 {
 			t.Fatalf("cold build %d exited %d:\n%s", i+1, r.code, r.stderr)
@@ -224,7 +148,7 @@ func TestDebianBase(t *testing.T) {
 		t.Errorf("two cold builds gave the images %s and %s", digests[0], digests[1])
 	}
 
-	cache := debianCache(t, corpus, debs, base)
+	cache := linkedCache(t, locked)
 	victim := base.Packages[len(base.Packages)/2]
 	blob := filepath.Join(cache, "blobs/sha256", victim.SHA256)
 	// A new file in the blob's place, never a write into it: the blob may share its

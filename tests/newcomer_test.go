@@ -27,10 +27,7 @@ func TestNewcomerPath(t *testing.T) {
 	work := t.TempDir()
 	// A hard-linked copy of the corpus cache: init records the release's URL in the cache it
 	// uses, which other tests' seeded caches must not inherit.
-	cacheDir := filepath.Join(work, "cache")
-	if out, err := exec.Command("cp", "-al", corpus, cacheDir).CombinedOutput(); err != nil {
-		t.Fatalf("cp -al: %v\n%s", err, out)
-	}
+	cacheDir := linkCacheTo(t, corpus, filepath.Join(work, "cache"))
 	proj := filepath.Join(work, "wiki")
 	step := func(dir string, args ...string) result {
 		t.Helper()
