@@ -70,7 +70,7 @@ func embargoedProject(t *testing.T, cacheDir, priv, fpr string) (proj, out strin
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)
 	}
 	out = filepath.Join(t.TempDir(), "out")
-	if r := run(t, proj, cacheDir, "--offline", "--quiet", "build", "--format", "deb,rpm,image", "--out", out,
+	if r := run(t, proj, cacheDir, "--offline", "--quiet", "build", "--format", "deb,rpm,image", "--image-base", "scratch", "--out", out,
 		"--sign-key", priv, "--sign-fingerprint", fpr); r.code != 0 {
 		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
 	}

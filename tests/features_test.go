@@ -28,7 +28,8 @@ import (
 // once (Debian packages and images), the packages published into a signed apt repository; then
 // each edition is checked twice, in parallel with the others: installed with apt-get into a
 // fresh Debian bookworm root and served by php -S, and as its image, unpacked and started with
-// the image's own command, user and environment.
+// the image's own command, user and environment. On both, the job queue is then drained by
+// the packages' timer command (on Debian) and by the image started with it.
 
 // featureCheck is one feature's proof against a running wiki.
 type featureCheck struct {
@@ -84,6 +85,8 @@ func TestFeatures(t *testing.T) {
 			w := debianWiki(t, base, repo, e)
 			t.Logf("%s: %s installed from the apt repository", since(), e)
 			runChecks(t, w, e)
+			// The job queue, through the installed timer's service command.
+			t.Run("jobs", func(t *testing.T) { checkJobRunner(t, w.r) })
 			t.Logf("%s: %s checked on Debian", since(), e)
 		})
 		t.Run(e+"/image", func(t *testing.T) {
@@ -96,6 +99,8 @@ func TestFeatures(t *testing.T) {
 			w := wiki{rt, startImage(t, rt, cfg)}
 			runChecks(t, w, e)
 			w.srv.stop()
+			// The job queue, through the same image started with mediawiki-run-jobs --loop.
+			t.Run("jobs", func(t *testing.T) { checkImageJobs(t, rt, cfg.User, cfg.Env) })
 			t.Logf("%s: %s checked in its image", since(), e)
 		})
 	}

@@ -108,7 +108,7 @@ func buildPeak(t *testing.T, dir string) (rss, size int64) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	peak := filepath.Join(t.TempDir(), "peak")
-	cmd := exec.Command(gnuTime, "-f", "%M", "-o", peak, bin(t), "-C", dir, "--cache", seededCache(t), "--offline", "-q", "build", "--out", out)
+	cmd := exec.Command(gnuTime, "-f", "%M", "-o", peak, bin(t), "-C", dir, "--cache", seededCache(t), "--offline", "-q", "build", "--out", out, "--image-base", "scratch")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOMEMLIMIT=") && !strings.HasPrefix(kv, "GOGC=") {
 			cmd.Env = append(cmd.Env, kv)

@@ -48,7 +48,7 @@ import (
 func realLayout(t *testing.T) string {
 	t.Helper()
 	out := t.TempDir()
-	if r := run(t, project(t), corpusCache(t), "--offline", "-q", "build", "--format", "image", "--out", out); r.code != 0 {
+	if r := run(t, project(t), corpusCache(t), "--offline", "-q", "build", "--format", "image", "--image-base", "scratch", "--out", out); r.code != 0 {
 		t.Fatalf("build --format image exited %d:\n%s", r.code, r.stderr)
 	}
 	return out

@@ -62,9 +62,9 @@ func TestVerifyRealTree(t *testing.T) {
 	dir := project(t)
 	cacheDir := seededCache(t)
 	out := filepath.Join(t.TempDir(), "out")
-	planned := plannedActions(t, dir, cacheDir)
+	planned := plannedActions(t, dir, cacheDir, "--image-base", "scratch")
 	start := time.Now()
-	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--out", out)
+	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--out", out, "--image-base", "scratch")
 	if r.code != 0 {
 		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
 	}
