@@ -209,7 +209,7 @@ func (r Report) writeDebianBases(b *bytes.Buffer) {
 	if len(r.DebianBases) == 0 {
 		return
 	}
-	b.WriteString("\n### Debian base packages\n\nThe images' Debian bases, as `debianBases` in " + lock.FileName + " pins them.\n")
+	b.WriteString("\n### Debian base packages\n\nThe Debian bases the images are built on, as " + lock.FileName + " pins them under `debianBases`.\n")
 	for _, d := range r.DebianBases {
 		fmt.Fprintf(b, "\n#### %s\n\n", code(d.Name))
 		switch d.Change {
@@ -221,8 +221,15 @@ func (r Report) writeDebianBases(b *bytes.Buffer) {
 			continue
 		}
 		fmt.Fprintf(b, "%s; archive as of %s.\n", d.countLine(), arrow(day(d.OldTime), day(d.NewTime)))
-		if len(d.SuitesAdded)+len(d.SuitesRemoved) > 0 {
-			fmt.Fprintf(b, "\nSuites added: %s; removed: %s.\n", codes(d.SuitesAdded), codes(d.SuitesRemoved))
+		var suites []string
+		if len(d.SuitesAdded) > 0 {
+			suites = append(suites, "added "+codes(d.SuitesAdded))
+		}
+		if len(d.SuitesRemoved) > 0 {
+			suites = append(suites, "removed "+codes(d.SuitesRemoved))
+		}
+		if len(suites) > 0 {
+			fmt.Fprintf(b, "\nSuites %s.\n", strings.Join(suites, "; "))
 		}
 		d.writePackages(b)
 	}
@@ -309,18 +316,27 @@ func (d DebianBaseChange) writePackages(b *bytes.Buffer) {
 		row(b, l.cells...)
 	}
 	if left := rest[shown:]; len(left) > 0 {
-		n := map[string]int{}
-		for _, l := range left {
-			n[l.kind]++
+		kinds := make([]string, len(left))
+		for i, l := range left {
+			kinds[i] = l.kind
 		}
-		var parts []string
-		for _, k := range []string{"removed", "added", "updated"} {
-			if n[k] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
-			}
-		}
-		fmt.Fprintf(b, "\n…and %s more, none from a security suite: %s (`mwedition diff --json` lists every package).\n", count(len(left), "package"), strings.Join(parts, ", "))
+		writeLeftOut(b, kinds)
 	}
+}
+
+// writeLeftOut says how many rows, of which kinds, a base's table left out.
+func writeLeftOut(b *bytes.Buffer, kinds []string) {
+	n := map[string]int{}
+	for _, k := range kinds {
+		n[k]++
+	}
+	var parts []string
+	for _, k := range []string{"removed", "added", "updated"} {
+		if n[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[k], k))
+		}
+	}
+	fmt.Fprintf(b, "\n…and %d more (%s), none from a security suite; `mwedition diff --json` lists every package.\n", len(kinds), strings.Join(parts, ", "))
 }
 
 // pkgCell names a package, with its architecture when the base changed it under more
