@@ -4,6 +4,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +45,16 @@ type diffReport struct {
 	SchemaUpdates []struct {
 		ID, Reason string
 	} `json:"schemaUpdates"`
+	DebianBases []struct {
+		Name, Change string
+		Added        []struct{ Name string }                 `json:"packagesAdded"`
+		Removed      []struct{ Name, Version, Suite string } `json:"packagesRemoved"`
+		Updated      []struct {
+			Name                   string
+			OldVersion, NewVersion string
+			Security               bool
+		} `json:"packagesUpdated"`
+	} `json:"debianBases"`
 }
 
 // TestDiffRealLock compares the committed editions.lock of the real 1.39.17 project with a
@@ -184,4 +195,84 @@ func diffJSON(t *testing.T, cache string, args ...string) diffReport {
 		t.Fatalf("diff --json %v: %v\n%s", args, err, r.stdout)
 	}
 	return rep
+}
+
+// TestDiffDebianBase compares the shipped editions.lock with a copy in which one package
+// of its Debian base, pinned from bookworm-security, has another version and sha256 and
+// another package is gone: the "Debian base packages" section must list both, the first
+// as a security update, in the Markdown and the JSON, and nothing else may differ.
+func TestDiffDebianBase(t *testing.T) {
+	shipped := filepath.Join("..", lock.FileName)
+	b, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lk, err := lock.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lk.DebianBases) == 0 {
+		t.Fatalf("%s has no debianBases: the shipped editions are built on a locked Debian base", shipped)
+	}
+	base := &lk.DebianBases[0]
+	upd, gone := -1, -1
+	for i, p := range base.Packages {
+		switch {
+		case upd < 0 && p.Suite == "bookworm-security":
+			upd = i
+		case gone < 0 && p.Suite == "bookworm":
+			gone = i
+		}
+	}
+	if upd < 0 || gone < 0 {
+		t.Fatalf("base %s has no package from bookworm-security or none from bookworm", base.Name)
+	}
+	u, g := base.Packages[upd], base.Packages[gone]
+	newVersion := u.Version + "+mwtest1"
+	base.Packages[upd].Version, base.Packages[upd].SHA256 = newVersion, strings.Repeat("d", 64)
+	base.Packages = append(base.Packages[:gone], base.Packages[gone+1:]...)
+	dir := t.TempDir()
+	if err := lock.Write(dir, lk); err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(dir, lock.FileName)
+	cache := t.TempDir()
+
+	r := run(t, "..", cache, "diff", shipped, changed)
+	if r.code != 0 {
+		t.Fatalf("diff exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"0 components added, 0 components removed, 0 components bumped; Debian base packages: 1 updated (1 from Debian security), 1 removed.\n",
+		"\n### Debian base packages\n",
+		"#### `" + base.Name + "`\n\n1 package updated (1 security update), 1 removed; archive as of ",
+		"| `" + u.Name + "` | **security update** | " + u.Version + " → " + newVersion + " | bookworm-security |\n",
+		"| `" + g.Name + "` | removed | " + g.Version + " | bookworm |\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("the Markdown lacks %q:\n%s", want, r.stdout)
+		}
+	}
+
+	rep := diffJSON(t, cache, shipped, changed)
+	var got []string
+	for _, d := range rep.DebianBases {
+		got = append(got, d.Name+" "+d.Change)
+		for _, p := range d.Updated {
+			got = append(got, fmt.Sprintf("updated %s %s %s security=%v", p.Name, p.OldVersion, p.NewVersion, p.Security))
+		}
+		for _, p := range d.Removed {
+			got = append(got, "removed "+p.Name+" "+p.Version+" "+p.Suite)
+		}
+		for _, p := range d.Added {
+			got = append(got, "added "+p.Name)
+		}
+	}
+	want := []string{base.Name + " changed",
+		fmt.Sprintf("updated %s %s %s security=true", u.Name, u.Version, newVersion),
+		"removed " + g.Name + " " + g.Version + " bookworm"}
+	if diff := cmp.Diff(want, got); diff != "" || rep.Identical || len(rep.Added)+len(rep.Removed)+len(rep.Bumped)+len(rep.OSPackages) != 0 {
+		t.Errorf("diff --json (-want +got):\n%s\nidentical %v, added %v, removed %v, bumped %v, OS packages %v",
+			diff, rep.Identical, rep.Added, rep.Removed, rep.Bumped, rep.OSPackages)
+	}
 }

@@ -22,6 +22,12 @@ const diffLong = `Diff compares two releases and prints, as Markdown for release
   - new or changed dependencies: each component's PHP version requirement, the PHP
     extensions the release as a whole newly needs or no longer needs, and the Debian and
     Fedora packages those bring, as the built .deb and .rpm packages depend on them;
+  - the Debian bases the images are built on (debianBases in editions.lock, "debianBases"
+    in the JSON): per base, packages added, removed and updated (old → new version),
+    security updates (pinned from a -security suite) first and marked, suites added or
+    removed, and the archive date; bases added or removed. The Markdown lists every
+    security update and at most 25 other packages per base, then how many more; the JSON
+    lists them all. A build manifest does not record the bases: a note then says so;
   - licences that changed;
   - the components whose upgrade needs 'php maintenance/update.php': added or bumped ones
     that register schema updates (LoadExtensionSchemaUpdates), and any core upgrade;

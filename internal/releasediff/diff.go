@@ -38,6 +38,11 @@ type Report struct {
 	// Libraries are the composer libraries added, removed, bumped or changed; they are
 	// not among Added, Removed, Bumped or Licenses, which are the other components.
 	Libraries []LibraryChange `json:"libraries"`
+	// DebianBases are the locked Debian bases (what the images are built on) added,
+	// removed or changed: packages added, removed and updated, suites, archive date. Both
+	// inputs must record them (not a build manifest; Notes then say so). They are the
+	// project's, compared whole even with an edition filter.
+	DebianBases []DebianBaseChange `json:"debianBases"`
 
 	PHP           []PHPChange       `json:"php"`           // requires.php of added and changed components
 	PHPExtensions []ExtensionChange `json:"phpExtensions"` // over the whole release
@@ -159,7 +164,7 @@ type Options struct {
 func Compare(prev, next Release, o Options) (Report, error) {
 	r := Report{Format: Format, Old: prev.Name, New: next.Name, Edition: o.Edition,
 		Added: []Entry{}, Removed: []Entry{}, Bumped: []Bump{}, Editions: []EditionChange{}, Security: []SecurityFix{},
-		Libraries: []LibraryChange{}, PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
+		Libraries: []LibraryChange{}, DebianBases: []DebianBaseChange{}, PHP: []PHPChange{}, PHPExtensions: []ExtensionChange{}, OSPackages: []PackageChange{},
 		Licenses: []LicenseChange{}, SchemaUpdates: []SchemaUpdate{}, TablesLeftBehind: []LeftBehind{}, Notes: []string{}}
 	if o.Edition != "" {
 		var err error
@@ -186,6 +191,10 @@ func Compare(prev, next Release, o Options) (Report, error) {
 			}
 		}
 	}
+	if prev.DebianKnown && next.DebianKnown {
+		r.DebianBases = compareDebianBases(prev, next)
+	}
+	r.Notes = append(r.Notes, debianNotes(prev, next)...)
 	system := prev.SystemKnown && next.SystemKnown
 	if !system && (prev.SystemKnown || next.SystemKnown) {
 		r.Notes = append(r.Notes, fmt.Sprintf("System packages of the recipes not compared: %s is a lock, which does not record them; compare project directories, git revisions or build manifests for them", lockSide(prev, next)))
@@ -201,7 +210,7 @@ func Compare(prev, next Release, o Options) (Report, error) {
 				return PackageChange{Family: fam, Name: name, Change: change, Components: ids}
 			})...)
 	}
-	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses)+len(r.Libraries)+len(r.OSPackages) == 0
+	r.Identical = len(r.Added)+len(r.Removed)+len(r.Bumped)+len(r.Editions)+len(r.Licenses)+len(r.Libraries)+len(r.OSPackages)+len(r.DebianBases) == 0
 	return r, nil
 }
 

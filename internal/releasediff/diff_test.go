@@ -244,8 +244,9 @@ func TestEditions(t *testing.T) {
 		if len(r.OSPackages) != 0 || len(r.Added) != 0 {
 			t.Errorf("the release as a whole gained nothing, got packages %v, added %v", r.OSPackages, r.Added)
 		}
-		// A manifest does not record PHP requirements: say so rather than report none.
-		if len(r.Notes) != 2 || !strings.Contains(r.Notes[0], "old/manifest.json is a build manifest") {
+		// A manifest does not record PHP requirements nor Debian bases: say so rather than
+		// report none.
+		if len(r.Notes) != 3 || !strings.Contains(r.Notes[2], "old/manifest.json and new/manifest.json are build manifests") || !strings.Contains(r.Notes[0], "old/manifest.json is a build manifest") {
 			t.Errorf("notes %q", r.Notes)
 		}
 	})

@@ -39,6 +39,7 @@ func (r Report) Markdown() []byte {
 	r.writeComponents(&b)
 	r.writeLibraries(&b)
 	r.writePlatform(&b)
+	r.writeDebianBases(&b)
 	r.writeLicences(&b)
 	r.writeSchemaUpdates(&b)
 	r.writeLeftBehind(&b)
@@ -222,6 +223,9 @@ func (r Report) summary() string {
 		if len(names) > 0 {
 			parts = append(parts, fmt.Sprintf("new %s packages: %s", familyName(fam), strings.Join(names, ", ")))
 		}
+	}
+	if deb := r.debianSummary(); deb != "" {
+		parts = append(parts, deb)
 	}
 	if len(r.Licenses) > 0 {
 		parts = append(parts, count(len(r.Licenses), "licence")+" changed")

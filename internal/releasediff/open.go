@@ -68,6 +68,9 @@ func openProject(dir string) (Release, error) {
 	if err != nil {
 		return Release{}, fmt.Errorf("%s: %w", file, err)
 	}
+	if err := checkDebianBases(file, lk); err != nil {
+		return Release{}, err
+	}
 	r := FromLock(dir, lk)
 	p, diags := load.Dir(dir)
 	if diags.HasErrors() {
@@ -104,6 +107,9 @@ func (o Opener) git(ctx context.Context, arg, rev string) (Release, error) {
 	lk, err := lock.Decode(b)
 	if err != nil {
 		return Release{}, fmt.Errorf("%s: %w", arg, err)
+	}
+	if err := checkDebianBases(arg, lk); err != nil {
+		return Release{}, err
 	}
 	r := FromLock(arg, lk)
 	r.Revision = o.describe(ctx, dir, rev)

@@ -2,7 +2,8 @@
 // or the out/manifest.json of two builds, and says what release notes need: the CVEs that
 // patches newly fix and the patches dropped; the components added, removed and bumped
 // (versions and pins); the composer libraries added, removed, bumped or changed (in a list
-// of their own, not among the components); new or changed PHP and OS dependencies;
+// of their own, not among the components); new or changed PHP and OS dependencies; the
+// packages of the locked Debian bases the images are built on, security updates marked;
 // licences that changed; and the upgrades that need maintenance/update.php. It reads and
 // compares; it prints nothing. Its Markdown and JSON are stable: the same two inputs give
 // the same bytes.
@@ -38,6 +39,10 @@ type Release struct {
 	// SystemKnown is true when the input says which system packages each component's
 	// recipe declares: a project, a git revision or a build manifest, not a lock alone.
 	SystemKnown bool
+	// DebianKnown is true when the input records the locked Debian bases (a lock, a
+	// project or a git revision; a build manifest does not), and DebianBases are they.
+	DebianKnown bool
+	DebianBases []lock.DebianBase
 	// Revision is the git revision the input is, as git describes it ("v1.39.17.1",
 	// "v1.39.17.1-2-g3f2a9c1-dirty"): of git:REV, or of a project directory git tracks.
 	Revision string
@@ -125,6 +130,9 @@ func Parse(name string, b []byte) (Release, error) {
 		if err != nil {
 			return Release{}, fmt.Errorf("%s: %w", name, err)
 		}
+		if err := checkDebianBases(name, f); err != nil {
+			return Release{}, err
+		}
 		return FromLock(name, f), nil
 	case probe.Format == manifestFormat:
 		var m build.Manifest
@@ -143,7 +151,7 @@ func Parse(name string, b []byte) (Release, error) {
 // editions ship as components of kind library, as a build would. The OS packages are those
 // the build would make each component's packages depend on.
 func FromLock(name string, f lock.File) Release {
-	r := Release{Name: name, PHPKnown: true,
+	r := Release{Name: name, PHPKnown: true, DebianKnown: true, DebianBases: f.DebianBases,
 		NoEditions: name + " is a lock, which does not say which components each edition has"}
 	for _, lc := range f.Components {
 		c := Component{ID: lc.ID, Version: lc.Version, Source: lc.Source, Tree: lc.Tree, License: lc.Registry.License,
