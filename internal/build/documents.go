@@ -114,7 +114,7 @@ func (o Options) documentsActions(g resolve.Graph, lk lock.File, keys map[string
 		return nil, err
 	}
 	lockSum := sha256.Sum256(lockBytes)
-	env := o.env(g)
+	env := o.env(g, lk)
 	var acts []engine.Action
 	for _, e := range g.Editions {
 		in := sbom.Input{Graph: g, Edition: e.Name, Time: o.clamp(e.Time), Builder: o.Builder,

@@ -100,6 +100,10 @@ func (d *docBuilder) addDebianBase(b *lock.DebianBase, holders []string, systemI
 	}
 }
 
+// osPurpose is the operating system's primary package purpose as SPDX 2.3's JSON schema
+// spells it (tag-value documents spell it OPERATING-SYSTEM).
+const osPurpose = "OPERATING_SYSTEM"
+
 // debianBasePackage is the base as the operating system of the image: named and
 // versioned as scanners name a Debian release (debian, 12).
 func (d *docBuilder) debianBasePackage(id string, b *lock.DebianBase) *spdx.Package {
@@ -108,7 +112,7 @@ func (d *docBuilder) debianBasePackage(id string, b *lock.DebianBase) *spdx.Pack
 		PackageSPDXIdentifier: common.ElementID(id), PackageName: "debian", PackageVersion: release,
 		PackageSupplier:         &common.Supplier{SupplierType: "Organization", Supplier: "Debian"},
 		PackageDownloadLocation: noAssertion, PackageLicenseConcluded: noAssertion, PackageLicenseDeclared: noAssertion,
-		PackageCopyrightText: noAssertion, PrimaryPackagePurpose: "OPERATING-SYSTEM", IsFilesAnalyzedTagPresent: true,
+		PackageCopyrightText: noAssertion, PrimaryPackagePurpose: osPurpose, IsFilesAnalyzedTagPresent: true,
 		PackageComment: fmt.Sprintf("The image base debian:%s, made by mwedition from the %d Debian packages it contains, pinned in %s.",
 			b.Name, len(b.Packages), lock.FileName),
 	}

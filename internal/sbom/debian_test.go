@@ -86,7 +86,7 @@ func TestSPDXDebianBase(t *testing.T) {
 			"http://deb.debian.org/debian/pool/main/l/lua5.1/lua5.1_5.1.5-9_amd64.deb", deb, "INSTALL"},
 		{"Deb-php8.2-cli-amd64", "php8.2-cli", "8.2.36-1~deb12u1", "pkg:deb/debian/php8.2-cli@8.2.36-1~deb12u1?arch=amd64&distro=debian-12", strings.Repeat("2", 64),
 			"http://deb.debian.org/debian-security/pool/updates/main/p/php8.2/php8.2-cli_8.2.36-1~deb12u1_amd64.deb", deb, "INSTALL"},
-		{"ImageBase-bookworm", "debian", "12", "", strings.Repeat("8", 64), "NOASSERTION", deb, "OPERATING-SYSTEM"},
+		{"ImageBase-bookworm", "debian", "12", "", strings.Repeat("8", 64), "NOASSERTION", deb, "OPERATING_SYSTEM"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Debian packages (-want +got):\n%s", diff)
