@@ -357,14 +357,13 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		}
 		acts = append(acts, a)
 	}
-	env := o.env(g)
+	env := o.env(g, lk)
 	autoloadKeys, autoloads, err := o.autoloadActions(set, lk, g)
 	if err != nil {
 		return nil, err
 	}
 	acts = append(acts, autoloads...)
 	env.Autoloads = autoloadKeys
-	env.DebianBases = lk.DebianBases
 	var formatActs []engine.Action
 	for _, f := range o.selected() {
 		fa, err := f.Actions(env)
@@ -383,7 +382,7 @@ func (o Options) Graph(set spec.Set, lk lock.File, g resolve.Graph) ([]engine.Ac
 		return nil, err
 	}
 	acts = append(acts, docs...)
-	pub, err := o.publishAction(g, formatActs, docs)
+	pub, err := o.publishAction(g, lk, formatActs, docs)
 	if err != nil {
 		return nil, err
 	}

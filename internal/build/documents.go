@@ -114,7 +114,7 @@ func (o Options) documentsActions(g resolve.Graph, lk lock.File, keys map[string
 		return nil, err
 	}
 	lockSum := sha256.Sum256(lockBytes)
-	env := o.env(g)
+	env := o.env(g, lk)
 	var acts []engine.Action
 	for _, e := range g.Editions {
 		in := sbom.Input{Graph: g, Edition: e.Name, Time: o.clamp(e.Time), Builder: o.Builder,
@@ -197,7 +197,7 @@ func (o Options) documentsDeps(env format.Env, e resolve.Edition) ([]string, err
 
 // documentsLayout names how documents are made beyond what sbom holds: change it whenever
 // they change for the same inputs.
-const documentsLayout = "mwedition-documents-v1"
+const documentsLayout = "mwedition-documents-v2"
 
 func (o Options) blobsThere(files map[string]string) bool {
 	for _, sha := range files {
@@ -230,7 +230,7 @@ func (o Options) documents(env format.Env, e resolve.Edition, in sbom.Input, out
 		in.Artifacts = append(in.Artifacts, col.Artifacts...)
 		subjects = append(subjects, col.Subjects...)
 		if col.Base != nil {
-			in.Base = col.Base
+			in.Base, in.DebianBase = col.Base, col.DebianBase
 		}
 	}
 	doc, err := sbom.SPDX(in)

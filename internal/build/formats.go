@@ -8,6 +8,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format/image"
 	"github.com/mwedition/mwedition/internal/format/ospkg"
 	"github.com/mwedition/mwedition/internal/format/tarballs"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -83,9 +84,10 @@ func (o Options) selected() []format.Format {
 }
 
 // env is what the formats are given for one resolved project.
-func (o Options) env(g resolve.Graph) format.Env {
+func (o Options) env(g resolve.Graph, lk lock.File) format.Env {
 	return format.Env{Graph: g, Store: o.store(), Fetcher: o.Fetcher, Root: o.Root, Jobs: o.jobs(),
-		SourceDateEpoch: o.SourceDateEpoch, Formats: o.Formats, Signer: o.Signer, ImageBase: o.ImageBase, Keychain: o.Keychain}
+		SourceDateEpoch: o.SourceDateEpoch, Formats: o.Formats, Signer: o.Signer, ImageBase: o.ImageBase, Keychain: o.Keychain,
+		DebianBases: lk.DebianBases}
 }
 
 // PackageName is the OS package name of a component.

@@ -16,6 +16,7 @@ import (
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
@@ -39,7 +40,7 @@ type Published struct {
 // publishAction decides, from every format's and document's outcome, what out/ is to
 // hold, and makes manifest.json and SHA256SUMS: so that plan shows it, its cache spares a
 // no-op build the hashing, and publishing itself only moves files.
-func (o Options) publishAction(g resolve.Graph, formatActs, docs []engine.Action) (engine.Action, error) {
+func (o Options) publishAction(g resolve.Graph, lk lock.File, formatActs, docs []engine.Action) (engine.Action, error) {
 	graphJSON, err := json.Marshal(g)
 	if err != nil {
 		return engine.Action{}, err
@@ -61,7 +62,7 @@ func (o Options) publishAction(g resolve.Graph, formatActs, docs []engine.Action
 	for _, a := range append(slices.Clone(formatActs), docs...) {
 		deps, params.Deps = append(deps, a.ID), append(params.Deps, a.Key)
 	}
-	env := o.env(g)
+	env := o.env(g, lk)
 	return engine.Action{
 		ID: publishActionID, Kind: "publish.decide", Key: key("publish.decide", params), Deps: deps,
 		Label: "manifest.json and SHA256SUMS",

@@ -69,6 +69,9 @@ type Collected struct {
 	Subjects  []v1.Descriptor  // images, to which documents are attached
 	Images    []ImageRef       // the images by tag, as the layout lists them
 	Base      *sbom.Dependency // what an image was built on, for the provenance
+	// DebianBase is the locked Debian base Base was made from, when it was: the SBOM and
+	// provenance list its pinned packages.
+	DebianBase *lock.DebianBase
 }
 
 // ImageRef is one tagged image of a build.

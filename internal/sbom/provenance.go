@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/spec"
 )
 
@@ -61,7 +62,8 @@ const treeDigestKey = "mweditionTreeSha256"
 // ProvenanceStatement returns the edition's provenance as indented JSON: the artifacts as
 // subjects; the lock, the edition and the build's options as external parameters; every
 // source the edition's components come from, with its digest, and every patch file applied
-// to them, with its own, as resolved dependencies.
+// to them, with its own, the image base and, for a Debian base, every .deb it was made
+// from, as resolved dependencies.
 func ProvenanceStatement(in Input) ([]byte, error) {
 	e, err := in.edition()
 	if err != nil {
@@ -86,7 +88,33 @@ func ProvenanceStatement(in Input) ([]byte, error) {
 	}
 	p.BuildDefinition.ExternalParameters = params
 
-	// One dependency per source: the bundled extensions and skins come from their core's.
+	deps, err := sourceDependencies(in, comps)
+	if err != nil {
+		return nil, err
+	}
+	p.BuildDefinition.ResolvedDependencies = append(deps, patchDependencies(comps)...)
+	if in.Base != nil {
+		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, *in.Base)
+	}
+	if in.DebianBase != nil {
+		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, debDependencies(in.DebianBase)...)
+	}
+	p.RunDetails.Builder.ID = BuilderID
+	p.RunDetails.Builder.Version = map[string]string{"mwedition": in.Builder.Version, "go": in.Builder.Go}
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(st); err != nil {
+		return nil, fmt.Errorf("encoding the provenance of %s: %w", e.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// sourceDependencies are the sources the edition's components come from, one per source
+// (the bundled extensions and skins come from their core's), by name.
+func sourceDependencies(in Input, comps []resolve.Component) ([]Dependency, error) {
 	deps := map[string]*Dependency{}
 	var names []string
 	for _, c := range comps {
@@ -120,22 +148,9 @@ func ProvenanceStatement(in Input) ([]byte, error) {
 		d.Annotations["components"] = append(list, c.ID)
 	}
 	sort.Strings(names)
+	var out []Dependency
 	for _, n := range names {
-		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, *deps[n])
+		out = append(out, *deps[n])
 	}
-	p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, patchDependencies(comps)...)
-	if in.Base != nil {
-		p.BuildDefinition.ResolvedDependencies = append(p.BuildDefinition.ResolvedDependencies, *in.Base)
-	}
-	p.RunDetails.Builder.ID = BuilderID
-	p.RunDetails.Builder.Version = map[string]string{"mwedition": in.Builder.Version, "go": in.Builder.Go}
-
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(st); err != nil {
-		return nil, fmt.Errorf("encoding the provenance of %s: %w", e.Name, err)
-	}
-	return buf.Bytes(), nil
+	return out, nil
 }

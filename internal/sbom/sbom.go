@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
@@ -67,6 +68,9 @@ type Input struct {
 	Parameters map[string]any
 	// Base is the image base the edition's image was built on, if any.
 	Base *Dependency
+	// DebianBase is the locked Debian base Base was made from, when it was: its pinned
+	// packages are the image's operating system.
+	DebianBase *lock.DebianBase
 }
 
 func (in Input) edition() (resolve.Edition, error) {

@@ -82,7 +82,8 @@ func Document(in Input) (*spdx.Document, error) {
 		return nil, err
 	}
 	d.addPatches(comps, compIDs)
-	d.addSystem(comps, compIDs)
+	systemIDs := d.addSystem(comps, compIDs)
+	var images []string // what holds the image base: the images, or the edition without one
 	for _, a := range in.sortedArtifacts() {
 		from := edID
 		if a.From != "" {
@@ -93,7 +94,14 @@ func Document(in Input) (*spdx.Document, error) {
 		id := d.ids.make("Artifact-", strings.ReplaceAll(a.Path, "/", "-"))
 		d.add(artifactPackage(id, a))
 		d.rel(id, common.TypeRelationshipGeneratedFrom, from)
+		if a.Kind == Image {
+			images = append(images, id)
+		}
 	}
+	if len(images) == 0 {
+		images = []string{edID}
+	}
+	d.addDebianBase(in.DebianBase, images, systemIDs)
 
 	sort.Slice(d.pkgs, func(i, j int) bool { return d.pkgs[i].PackageSPDXIdentifier < d.pkgs[j].PackageSPDXIdentifier })
 	sort.Slice(d.rels, func(i, j int) bool {

@@ -24,8 +24,9 @@ func systemPURL(distro, name string) purl {
 // addSystem describes the system packages the members' recipes declare: one package per
 // distribution's package name (each alternative of a requirement included), which the
 // component DEPENDS_ON, or which is an OPTIONAL_DEPENDENCY_OF it when recommended. A
-// requirement with alternatives says so in each relationship's comment.
-func (d *docBuilder) addSystem(comps []resolve.Component, compIDs map[string]string) {
+// requirement with alternatives says so in each relationship's comment. It returns the
+// packages' element IDs by distro/name.
+func (d *docBuilder) addSystem(comps []resolve.Component, compIDs map[string]string) map[string]string {
 	ids := map[string]string{} // distro/name -> SPDX ID
 	pkg := func(distro, name string) string {
 		k := distro + "/" + name
@@ -66,6 +67,7 @@ func (d *docBuilder) addSystem(comps []resolve.Component, compIDs map[string]str
 			}
 		}
 	}
+	return ids
 }
 
 func alternativesComment(req string) string {

@@ -29,6 +29,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/platform"
@@ -810,24 +811,25 @@ func (f imageFormat) Edition(fenv format.Env, e resolve.Edition, outs format.Out
 	for _, t := range tags {
 		col.Images = append(col.Images, format.ImageRef{Edition: e.Name, Tag: t, Descriptor: d})
 	}
-	col.Base, err = env{fenv}.baseDependency(e, out, outs)
+	col.Base, col.DebianBase, err = env{fenv}.baseDependency(e, out, outs)
 	return col, err
 }
 
 // baseDependency is the base an edition's image was built on, by the digest of what was
-// imported; a registry base also by its reference.
-func (o env) baseDependency(e resolve.Edition, out spec.Output, outs format.Outcomes) (*sbom.Dependency, error) {
+// imported; a registry base also by its reference; a Debian base also by the lock's
+// record of it, whose pinned packages the documents list.
+func (o env) baseDependency(e resolve.Edition, out spec.Output, outs format.Outcomes) (*sbom.Dependency, *lock.DebianBase, error) {
 	ref := baseRef(o.Env, out)
 	if ref == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	b, err := oci.ParseBase(ref)
 	if err != nil || b.Kind == oci.ScratchBase {
-		return nil, err
+		return nil, nil, err
 	}
 	rec, err := format.Lookup[Base](outs, baseActionID(ref))
 	if err != nil {
-		return nil, fmt.Errorf("edition %s: its image's base %s was not imported: %w", e.Name, ref, err)
+		return nil, nil, fmt.Errorf("edition %s: its image's base %s was not imported: %w", e.Name, ref, err)
 	}
 	d := rec.Image.Descriptor()
 	dep := &sbom.Dependency{Name: "image base", Digest: map[string]string{d.Digest.Algorithm: d.Digest.Hex},
@@ -835,7 +837,14 @@ func (o env) baseDependency(e resolve.Edition, out spec.Output, outs format.Outc
 	if b.Kind == oci.RegistryBase {
 		dep.URI = b.Ref
 	}
-	return dep, nil
+	if b.Kind != oci.DebianBase {
+		return dep, nil, nil
+	}
+	lb, err := o.debianBase(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("edition %s: %w", e.Name, err)
+	}
+	return dep, &lb, nil
 }
 
 // members are an edition's components.
