@@ -203,7 +203,8 @@ func withoutAbuseFilter(t *testing.T, dir, _ string) map[string]string {
 		}
 		kept = append(kept, c)
 	}
-	b, err := lock.New(kept).Encode()
+	// Only the extension goes: the Debian bases stay as locked.
+	b, err := lock.New(kept).WithDebianBases(lk.DebianBases).Encode()
 	if err != nil {
 		t.Fatal(err)
 	}

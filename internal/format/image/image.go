@@ -160,41 +160,18 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 		if o.ImageBase != "" {
 			ref, where = o.ImageBase, "--image-base"
 		}
-		b, err := oci.ParseBase(ref)
+		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.Clamp(e.Time)}
+		var deps, layerIDs []string
+		ba, err := o.baseFor(ref, where, fingerprints)
 		if err != nil {
 			return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
 		}
-		b = b.In(o.Root)
-		ip := imageParams{Layout: imageLayout, Generated: generatedDigest, Edition: e.Name, Version: e.Version, Time: o.Clamp(e.Time)}
-		var deps, layerIDs []string
-		baseID := ""
-		if b.Kind == oci.DebianBase {
-			lb, err := o.debianBase(b)
-			if err != nil {
-				return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
-			}
-			da := o.debianAction(ref, lb, where)
-			ip.Base, deps, baseID = da.Key, append(deps, da.ID), da.ID
-			if !seen[da.ID] {
-				seen[da.ID] = true
-				acts = append(acts, da)
-			}
-		} else if b.Kind != oci.ScratchBase {
-			fp, ok := fingerprints[b]
-			if !ok {
-				if fp, err = b.Fingerprint(); err != nil {
-					return nil, fmt.Errorf("%s: edition %s: %w", where, e.Name, err)
-				}
-				fingerprints[b] = fp
-			}
-			ba := o.baseAction(ref, b, fp, where)
-			ip.Base, deps, baseID = ba.Key, append(deps, ba.ID), ba.ID
-			if b.Kind == oci.RegistryBase {
-				ip.BaseName = b.Ref
-			}
-			if !seen[ba.ID] {
-				seen[ba.ID] = true
-				acts = append(acts, ba)
+		baseID := ba.action.ID
+		if baseID != "" {
+			ip.Base, ip.BaseName, deps = ba.action.Key, ba.name, append(deps, baseID)
+			if !seen[baseID] {
+				seen[baseID] = true
+				acts = append(acts, ba.action)
 			}
 		}
 		if ip.Settings, err = layout.RenderSettings(e, g); err != nil {
@@ -227,6 +204,45 @@ func (f imageFormat) Actions(fenv format.Env) ([]engine.Action, error) {
 		})
 	}
 	return acts, nil
+}
+
+// imageBase is the action that makes an image's base (none for scratch) and, for a
+// registry base, the name the image records of it.
+type imageBase struct {
+	action engine.Action
+	name   string
+}
+
+// baseFor is the base ref names, as an action: a Debian base is made from the lock's
+// pins, any other is imported, its fingerprint taken once per build.
+func (o env) baseFor(ref, where string, fingerprints map[oci.BaseRef]string) (imageBase, error) {
+	b, err := oci.ParseBase(ref)
+	if err != nil {
+		return imageBase{}, err
+	}
+	b = b.In(o.Root)
+	switch b.Kind {
+	case oci.ScratchBase:
+		return imageBase{}, nil
+	case oci.DebianBase:
+		lb, err := o.debianBase(b)
+		if err != nil {
+			return imageBase{}, err
+		}
+		return imageBase{action: o.debianAction(ref, lb, where)}, nil
+	}
+	fp, ok := fingerprints[b]
+	if !ok {
+		if fp, err = b.Fingerprint(); err != nil {
+			return imageBase{}, err
+		}
+		fingerprints[b] = fp
+	}
+	ib := imageBase{action: o.baseAction(ref, b, fp, where)}
+	if b.Kind == oci.RegistryBase {
+		ib.name = b.Ref
+	}
+	return ib, nil
 }
 
 func (o env) baseAction(ref string, b oci.BaseRef, fingerprint, where string) engine.Action {
