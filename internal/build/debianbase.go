@@ -53,7 +53,7 @@ func (l *locker) debianBases(ctx context.Context, g resolve.Graph, lf lock.File)
 
 func (l *locker) debianBase(ctx context.Context, b spec.DebianBase, reqs []string) (lock.DebianBase, error) {
 	recipe := lock.DebianRecipe(b, reqs)
-	if prev, ok := l.prev.DebianBase(b.Name); ok && prev.Recipe == recipe && !l.update[debianUpdate(b.Name)] {
+	if prev, ok := l.prev.DebianBase(b.Name); ok && prev.Satisfies(b, reqs) && !l.update[debianUpdate(b.Name)] {
 		if l.o.Fetcher.Offline {
 			return prev, nil // the pins are all the lock needs; fetch and build bring the .debs
 		}

@@ -169,8 +169,8 @@ Each debian_base block is resolved too: every suite's InRelease is verified with
 block's keyring, its Packages index checked against it, apt (through mmdebstrap --simulate)
 chooses the packages the root will hold, and every .deb is downloaded into the cache and
 pinned by name, version and sha256 under debianBases. A locked base keeps its pins until
-its block (or the editions' system requirements) changes or it is named with --update
-debian:NAME.`
+its block changes, an edition on it needs a system package it was not locked with, or it
+is named with --update debian:NAME.`
 
 func newLock(g *globals) *cobra.Command {
 	var update []string

@@ -104,6 +104,28 @@ func DebianRecipe(b spec.DebianBase, requirements []string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// Satisfies reports whether the locked base is what block b asks for, with the system
+// requirements reqs: the same block, and every requirement among those it was locked with.
+// A base locked with more requirements than are now asked still serves (its root holds all
+// the editions need), as a git pin keeps its commit until asked to move: a project that
+// drops an edition, or builds no image, does not have to lock its base again. A change of
+// the block, or a new requirement, makes it stale; lock --update debian:NAME trims it.
+func (lb DebianBase) Satisfies(b spec.DebianBase, reqs []string) bool {
+	if lb.Recipe != DebianRecipe(b, lb.Requirements) {
+		return false
+	}
+	have := map[string]bool{}
+	for _, r := range lb.Requirements {
+		have[r] = true
+	}
+	for _, r := range reqs {
+		if !have[r] {
+			return false
+		}
+	}
+	return true
+}
+
 // SortedUnique returns a sorted copy of names without duplicates; nil when there are none.
 func SortedUnique(names []string) []string {
 	if len(names) == 0 {

@@ -29,14 +29,14 @@ func DebianRequirements(g Graph, base string) []string {
 }
 
 // CheckDebianBases reports each declared debian_base that lk does not hold as the block
-// and g's editions now ask for it, saying what changed. Resolve runs it; lock, which is
+// and g's editions now ask for it (lock.DebianBase.Satisfies), saying what changed. Resolve runs it; lock, which is
 // about to lock the bases again, does not.
 func CheckDebianBases(set spec.Set, g Graph, lk lock.File) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, b := range set.DebianBases() {
 		reqs := DebianRequirements(g, b.Name)
 		lb, ok := lk.DebianBase(b.Name)
-		if ok && lb.Recipe == lock.DebianRecipe(b, reqs) {
+		if ok && lb.Satisfies(b, reqs) {
 			continue
 		}
 		id := DebianBaseID(b.Name)
