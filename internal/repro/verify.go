@@ -152,7 +152,8 @@ func (o VerifyOptions) target(rec build.BuildInfo) ([]string, string, error) {
 		formats = rec.Formats
 	}
 	imageBase := o.ImageBase
-	if imageBase == "" {
+	if imageBase == "" && slices.Contains(formats, build.FormatImage) {
+		// The original build's base matters only to a rebuild that makes images.
 		imageBase = rec.ImageBase
 	}
 	if imageBase == "" {

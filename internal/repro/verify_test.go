@@ -202,6 +202,7 @@ func TestTarget(t *testing.T) {
 	}{
 		{"the original's", VerifyOptions{Root: "/p"}, []string{"deb", "image"}, "oci:/p/base"},
 		{"the flags'", VerifyOptions{Root: "/p", Formats: []string{"image"}, ImageBase: "scratch"}, []string{"image"}, "scratch"},
+		{"no images: the original's base does not apply", VerifyOptions{Root: "/p", Formats: []string{"deb"}}, []string{"deb"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			formats, base, err := tc.opts.target(rec)
