@@ -37,14 +37,9 @@ func fileSum(t *testing.T, name string) (string, int64) {
 	return hex.EncodeToString(h.Sum(nil)), n
 }
 
-// linkedCache is a cache of the test's own, made of hard links to another's files: a
-// test that changes a blob replaces it, never writes into it. The store's lock file is not
+// linkCacheTo makes c a cache of the test's own, of hard links to from's files: a test
+// that changes a blob replaces it, never writes into it. The store's lock file is not
 // linked: a shared inode would make every copy's gc wait for every other copy's builds.
-func linkedCache(t *testing.T, from string) string {
-	t.Helper()
-	return linkCacheTo(t, from, filepath.Join(t.TempDir(), "cache"))
-}
-
 func linkCacheTo(t *testing.T, from, c string) string {
 	t.Helper()
 	if out, err := exec.Command("cp", "-al", from, c).CombinedOutput(); err != nil {
