@@ -5,7 +5,7 @@
 # reach Wikimedia's Gerrit: add them to the extensions list below.
 edition "enterprise" {
   title    = "MediaWiki Enterprise"
-  version  = "1.39.17.2"
+  version  = line.edition_version
   inherits = "knowledge-base"
 
   remove = ["Math", "SpamBlacklist"]
@@ -23,7 +23,7 @@ edition "enterprise" {
   output "rpm" {}
   output "tarball" { compression = ["gz", "xz"] }
   output "image" {
-    tags = ["1.39", "1.39.17"]
+    tags = [line.name, line.release]
     base = "debian:bookworm"
   }
 }

@@ -4,7 +4,7 @@
 # needs ghostscript and poppler-utils).
 edition "knowledge-base" {
   title    = "MediaWiki Knowledge-base"
-  version  = "1.39.17.2"
+  version  = line.edition_version
   inherits = "core"
 
   extensions = ["Math", "PdfHandler", "Scribunto", "SyntaxHighlight_GeSHi"]
@@ -18,7 +18,7 @@ edition "knowledge-base" {
   output "rpm" {}
   output "tarball" { compression = ["gz", "xz"] }
   output "image" {
-    tags = ["1.39", "1.39.17"]
+    tags = [line.name, line.release]
     base = "debian:bookworm"
   }
 }

@@ -127,34 +127,3 @@ extension "VisualEditor" {
 extension "WikiEditor" {
   source "bundled" { path = "extensions/WikiEditor" }
 }
-
-# Extensions that are not bundled, from their REL1_39 branches. `mwedition lock` pins each
-# to a full commit. They need network access to Wikimedia's Gerrit, so no shipped edition
-# uses them; add them to an edition (see README.md) where you have that access.
-extension "PluggableAuth" {
-  source "git" {
-    url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/PluggableAuth"
-    ref = "REL1_39"
-  }
-}
-
-extension "OpenIDConnect" {
-  source "git" {
-    url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/OpenIDConnect"
-    ref = "REL1_39"
-  }
-}
-
-extension "Lockdown" {
-  source "git" {
-    url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/Lockdown"
-    ref = "REL1_39"
-  }
-}
-
-extension "UserMerge" {
-  source "git" {
-    url = "https://gerrit.wikimedia.org/r/mediawiki/extensions/UserMerge"
-    ref = "REL1_39"
-  }
-}

@@ -176,10 +176,10 @@ func withTaggedRelease(t *testing.T, dir, _ string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(string(b), `"`+shippedEditionVersion+`"`) {
-			t.Fatalf("%s has no version %s:\n%s", p, shippedEditionVersion, b)
+		if !strings.Contains(string(b), `line.edition_version`) {
+			t.Fatalf("%s has no version line.edition_version:\n%s", p, b)
 		}
-		os.WriteFile(p, []byte(strings.Replace(string(b), `"`+shippedEditionVersion+`"`, `"`+nextEditionVersion+`"`, 1)), 0o644)
+		os.WriteFile(p, []byte(strings.Replace(string(b), `line.edition_version`, `"`+nextEditionVersion+`"`, 1)), 0o644)
 	}
 	return nil
 }

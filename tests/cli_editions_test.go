@@ -167,7 +167,7 @@ func editionVersionRows() []cliRow {
 			item: "edition version", name: "bumped version: lock records the new members",
 			setup: func(t *testing.T, dir, cache string) map[string]string {
 				editProject("editions/core.hcl", `"AbuseFilter", `, `"AbuseFilter", "Math", `)(t, dir, cache)
-				editProject("editions/core.hcl", `version = "`+shippedEditionVersion+`"`, `version = "`+nextEditionVersion+`"`)(t, dir, cache)
+				editProject("editions/core.hcl", `version = line.edition_version`, `version = "`+nextEditionVersion+`"`)(t, dir, cache)
 				return nil
 			},
 			args: []string{"--json", "lock"}, code: 0, json: map[string]any{"event": "locked", "changed": true},

@@ -123,7 +123,7 @@ func ssoProject(t *testing.T, overHTTP bool) ssoSetup {
 		t.Cleanup(srv.Close)
 		s.repoURL = srv.URL
 	}
-	recipes := filepath.Join(s.dir, "recipes/extensions.hcl")
+	recipes := filepath.Join(s.dir, "recipes/git-extensions.hcl")
 	b, err := os.ReadFile(recipes)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +143,7 @@ func ssoProject(t *testing.T, overHTTP bool) ssoSetup {
 	if err != nil {
 		t.Fatal(err)
 	}
-	old := `version  = "` + shippedEditionVersion + `"`
+	old := `version  = line.edition_version`
 	if !strings.Contains(string(e), old) {
 		t.Fatalf("%s has no %s", ed, old)
 	}

@@ -73,7 +73,7 @@ func runCmd(t *testing.T, cmd *exec.Cmd) result {
 
 // shippedProject is what the repository's project is made of: the recipes (with their
 // keys), the patches they apply, the editions and the lock.
-var shippedProject = []string{"recipes", "patches", "editions", "editions.lock"}
+var shippedProject = []string{"line.hcl", "recipes", "patches", "editions", "editions.lock"}
 
 // shippedEditionVersion is the version of every shipped edition; tests that change an
 // edition's members bump it to nextEditionVersion.
@@ -389,7 +389,7 @@ func copyTree(t *testing.T, src, dst string) {
 	}
 }
 
-var editionVersion = regexp.MustCompile(`(?m)^(  version +=) "[^"]*"`)
+var editionVersion = regexp.MustCompile(`(?m)^(  version +=) ("[^"]*"|line\.edition_version)`)
 
 // bumpEditions sets the version of every shipped edition: adding a member to core changes
 // all three (the others inherit it), and lock refuses other members under a recorded version.

@@ -314,7 +314,7 @@ func setEditionVersion(t *testing.T, proj, version string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeFile(t, p, regexp.MustCompile(`version += "[^"]*"`).ReplaceAllString(string(b), `version = "`+version+`"`))
+	writeFile(t, p, regexp.MustCompile(`version += ("[^"]*"|line\.edition_version)`).ReplaceAllString(string(b), `version = "`+version+`"`))
 }
 
 // lockAndBuild locks the probe (the rest keeps its committed pins) and builds the Debian

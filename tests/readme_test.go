@@ -85,7 +85,7 @@ func readmeReleasedProject(t *testing.T, dir string) string {
 	readmeEdit(t, dir, "editions/core.hcl", `"Poem", `, ``)
 	readmeEdit(t, dir, "editions/knowledge-base.hcl", `["Math", "PdfHandler"`, `["PdfHandler"`)
 	for _, e := range []string{"core", "knowledge-base", "enterprise"} {
-		readmeEdit(t, dir, "editions/"+e+".hcl", `"`+shippedEditionVersion+`"`, `"`+nextEditionVersion+`"`)
+		readmeEdit(t, dir, "editions/"+e+".hcl", `line.edition_version`, `"`+nextEditionVersion+`"`)
 	}
 	if r := readmeRunIn(t, dir, cache, "--offline", "--quiet", "lock"); r.code != 0 {
 		t.Fatalf("lock exited %d:\n%s", r.code, r.stderr)

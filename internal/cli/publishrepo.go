@@ -10,12 +10,15 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/outdir"
 	"github.com/mwedition/mwedition/internal/repo"
 	"github.com/mwedition/mwedition/internal/repo/apt"
 	"github.com/mwedition/mwedition/internal/repo/dnf"
 	"github.com/mwedition/mwedition/internal/signature"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 // repoFlags choose the repositories publish writes and how.
@@ -39,7 +42,7 @@ func (f *repoFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.dnfURL, "dnf-url", "", "where users reach the dnf repository: the baseurl of its .repo file (default file://DIR)")
 	fl.StringVar(&f.dnfID, "dnf-id", dnf.DefaultID, "the dnf repository's id: [ID] in ID.repo, and the key file RPM-GPG-KEY-ID")
 	fl.StringVar(&f.out, "out", "", "the build's output directory to publish from (default <dir>/out)")
-	fl.StringVar(&f.suite, "suite", apt.DefaultSuite, "apt suite: the directory under dists/ and the Release's Suite")
+	fl.StringVar(&f.suite, "suite", apt.DefaultSuite, "apt suite: the directory under dists/ and the Release's Suite (default: the release line's suite in line.hcl, else stable)")
 	fl.StringVar(&f.codename, "codename", "", "the Release's Codename (default: the suite)")
 	fl.StringVar(&f.component, "component", apt.DefaultComponent, "apt component")
 	fl.StringVar(&f.origin, "origin", apt.DefaultOrigin, "the Release's Origin and Label")
@@ -58,6 +61,13 @@ func publishRepos(cmd *cobra.Command, g *globals, f repoFlags) error {
 	out := orDefault(f.out, filepath.Join(g.dir, "out"))
 	if _, err := os.Stat(filepath.Join(out, outdir.Manifest)); err != nil {
 		return fmt.Errorf("%s has no build to publish (%v): run mwedition build first", out, err)
+	}
+	if !cmd.Flags().Changed("suite") {
+		suite, err := lineSuite(g.dir)
+		if err != nil {
+			return err
+		}
+		f.suite = orDefault(suite, f.suite)
 	}
 	signer, err := f.sign.signer(g.dir)
 	if err != nil {
@@ -248,4 +258,24 @@ func (g *globals) publishProgress(format string) func(repo.Event) {
 			fmt.Fprintf(g.stderr, "%s: serving %s\n", format, e.Path)
 		}
 	}
+}
+
+// lineSuite is the apt suite a release line publishes into by default (its suite
+// attribute), so that two lines published into one repository stay apart; "" without one.
+func lineSuite(dir string) (string, error) {
+	line, diags := load.LineOf(dir)
+	if diags.HasErrors() {
+		return "", fmt.Errorf("%s: %w", spec.LineFileName, diags)
+	}
+	if line == nil {
+		return "", nil
+	}
+	v, ok := line.Vars["suite"]
+	if !ok {
+		return "", nil
+	}
+	if v.IsNull() || v.Type() != cty.String {
+		return "", fmt.Errorf("%s: line %q: suite must be a string", spec.LineFileName, line.Name)
+	}
+	return v.AsString(), nil
 }

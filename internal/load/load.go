@@ -31,13 +31,21 @@ type Project struct {
 	Root  string
 	Set   spec.Set
 	Files map[string]*hcl.File
+	// Line is the release line the project builds, when it has a line.hcl.
+	Line *spec.Line
 }
 
-// Dir loads the project rooted at root: every recipes/*.hcl and editions/*.hcl, in name order.
+// Dir loads the project rooted at root: every recipes/*.hcl and editions/*.hcl, in name
+// order, and for a release line (line.hcl) the shared manifests it includes.
 func Dir(root string) (Project, hcl.Diagnostics) {
 	p := Project{Root: root, Files: map[string]*hcl.File{}}
-	var srcs []Source
-	var diags hcl.Diagnostics
+	lineParser := hclparse.NewParser()
+	line, srcs, diags := readLine(root, lineParser)
+	if diags.HasErrors() {
+		p.Files = lineParser.Files()
+		return p, diags
+	}
+	p.Line = line
 	for _, sub := range []string{"recipes", "editions"} {
 		names, err := filepath.Glob(filepath.Join(root, sub, "*.hcl"))
 		if err != nil {
@@ -62,8 +70,11 @@ func Dir(root string) (Project, hcl.Diagnostics) {
 		})
 		return p, diags
 	}
-	set, files, d := Sources(srcs, DirFS(root))
+	set, files, d := LineSources(line, srcs, DirFS(root))
 	p.Set, p.Files = set, files
+	for name, f := range lineParser.Files() {
+		p.Files[name] = f
+	}
 	return p, append(diags, d...)
 }
 
@@ -92,8 +103,14 @@ func (d DirFS) Exists(name string) bool {
 // Sources decodes manifests given in memory. It is the pure core of Dir, and what the fuzz
 // target drives.
 func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagnostics) {
+	return LineSources(nil, srcs, fsys)
+}
+
+// LineSources is Sources for the manifests of a release line, whose expressions may read the
+// line's variables and call HCL's standard functions. A nil line is a project of one line.
+func LineSources(line *spec.Line, srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
-	l := &loader{fs: fsys}
+	l := &loader{fs: fsys, ctx: evalContext(line)}
 	for _, s := range srcs {
 		f, d := parser.ParseHCL(s.Bytes, s.Name)
 		l.diags = append(l.diags, d...)
@@ -101,7 +118,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 			continue
 		}
 		l.limitNumbers(f)
-		if strings.HasPrefix(s.Name, "editions/") {
+		if path.Base(path.Dir(s.Name)) == "editions" {
 			l.editionFile(f)
 		} else {
 			l.recipeFile(s.Name, f)
@@ -113,6 +130,7 @@ func Sources(srcs []Source, fsys FS) (spec.Set, map[string]*hcl.File, hcl.Diagno
 
 type loader struct {
 	fs         FS
+	ctx        *hcl.EvalContext // a line's variables and functions; nil: literals only
 	components []spec.Component
 	editions   []spec.Edition
 	diags      hcl.Diagnostics
@@ -543,7 +561,7 @@ func (l *loader) settings(expr hcl.Expression) []spec.Setting {
 			continue
 		}
 		seen[name] = true
-		v, d := kv.Value.Value(nil)
+		v, d := kv.Value.Value(l.ctx)
 		l.diags = append(l.diags, d...)
 		if d.HasErrors() || !v.IsWhollyKnown() { // unknown: already reported, see str
 			continue
@@ -613,17 +631,22 @@ func (l *loader) str(expr hcl.Expression, dst *string) bool {
 	// An expression that cannot be evaluated (a variable, a function call) has said so, and
 	// an unknown value comes only from such an expression or from limitNumbers; decoding
 	// the result would only add a second, misleading error.
-	if v, d := expr.Value(nil); d.HasErrors() || !v.IsWhollyKnown() {
+	if v, d := expr.Value(l.ctx); d.HasErrors() || !v.IsWhollyKnown() {
 		l.diags = append(l.diags, d...)
 		return false
 	}
-	d := gohcl.DecodeExpression(expr, nil, dst)
+	d := gohcl.DecodeExpression(expr, l.ctx, dst)
 	l.diags = append(l.diags, d...)
 	return !d.HasErrors()
 }
 
 func (l *loader) strList(expr hcl.Expression) []spec.Ref {
 	elems, d := hcl.ExprList(expr)
+	if d.HasErrors() && l.ctx != nil {
+		// A computed list (concat, a conditional) of a release line: its names point at
+		// the whole expression.
+		return l.computedList(expr)
+	}
 	l.diags = append(l.diags, d...)
 	var out []spec.Ref
 	for _, ex := range elems {
@@ -720,7 +743,8 @@ func (l *loader) checkEdition(e spec.Edition, d declaredComponents, editions map
 	} else if _, ok := d.byID[spec.ID(spec.Core, e.Core.Name)]; !ok {
 		l.errorf(e.Core.Range.Ptr(), "Unknown core", "No core recipe is named %q.%s", e.Core.Name, didYouMean(e.Core.Name, d.cores))
 	}
-	l.checkRefs(e.Extensions, spec.Extension, d.names[spec.Extension])
+	known := append(l.checkMerged(e, d), d.names[spec.Extension]...) // each reported once
+	l.checkRefs(e.Extensions, spec.Extension, known)
 	l.checkRefs(e.Skins, spec.Skin, d.names[spec.Skin])
 	for _, r := range e.Remove {
 		if _, ok := d.byID[spec.ID(spec.Extension, r.Name)]; ok {

@@ -42,7 +42,7 @@ func (l *loader) patch(file string, b *hcl.Block) (spec.Patch, bool) {
 		}
 	}
 	if a, found := content.Attributes["strip"]; found {
-		d := gohcl.DecodeExpression(a.Expr, nil, &p.Strip)
+		d := gohcl.DecodeExpression(a.Expr, l.ctx, &p.Strip)
 		l.diags = append(l.diags, d...)
 		if !d.HasErrors() && (p.Strip < 0 || p.Strip > 16) {
 			l.errorf(a.Expr.Range().Ptr(), "Invalid strip level", "strip = %d: give how many leading path components to remove, 0 to 16 (1 for git diffs).", p.Strip)
@@ -61,7 +61,7 @@ func (l *loader) patch(file string, b *hcl.Block) (spec.Patch, bool) {
 		}
 	}
 	if a, found := content.Attributes["embargoed"]; found {
-		d := gohcl.DecodeExpression(a.Expr, nil, &p.Embargoed)
+		d := gohcl.DecodeExpression(a.Expr, l.ctx, &p.Embargoed)
 		l.diags = append(l.diags, d...)
 	}
 	return p, ok

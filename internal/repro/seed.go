@@ -21,10 +21,10 @@ import (
 )
 
 // CopyProject copies what a build reads of the project at src into dst: recipes/,
-// editions/, the lock, keyrings, patch files, and the directories of dir sources, library
+// editions/, the lock, line.hcl, keyrings, patch files, and the directories of dir sources, library
 // recipes' included. out/, caches and VCS data stay behind.
 func CopyProject(src, dst string, set spec.Set) error {
-	paths := []string{"recipes", "editions", lock.FileName}
+	paths := []string{"recipes", "editions", lock.FileName, spec.LineFileName}
 	srcs := []spec.Source{}
 	for _, c := range set.Components() {
 		srcs = append(srcs, c.Source)

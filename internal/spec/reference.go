@@ -11,7 +11,7 @@ import (
 func Reference() []byte {
 	var w strings.Builder
 	w.WriteString(referenceIntro)
-	files := []File{RecipeFiles, EditionFiles}
+	files := []File{RecipeFiles, EditionFiles, LineFile}
 	w.WriteString("## Contents\n\n")
 	for _, f := range files {
 		fmt.Fprintf(&w, "- [`%s`](#%s)\n", f.Glob, fileAnchor(f))
@@ -43,8 +43,9 @@ A project is a directory holding ` + "`recipes/*.hcl`" + ` (where each component
 
 Manifests are written in [HCL](https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md):
 strings in double quotes, lists in ` + "`[ ]`" + `, objects as ` + "`{ key = value }`" + `, comments
-after ` + "`#`" + `. Values are literals: no variables or functions. ` + "`mwedition validate`" + `
-reports every problem with its file, line and column.
+after ` + "`#`" + `. Values are literals, except in a release line (` + "`line.hcl`" + `, below), whose
+variables (` + "`line.branch`" + `) and HCL's standard functions every manifest of the line may use.
+` + "`mwedition validate`" + ` reports every problem with its file, line and column.
 
 `
 
