@@ -29,17 +29,22 @@ func readLine(root string, parser *hclparse.Parser) (*spec.Line, []Source, hcl.D
 	if err != nil {
 		return nil, nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read " + spec.LineFileName, Detail: err.Error()}}
 	}
-	f, diags := parser.ParseHCL(b, spec.LineFileName)
-	if diags.HasErrors() {
-		return nil, nil, diags
-	}
-	line, d := decodeLine(f)
-	diags = append(diags, d...)
+	line, diags := ParseLine(parser, b)
 	if line == nil {
 		return nil, nil, diags
 	}
 	srcs, d := includes(root, *line)
 	return line, srcs, append(diags, d...)
+}
+
+// ParseLine decodes the bytes of a line.hcl; nil and the reasons when it is not a valid one.
+func ParseLine(parser *hclparse.Parser, b []byte) (*spec.Line, hcl.Diagnostics) {
+	f, diags := parser.ParseHCL(b, spec.LineFileName)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	line, d := decodeLine(f)
+	return line, append(diags, d...)
 }
 
 // decodeLine decodes the one line block of a line.hcl. Its attributes are evaluated without

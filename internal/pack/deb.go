@@ -310,6 +310,7 @@ func (p Package) debControl(installedKiB int64) []byte {
 	field("Recommends", join(p.Recommends))
 	field("Suggests", join(p.Suggests))
 	field("Conflicts", join(p.Conflicts))
+	field("Breaks", join(p.Breaks))
 	field("Homepage", p.Homepage)
 	field("Description", debDescription(p.Summary, p.Description))
 	return b.Bytes()

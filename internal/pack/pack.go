@@ -104,6 +104,10 @@ type Package struct {
 	Section     string // deb only; "web" when empty
 
 	Depends, Recommends, Suggests, Provides, Conflicts, Replaces []string
+	// Breaks are Debian's Breaks: installed packages that must be upgraded or removed
+	// first. RPM has no such relation; a package taking another's place says so with
+	// Replaces, which becomes Obsoletes.
+	Breaks []string
 
 	Tree   fstree.Tree // the component's files, Src relative to the Store
 	Prefix string      // where the tree's root is installed, e.g. /usr/share/mediawiki/extensions/Cite; owned by the package
@@ -185,7 +189,7 @@ func (p Package) check(fam family) error {
 			bad("changelog items must not be empty")
 		}
 	}
-	for _, rel := range [][]string{p.Depends, p.Recommends, p.Suggests, p.Provides, p.Conflicts, p.Replaces} {
+	for _, rel := range [][]string{p.Depends, p.Recommends, p.Suggests, p.Provides, p.Conflicts, p.Replaces, p.Breaks} {
 		for _, r := range rel {
 			if strings.TrimSpace(r) == "" || strings.ContainsAny(r, ",\n") {
 				bad("relation %q: give one relation per element, without commas or newlines", r)

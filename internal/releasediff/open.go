@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/resolve"
@@ -140,7 +141,12 @@ func (o Opener) git(ctx context.Context, arg, rev string) (Release, error) {
 		r.NoEditions = fmt.Sprintf("%s has no recipes/*.hcl or editions/*.hcl", arg)
 		return r, nil
 	}
-	set, _, diags := load.Sources(srcs, files)
+	line, shared, err := o.gitLine(ctx, dir, rev, files)
+	if err != nil {
+		r.NoEditions = fmt.Sprintf("the release line at %s: %v", arg, err)
+		return r, nil
+	}
+	set, _, diags := load.LineSources(line, append(shared, srcs...), files)
 	if diags.HasErrors() {
 		r.NoEditions = fmt.Sprintf("the manifests at %s have errors (check out that revision and run mwedition validate)", arg)
 		return r, nil
@@ -191,4 +197,38 @@ func (o Opener) runGit(ctx context.Context, dir string, args ...string) ([]byte,
 		return nil, fmt.Errorf("git %s: %w", args[0], err)
 	}
 	return stdout.Bytes(), nil
+}
+
+// gitLine reads a revision's line.hcl, if it has one, and the shared manifests it includes.
+func (o Opener) gitLine(ctx context.Context, dir, rev string, files gitFS) (*spec.Line, []load.Source, error) {
+	if !files[spec.LineFileName] {
+		return nil, nil, nil
+	}
+	b, err := o.runGit(ctx, dir, "show", rev+":./"+spec.LineFileName)
+	if err != nil {
+		return nil, nil, err
+	}
+	line, diags := load.ParseLine(hclparse.NewParser(), b)
+	if diags.HasErrors() {
+		return nil, nil, diags
+	}
+	var srcs []load.Source
+	for _, g := range line.Include {
+		list, err := o.runGit(ctx, dir, "ls-tree", "--name-only", "-z", rev, "--", path.Dir(g)+"/")
+		if err != nil {
+			return nil, nil, fmt.Errorf("include %s: %w", g, err)
+		}
+		for _, name := range strings.Split(strings.TrimSuffix(string(list), "\x00"), "\x00") {
+			rel := path.Join(path.Dir(g), path.Base(name))
+			if ok, _ := path.Match(g, rel); !ok {
+				continue
+			}
+			b, err := o.runGit(ctx, dir, "show", rev+":./"+rel)
+			if err != nil {
+				return nil, nil, fmt.Errorf("include %s: %w", rel, err)
+			}
+			srcs = append(srcs, load.Source{Name: rel, Bytes: b})
+		}
+	}
+	return line, srcs, nil
 }

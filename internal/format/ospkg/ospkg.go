@@ -341,6 +341,7 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		}
 		// The distributions' own mediawiki package installs into the same directories.
 		p.Conflicts = []string{"mediawiki"}
+		p = withMerged(fam, p, c)
 		p.Extra = layout.CoreExtra(fam)
 		p.Scripts = layout.CoreScripts(fam)
 	default:
