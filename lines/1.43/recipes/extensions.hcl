@@ -49,9 +49,17 @@ extension "LoginNotify" {
 # Math 1.43 renders in "native" mode by default: MathML made in PHP by its own TeX parser
 # (WikiTexVC), with no outside service. Its TeX check, though, still asks Wikimedia's RESTBase
 # for every mode but native unless $wgMathTexVCService is "local", which runs the same parser
-# here; with it, source mode works offline too and the check stays on.
+# here; with it, source mode works offline too and the check stays on. Debian's tarball has
+# no MathJax (modules/mathjax/), so the patch takes away the "mathjax" mode, whose module
+# would load that missing script; a setting could not, as registration merges
+# $wgMathValidModes with the extension's list.
 extension "Math" {
-  source "bundled" { path = "extensions/Math" }
+  source "bundled" {
+    path = "extensions/Math"
+    patch "../patches/0001-Math-without-MathJax.patch" {
+      sha256 = "e6dcf089e69d904cc22d41e674cac97a177ac7896c1ba5910cedb5c19a051782"
+    }
+  }
   settings = { wgMathTexVCService = "local" }
 }
 extension "MultimediaViewer" {
