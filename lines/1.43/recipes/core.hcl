@@ -6,8 +6,9 @@
 # therefore no `signature` here: the sha256 is the pin, and it was checked against Debian's
 # signed archive, as tests/debian_sources_test.go does again against the live archive:
 # trixie's InRelease (signed by the keys in debian-archive-keyring) lists main/source/Sources.xz
-# by sha256, and that index's mediawiki 1:1.43.9+dfsg-1~deb13u1 stanza (Directory
-# pool/main/m/mediawiki) gives this orig tarball's sha256 and size (89199532 bytes).
+# by sha256, that index's mediawiki 1:1.43.9+dfsg-1~deb13u1 stanza (Directory
+# pool/main/m/mediawiki) gives this orig tarball's sha256 and size (89199532 bytes) and the
+# .dsc's, and the .dsc, so checked, lists the orig tarball with the same sha256 and size.
 #
 # The 33 extensions and 4 skins the tarball bundles are components of their own
 # (extensions.hcl, skins.hcl); the core's tree leaves them out.
