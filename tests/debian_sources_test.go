@@ -92,7 +92,7 @@ func coreTarballPin(t *testing.T, file string) (url, sha string) {
 		t.Fatal(err)
 	}
 	attr := func(name string) string {
-		m := regexp.MustCompile(`(?m)^\s*` + name + `\s*=\s*"([^"]+)"`).FindAllSubmatch(b, -1)
+		m := regexp.MustCompile(`(?m)^\s*`+name+`\s*=\s*"([^"]+)"`).FindAllSubmatch(b, -1)
 		if len(m) != 1 {
 			t.Fatalf("%s: %d %s attributes, want 1", file, len(m), name)
 		}
