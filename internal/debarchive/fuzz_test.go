@@ -2,6 +2,7 @@ package debarchive
 
 import (
 	"bytes"
+	"path"
 	"testing"
 
 	"github.com/mwedition/mwedition/internal/signature/signaturetest"
@@ -47,6 +48,28 @@ func FuzzParsePackages(f *testing.F) {
 			if err := p.Pin().Check(); err != nil {
 				t.Fatalf("accepted %+v, whose pin is refused: %v", p, err)
 			}
+		}
+	})
+}
+
+// FuzzParseSources checks that a Sources index never panics the parser and that every file
+// it accepts lies inside the archive, below its package's directory.
+func FuzzParseSources(f *testing.F) {
+	f.Add([]byte(sourcesTxt(hashOf([]byte(dscTxt)))))
+	f.Add([]byte(dscTxt))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		srcs, err := ParseSources(bytes.NewReader(b))
+		if err == nil {
+			for _, s := range srcs {
+				for _, file := range s.Files {
+					if p := s.Path(file); !isCleanRelPath(p) || path.Dir(p) != s.Directory || !isHexSHA256(file.SHA256) {
+						t.Fatalf("accepted %+v, whose file %q is not below its directory", s, p)
+					}
+				}
+			}
+		}
+		if dsc, err := ParseDsc(b); err == nil && len(dsc.Files) == 0 {
+			t.Fatalf("accepted a .dsc with no files: %+v", dsc)
 		}
 	})
 }

@@ -33,8 +33,8 @@ type Package struct {
 }
 
 // maxIndexSize bounds a compressed index read into memory before its hash is checked
-// (bookworm's main/binary-amd64/Packages.xz is about 9 MB), and maxPackagesSize the text
-// it expands to (about 45 MB): the Release's size is signed, but it is not trusted to be sane.
+// (bookworm's main/binary-amd64/Packages.xz is about 9 MB, trixie's main/source/Sources.xz
+// about 10 MB), and maxPackagesSize the text it expands to (about 45 MB): the Release's size is signed, but it is not trusted to be sane.
 const (
 	maxIndexSize    = 256 << 20
 	maxPackagesSize = 1 << 30
@@ -45,30 +45,41 @@ const (
 // for that path before decompressing it (by the path's extension: none, .gz or .xz), and
 // returns its packages in index order.
 func ReadPackagesIndex(rel Release, p string, r io.Reader) ([]Package, error) {
+	var pkgs []Package
+	err := readIndex(rel, p, r, func(text io.Reader) error {
+		var err error
+		pkgs, err = ParsePackages(text)
+		return err
+	})
+	return pkgs, err
+}
+
+// readIndex reads the index at p from r, checks it against rel's entry for p, and hands its
+// decompressed text (bounded by maxPackagesSize) to parse; errors name p.
+func readIndex(rel Release, p string, r io.Reader, parse func(io.Reader) error) error {
 	want, ok := rel.Files[p]
 	if !ok {
-		return nil, fmt.Errorf("%s: not listed in the Release's SHA256 section", p)
+		return fmt.Errorf("%s: not listed in the Release's SHA256 section", p)
 	}
 	if want.Size > maxIndexSize {
-		return nil, fmt.Errorf("%s: the Release gives it %d bytes, more than the %d read", p, want.Size, maxIndexSize)
+		return fmt.Errorf("%s: the Release gives it %d bytes, more than the %d read", p, want.Size, maxIndexSize)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, want.Size+1))
 	if err != nil {
-		return nil, fmt.Errorf("%s: reading: %w", p, err)
+		return fmt.Errorf("%s: reading: %w", p, err)
 	}
 	if err := checkHash(data, want); err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return fmt.Errorf("%s: %w", p, err)
 	}
 	text, closeText, err := decompressIndex(p, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+		return fmt.Errorf("%s: %w", p, err)
 	}
 	defer closeText()
-	pkgs, err := ParsePackages(io.LimitReader(text, maxPackagesSize))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", p, err)
+	if err := parse(io.LimitReader(text, maxPackagesSize)); err != nil {
+		return fmt.Errorf("%s: %w", p, err)
 	}
-	return pkgs, nil
+	return nil
 }
 
 func checkHash(data []byte, want FileHash) error {
