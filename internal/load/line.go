@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -177,6 +178,7 @@ func (l *loader) computedList(expr hcl.Expression) []spec.Ref {
 		l.errorf(expr.Range().Ptr(), "Invalid list", "Expected a list of strings, found %s.", ty.FriendlyName())
 		return nil
 	}
+	written := literals(expr)
 	var out []spec.Ref
 	for it := v.ElementIterator(); it.Next(); {
 		_, e := it.Element()
@@ -184,8 +186,35 @@ func (l *loader) computedList(expr hcl.Expression) []spec.Ref {
 			l.errorf(expr.Range().Ptr(), "Invalid list", "Expected a list of strings; an element is %s.", e.Type().FriendlyName())
 			continue
 		}
-		out = append(out, spec.Ref{Name: e.AsString(), Range: expr.Range()})
+		r := spec.Ref{Name: e.AsString(), Range: expr.Range()}
+		if at, ok := written[r.Name]; ok {
+			r.Range = at
+		}
+		out = append(out, r)
 	}
+	return out
+}
+
+// literals maps each string written literally inside expr to where it is first written, so
+// that a name a computed list holds still points at its own line.
+func literals(expr hcl.Expression) map[string]hcl.Range {
+	out := map[string]hcl.Range{}
+	se, ok := expr.(hclsyntax.Expression)
+	if !ok {
+		return out
+	}
+	hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+		te, ok := n.(*hclsyntax.TemplateExpr)
+		if !ok || !te.IsStringLiteral() {
+			return nil
+		}
+		if v, d := te.Value(nil); !d.HasErrors() && v.Type() == cty.String && !v.IsNull() {
+			if _, seen := out[v.AsString()]; !seen {
+				out[v.AsString()] = te.Range()
+			}
+		}
+		return nil
+	})
 	return out
 }
 

@@ -113,7 +113,7 @@ func TestLineErrors(t *testing.T) {
 	}{
 		{"merged into core", map[string]string{"lines/1.43/line.hcl": strings.Replace(twoLines["lines/1.43/line.hcl"], `"REL1_43"`, `"REL1_43"
   keep = true`, 1), "editions/core.hcl": strings.Replace(twoLines["editions/core.hcl"], `line.name == "1.39"`, `true`, 1)},
-			"lines/1.43", []string{`../../editions/core.hcl:4,`, `Renameuser is part of core since 1.40: remove it from edition "core" (its core "mediawiki" is 1.43.9).`}},
+			"lines/1.43", []string{`../../editions/core.hcl:4,45-57`, `Renameuser is part of core since 1.40: remove it from edition "core" (its core "mediawiki" is 1.43.9).`}},
 		{"unknown variable", map[string]string{"editions/core.hcl": strings.Replace(twoLines["editions/core.hcl"], "line.version", "line.versoin", 1)},
 			"lines/1.43", []string{`../../editions/core.hcl:3,`, `versoin`}},
 		{"two line blocks", map[string]string{"line.hcl": twoLines["line.hcl"] + "\nline \"x\" {}\n"},

@@ -232,6 +232,11 @@ func (l *loader) component(file string, b *hcl.Block) {
 	if a, ok := content.Attributes["settings"]; ok {
 		c.Settings = l.settings(a.Expr)
 	}
+	if a, ok := content.Attributes["epoch"]; ok {
+		if d := gohcl.DecodeExpression(a.Expr, l.ctx, &c.Epoch); d.HasErrors() || c.Epoch > 1000 {
+			l.errorf(a.Expr.Range().Ptr(), "Invalid epoch", "epoch is a small whole number (0 to 1000), such as 1.")
+		}
+	}
 	var sources hcl.Blocks
 	for _, sb := range content.Blocks {
 		if sb.Type == spec.SystemBlock.Type {

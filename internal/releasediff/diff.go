@@ -63,6 +63,9 @@ type Entry struct {
 	Source  lock.Source `json:"source"`
 	Tree    string      `json:"tree"`
 	License string      `json:"license,omitempty"`
+	// MergedIntoCore is the core release that took a removed extension in: the reason
+	// it is gone, in the notes' words.
+	MergedIntoCore string `json:"mergedIntoCore,omitempty"`
 }
 
 // Pin is where a component's bytes come from in one release.
@@ -222,7 +225,9 @@ func (r *Report) compareComponents(prev, next Release) {
 			continue // under Libraries
 		}
 		if _, ok := next.Component(c.ID); !ok {
-			r.Removed = append(r.Removed, entry(c))
+			e := entry(c)
+			e.MergedIntoCore = mergedInto(c.ID, next)
+			r.Removed = append(r.Removed, e)
 		}
 	}
 	for _, n := range next.Components {
@@ -448,4 +453,28 @@ func lockSide(prev, next Release) string {
 		return prev.Name
 	}
 	return next.Name
+}
+
+// mergedInto is the release since which next's core holds the extension id names, or "".
+func mergedInto(id string, next Release) string {
+	kind, name, _ := strings.Cut(id, "/")
+	since, ok := spec.MergedIntoCore[name]
+	if !ok || kind != string(spec.Extension) {
+		return ""
+	}
+	v, err := semver.ParseVersion(since)
+	if err != nil {
+		return ""
+	}
+	for _, c := range next.Components {
+		if !strings.HasPrefix(c.ID, string(spec.Core)+"/") {
+			continue
+		}
+		// A patched core's version carries a suffix (1.43.9+p1); the release is before it.
+		rel, _, _ := strings.Cut(c.Version, "+")
+		if have, err := semver.ParseVersion(rel); err == nil && semver.Compare(have, v) >= 0 {
+			return since
+		}
+	}
+	return ""
 }

@@ -73,7 +73,11 @@ func (r Report) writeComponents(b *bytes.Buffer) {
 	if len(r.Removed) > 0 {
 		b.WriteString("\n### Removed\n\n| Component | Version | Source |\n| --- | --- | --- |\n")
 		for _, e := range r.Removed {
-			row(b, code(e.ID), e.Version, describe(e.Source, e.Tree))
+			src := describe(e.Source, e.Tree)
+			if e.MergedIntoCore != "" {
+				src = fmt.Sprintf("part of core since %s: remove it from the editions; core's own takes its place. %s", e.MergedIntoCore, src)
+			}
+			row(b, code(e.ID), e.Version, src)
 		}
 	}
 	if len(r.Bumped) > 0 {

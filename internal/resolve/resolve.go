@@ -39,6 +39,7 @@ type Component struct {
 	Source  lock.Source
 	Info    registration.Info
 	Exclude []string
+	Epoch   uint // of its packages' versions
 	OSDeps  map[platform.Family][]string // PHP extensions as OS packages
 	Decl    hcl.Range
 	// Requires are a composer library's requirements on other libraries (name ->
@@ -197,7 +198,7 @@ func ResolveEditions(set spec.Set, lk lock.File) (Graph, hcl.Diagnostics) {
 			continue
 		}
 		rc := Component{ID: id, Kind: c.Kind, Name: c.Name, Version: lc.Version, Time: lc.Time, Tree: lc.Tree,
-			Files: lc.Files, Bytes: lc.Bytes, Source: lc.Source, Info: lc.Registry, Exclude: c.Exclude, Decl: c.DeclRange,
+			Files: lc.Files, Bytes: lc.Bytes, Source: lc.Source, Info: lc.Registry, Exclude: c.Exclude, Epoch: c.Epoch, Decl: c.DeclRange,
 			OSDeps: map[platform.Family][]string{}, Patches: lc.Patches, Systems: c.Systems, Settings: c.Settings}
 		for _, f := range platform.Families {
 			if p := platform.Packages(f, lc.Registry.Requires.PHPExtensions); len(p) > 0 {

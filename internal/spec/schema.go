@@ -78,6 +78,15 @@ const excludeDoc = "Paths left out of the component's tree, and so out of every 
 	".gitignore, a pattern without a `/` matches that name at any depth. A directory that " +
 	"matches is left out with everything in it."
 
+var epochAttr = Attribute{
+	Name: "epoch", Type: "number", Default: "0: none",
+	Doc: "The epoch of the component's .deb and .rpm versions, for a version that went down: " +
+		"Math's own version was 3.0.0 in MediaWiki 1.39 and is gone in 1.43, whose Math is " +
+		"packaged as 1.43.9, which sorts below 3.0.0+mw1.39.17. With `epoch = 1` it is " +
+		"1:1.43.9, so an upgrade from the older line installs it. Once raised, never lower it.",
+	Example: `epoch = 1`,
+}
+
 var excludeAttr = Attribute{
 	Name: "exclude", Type: "list(string)", Default: "nothing left out", Doc: excludeDoc,
 	Example: `exclude = ["includes/engines/LuaStandalone/binaries", "**/*.exe"]`,
@@ -227,7 +236,7 @@ var (
 			"one, named `mediawiki`. It holds exactly one source block: `tarball`, `git` or `dir`.",
 		Attributes: []Attribute{
 			{Name: "version", Type: "string", Required: true, Doc: "The release, as in the tarball's name: a digit, then digits, letters, `.`, `+` and `~`. It is the core package's version.", Example: `version = "1.39.17"`},
-			excludeAttr, componentSettingsAttr,
+			excludeAttr, epochAttr, componentSettingsAttr,
 		},
 		Blocks: []Block{TarballSource, GitSource, DirSource, SystemBlock},
 		Example: `core "mediawiki" {
@@ -249,7 +258,7 @@ var (
 			"version, or, when it declares none (as most bundled extensions), the core's release " +
 			"is its version. It holds " +
 			"exactly one source block: `bundled`, `git`, `tarball` or `dir`.",
-		Attributes: []Attribute{excludeAttr, componentSettingsAttr},
+		Attributes: []Attribute{excludeAttr, epochAttr, componentSettingsAttr},
 		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource, SystemBlock},
 		Example: `extension "Scribunto" {
   source "bundled" { path = "extensions/Scribunto" }
@@ -272,7 +281,7 @@ var (
 			"It is packaged as `mediawiki-skin-<name in lower case>`; its version, licence and " +
 			"requirements are read from its `skin.json`, as an extension's are from its " +
 			"`extension.json`. It holds exactly one source block, as an extension does.",
-		Attributes: []Attribute{excludeAttr, componentSettingsAttr},
+		Attributes: []Attribute{excludeAttr, epochAttr, componentSettingsAttr},
 		Blocks:     []Block{TarballSource, GitSource, DirSource, BundledSource, SystemBlock},
 		Example: `skin "Vector" {
   source "bundled" { path = "skins/Vector" }

@@ -85,6 +85,7 @@ type Component struct {
 	Name    string   // also the directory name under extensions/ or skins/
 	Version string   // core only: the release version
 	Exclude []string // glob patterns of paths left out of the normalised tree
+	Epoch   uint     // of its packages' versions; 0: none
 	Source  Source
 	// Systems are the system packages it needs, one per distribution, sorted by Distro.
 	Systems []System

@@ -316,7 +316,7 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 	fam := ps.f.family
 	core := ps.core[c.ID]
 	p := pack.Package{
-		Name: format.PackageName(c.Kind, c.Name), Version: packageVersion(c, core), Maintainer: maintainer,
+		Name: format.PackageName(c.Kind, c.Name), Version: packageVersion(c, core), Epoch: c.Epoch, Maintainer: maintainer,
 		License: c.Info.License, Prefix: format.JoinDir(layout.MediaWikiDir, c.InstallDir()), MTime: time.Unix(mtime, 0).UTC(),
 		Changes: append([]string{fmt.Sprintf("Packaged by mwedition from %s.", describeSource(c))}, patchChanges(c.Patches)...),
 	}
@@ -454,6 +454,9 @@ func (ps packageSet) editionPackage(e resolve.Edition, settings []byte, mtime in
 	for _, m := range e.Members {
 		c := ps.byID[m.ID]
 		v := packageVersion(c, ps.byID[e.Core])
+		if c.Epoch != 0 {
+			v = fmt.Sprintf("%d:%s", c.Epoch, v)
+		}
 		if fam == platform.Debian {
 			p.Depends = append(p.Depends, fmt.Sprintf("%s (= %s-1)", format.PackageName(c.Kind, c.Name), v))
 		} else {

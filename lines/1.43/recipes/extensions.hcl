@@ -54,6 +54,9 @@ extension "LoginNotify" {
 # would load that missing script; a setting could not, as registration merges
 # $wgMathValidModes with the extension's list.
 extension "Math" {
+  # Math 1.39 declared its own version (3.0.0, packaged 3.0.0+mw1.39.17); 1.43's declares
+  # none and is packaged as 1.43.9, which sorts lower: the epoch keeps it an upgrade.
+  epoch = 1
   source "bundled" {
     path = "extensions/Math"
     patch "../patches/0001-Math-without-MathJax.patch" {
