@@ -39,7 +39,7 @@ type Component struct {
 	Source  lock.Source
 	Info    registration.Info
 	Exclude []string
-	Epoch   uint // of its packages' versions
+	Epoch   uint                         // of its packages' versions
 	OSDeps  map[platform.Family][]string // PHP extensions as OS packages
 	Decl    hcl.Range
 	// Requires are a composer library's requirements on other libraries (name ->
