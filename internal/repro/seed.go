@@ -15,6 +15,7 @@ import (
 	"github.com/mwedition/mwedition/internal/build"
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/fstree"
+	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/pack/oci"
 	"github.com/mwedition/mwedition/internal/spec"
@@ -22,8 +23,18 @@ import (
 
 // CopyProject copies what a build reads of the project at src into dst: recipes/,
 // editions/, the lock, line.hcl, keyrings, patch files, and the directories of dir sources, library
-// recipes' included. out/, caches and VCS data stay behind.
-func CopyProject(src, dst string, set spec.Set) error {
+// recipes' included. out/, caches and VCS data stay behind. A release line's shared
+// manifests are copied where its includes find them, so the copy's root (returned) may sit
+// below dst: lines/1.43 for a line that includes ../../editions/*.hcl.
+func CopyProject(src, dst string, set spec.Set) (string, error) {
+	line, diags := load.LineOf(src)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	dst, err := copyIncludes(src, dst, line)
+	if err != nil {
+		return "", err
+	}
 	paths := []string{"recipes", "editions", lock.FileName, spec.LineFileName}
 	srcs := []spec.Source{}
 	for _, c := range set.Components() {
@@ -51,14 +62,55 @@ func CopyProject(src, dst string, set spec.Set) error {
 		}
 		done = append(done, p)
 		from := filepath.Join(src, filepath.FromSlash(p))
-		if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) && p != lock.FileName && p != "recipes" && p != "editions" {
+		if _, err := os.Lstat(from); errors.Is(err, fs.ErrNotExist) && (p != lock.FileName && p != "recipes" && p != "editions" || line != nil && p != lock.FileName) {
 			continue // the build reports what is missing, as it would in the original project
 		}
 		if err := copyTree(from, filepath.Join(dst, filepath.FromSlash(p)), false); err != nil {
-			return fmt.Errorf("copying the project (%s): %w", p, err)
+			return "", fmt.Errorf("copying the project (%s): %w", p, err)
 		}
 	}
-	return nil
+	return dst, nil
+}
+
+// copyIncludes copies the manifests a line includes from outside its directory, keeping
+// their places relative to it, and returns where the line's own root goes in the copy.
+func copyIncludes(src, dst string, line *spec.Line) (string, error) {
+	if line == nil {
+		return dst, nil
+	}
+	up := 0
+	for _, g := range line.Include {
+		n := 0
+		for rest := path.Clean(g); strings.HasPrefix(rest, "../"); rest = rest[3:] {
+			n++
+		}
+		up = max(up, n)
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return "", err
+	}
+	parts := strings.Split(filepath.ToSlash(abs), "/")
+	if up >= len(parts) {
+		return "", fmt.Errorf("copying the project: line %q includes files above /", line.Name)
+	}
+	root := filepath.Join(dst, filepath.FromSlash(strings.Join(parts[len(parts)-up:], "/")))
+	for _, g := range line.Include {
+		matches, err := filepath.Glob(filepath.Join(src, filepath.FromSlash(g)))
+		if err != nil {
+			return "", fmt.Errorf("copying the project: include %s: %w", g, err)
+		}
+		for _, m := range matches {
+			rel, err := filepath.Rel(src, m)
+			if err != nil {
+				return "", err
+			}
+			if err := copyTree(m, filepath.Join(root, rel), false); err != nil {
+				return "", fmt.Errorf("copying the project (%s): %w", rel, err)
+			}
+		}
+	}
+	return root, nil
 }
 
 // copyTree copies a file or directory; symlinks are copied as links, and files keep only

@@ -92,7 +92,7 @@ func TestCopyProjectCopiesLibraryDirs(t *testing.T) {
 		writeFile(t, src, name, []byte("{}"))
 	}
 	set := spec.Set{}.WithLibraries([]spec.Library{{Name: "acme/sso", Version: "1.0.0", Source: spec.Source{Kind: spec.Dir, Path: "libs/sso"}}})
-	if err := CopyProject(src, filepath.Join(dst, "p"), set); err != nil {
+	if _, err := CopyProject(src, filepath.Join(dst, "p"), set); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dst, "p", "libs/sso/composer.json")); err != nil {
@@ -108,7 +108,7 @@ func TestCopyProjectCopiesPatches(t *testing.T) {
 	}
 	core := spec.Component{Kind: spec.Core, Name: "mediawiki", Source: spec.Source{Kind: spec.Tarball,
 		Patches: []spec.Patch{{Path: "patches/0001-fix.patch"}}}}
-	if err := CopyProject(src, filepath.Join(dst, "p"), spec.NewSet([]spec.Component{core}, nil)); err != nil {
+	if _, err := CopyProject(src, filepath.Join(dst, "p"), spec.NewSet([]spec.Component{core}, nil)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dst, "p", "patches/0001-fix.patch")); err != nil {
@@ -116,5 +116,32 @@ func TestCopyProjectCopiesPatches(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dst, "p", "patches/unused.patch")); err == nil {
 		t.Error("a file no recipe names was copied")
+	}
+}
+
+// A release line's copy keeps the shared manifests where its includes find them.
+func TestCopyProjectCopiesALinesIncludes(t *testing.T) {
+	top, dst := t.TempDir(), t.TempDir()
+	src := filepath.Join(top, "lines", "1.43")
+	writeFile(t, src, "line.hcl", []byte(`line "1.43" { include = ["../../editions/*.hcl"] }`))
+	for _, name := range []string{"recipes/core.hcl", lock.FileName} {
+		writeFile(t, src, name, []byte("{}"))
+	}
+	writeFile(t, top, "editions/core.hcl", []byte("{}"))
+	writeFile(t, top, "editions/notes.txt", []byte("not a manifest"))
+	root, err := CopyProject(src, filepath.Join(dst, "p"), spec.Set{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dst, "p", "lines", "1.43"); root != want {
+		t.Errorf("root = %s, want %s", root, want)
+	}
+	for _, name := range []string{"lines/1.43/line.hcl", "lines/1.43/recipes/core.hcl", "editions/core.hcl"} {
+		if _, err := os.Stat(filepath.Join(dst, "p", name)); err != nil {
+			t.Errorf("%s was not copied: %v", name, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dst, "p", "editions/notes.txt")); err == nil {
+		t.Error("a file the line does not include was copied")
 	}
 }

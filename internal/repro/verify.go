@@ -175,9 +175,11 @@ func (o VerifyOptions) target(rec build.BuildInfo) ([]string, string, error) {
 // pinned sources and chooses the rebuild's conditions.
 func (o VerifyOptions) prepare(tmp, imageBase string, sde *int64) (Rebuild, error) {
 	rb := Rebuild{Dir: tmp, Project: filepath.Join(tmp, "project"), Cache: filepath.Join(tmp, "cache"), Out: filepath.Join(tmp, "out")}
-	if err := CopyProject(o.Root, rb.Project, o.Set); err != nil {
+	root, err := CopyProject(o.Root, rb.Project, o.Set)
+	if err != nil {
 		return rb, err
 	}
+	rb.Project = root
 	user, err := cache.Open(o.UserCache)
 	if err != nil {
 		return rb, err
