@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -177,8 +178,9 @@ func (res *Result) check(c spec.Component, prev lock.File) error {
 	if !ok {
 		return fmt.Errorf("%s: no edition uses it, so %s does not lock it: nothing to bump", c.ID(), lock.FileName)
 	}
-	if c.Kind == spec.Core && now.Version != res.To {
-		return fmt.Errorf("%s: %s is MediaWiki %s (includes/Defines.php), not %s; nothing was written", c.ID(), now.Source.URL, now.Version, res.To)
+	// A patched core's version carries "+p<patches>" after the release's.
+	if release, _, _ := strings.Cut(now.Version, "+"); c.Kind == spec.Core && release != res.To {
+		return fmt.Errorf("%s: %s is MediaWiki %s (includes/Defines.php), not %s", c.ID(), now.Source.URL, release, res.To)
 	}
 	was, _ := prev.Lookup(c.ID())
 	res.Changed = was.Source != now.Source || was.Tree != now.Tree

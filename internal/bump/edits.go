@@ -38,7 +38,7 @@ func (res *Result) core(ctx context.Context, o build.Options, c spec.Component, 
 	sha := r.SHA256
 	if sha == "" {
 		if sha, err = o.Fetcher.Download(ctx, url); err != nil {
-			return nil, fmt.Errorf("%s: %w; nothing was written", c.ID(), err)
+			return nil, fmt.Errorf("%s: %w", c.ID(), err)
 		}
 		res.Computed = sha
 	}

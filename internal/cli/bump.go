@@ -181,14 +181,22 @@ func (g *globals) bump(cmd *cobra.Command, r bump.Request) error {
 // bumpDiff compares the old lock with the new one as mwedition diff compares two project
 // directories: with their editions, when the manifests resolve against their lock.
 func bumpDiff(old load.Project, prev lock.File, res bump.Result) (releasediff.Report, error) {
-	release := func(set spec.Set, lf lock.File) releasediff.Release {
-		r := releasediff.FromLock(lock.FileName, lf)
-		if g, d := resolve.Resolve(set, lf); !d.HasErrors() {
-			r = r.WithGraph(g)
-		}
-		return r
+	return releasediff.Compare(bumpRelease(old.Set, prev), bumpRelease(res.Project.Set, res.Lock), releasediff.Options{})
+}
+
+// bumpRelease is a lock as a release. The manifests as they were before the bump may not
+// resolve against the old lock (a recipe edited by hand since it was written): the
+// editions then come from what the lock recorded of them, without their system packages.
+func bumpRelease(set spec.Set, lf lock.File) releasediff.Release {
+	r := releasediff.FromLock(lock.FileName, lf)
+	if g, d := resolve.Resolve(set, lf); !d.HasErrors() {
+		return r.WithGraph(g)
 	}
-	return releasediff.Compare(release(old.Set, prev), release(res.Project.Set, res.Lock), releasediff.Options{})
+	r.Editions, r.NoEditions = map[string]releasediff.Edition{}, ""
+	for _, e := range lf.Editions {
+		r.Editions[e.Name] = releasediff.Edition{Name: e.Name, Version: e.Version, Members: e.Members}
+	}
+	return r
 }
 
 // bumped says what bump changed, then prints the release notes of the change.
