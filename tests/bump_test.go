@@ -18,8 +18,8 @@ import (
 // TestBumpCoreToASignedRelease moves a copy of the shipped project to "1.39.18": the real
 // 1.39.17 tarball repacked under the new version (its directory and MW_VERSION), signed
 // with a throwaway key and served over HTTP, the recipe's keyring pointing at that key.
-// A wrong sha256 and a signature that does not match leave every file as it was; the
-// bump itself rewrites the recipe, relocks and prints the diff.
+// A wrong sha256, a signature that does not match and a tarball of another release leave
+// every file as it was; the bump itself rewrites the recipe, relocks and prints the diff.
 func TestBumpCoreToASignedRelease(t *testing.T) {
 	cache := linkCacheTo(t, corpusCache(t), filepath.Join(t.TempDir(), "cache"))
 	priv, pub, _ := releaseKey(t)
@@ -27,7 +27,10 @@ func TestBumpCoreToASignedRelease(t *testing.T) {
 	tarball := filepath.Join(serve, "mediawiki/1.39/mediawiki-1.39.18.tar.gz")
 	repackRelease(t, filepath.Join(cache, "blobs/sha256", mediawikiSHA), tarball, "1.39.17", "1.39.18")
 	detachSign(t, priv, tarball, tarball+".sig")
-	detachSign(t, priv, filepath.Join(cache, "blobs/sha256", mediawikiSHA), filepath.Join(serve, "other.sig"))
+	// The real 1.39.17 under another name, with a good signature: the relock finds the
+	// wrong release.
+	copyFile(t, filepath.Join(cache, "blobs/sha256", mediawikiSHA), filepath.Join(serve, "renamed.tar.gz"))
+	detachSign(t, priv, filepath.Join(serve, "renamed.tar.gz"), filepath.Join(serve, "renamed.tar.gz.sig"))
 	srv := httptest.NewServer(http.FileServer(http.Dir(serve)))
 	defer srv.Close()
 
@@ -44,8 +47,10 @@ func TestBumpCoreToASignedRelease(t *testing.T) {
 	}{
 		{"wrong sha256", []string{"--sha256", strings.Repeat("0", 64)},
 			[]string{"downloaded file has sha256 " + sha256File(t, tarball) + ", but the recipe pins " + strings.Repeat("0", 64), "nothing was written"}},
-		{"bad signature", []string{"--signature", srv.URL + "/other.sig"},
-			[]string{"signature " + srv.URL + "/other.sig does not verify with keyring recipes/keys/test-release.asc", "nothing was written"}},
+		{"bad signature", []string{"--signature", srv.URL + "/renamed.tar.gz.sig"},
+			[]string{"signature " + srv.URL + "/renamed.tar.gz.sig does not verify with keyring recipes/keys/test-release.asc", "nothing was written"}},
+		{"another release", []string{"--url", srv.URL + "/renamed.tar.gz", "--signature", srv.URL + "/renamed.tar.gz.sig"},
+			[]string{"mwedition: bump: core/mediawiki: source " + srv.URL + "/renamed.tar.gz: the recipe says version 1.39.18, but the source's includes/Defines.php says 1.39.17; nothing was written"}},
 	} {
 		r := run(t, dir, cache, append([]string{"-q", "bump", "core", "1.39.18"}, tc.args...)...)
 		t.Logf("%s: %s", tc.name, r.stderr)

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -171,16 +170,12 @@ func verifyTarball(ctx context.Context, o build.Options, set spec.Set, id string
 	return o.Fetcher.VerifyTarball(ctx, id, c.Source)
 }
 
-// check compares the new lock's entry with the old: a core must be the release asked for,
-// and an entry that did not move means there is nothing to write.
+// check compares the new lock's entry with the old: one that did not move means there is
+// nothing to write. (That a core is the release its recipe names, the lock checks.)
 func (res *Result) check(c spec.Component, prev lock.File) error {
 	now, ok := res.Lock.Lookup(c.ID())
 	if !ok {
 		return fmt.Errorf("%s: no edition uses it, so %s does not lock it: nothing to bump", c.ID(), lock.FileName)
-	}
-	// A patched core's version carries "+p<patches>" after the release's.
-	if release, _, _ := strings.Cut(now.Version, "+"); c.Kind == spec.Core && release != res.To {
-		return fmt.Errorf("%s: %s is MediaWiki %s (includes/Defines.php), not %s", c.ID(), now.Source.URL, release, res.To)
 	}
 	was, _ := prev.Lookup(c.ID())
 	res.Changed = was.Source != now.Source || was.Tree != now.Tree
