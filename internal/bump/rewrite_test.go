@@ -1,6 +1,7 @@
 package bump
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -108,5 +109,31 @@ func TestRewriteRefuses(t *testing.T) {
 				t.Errorf("error %v, want one starting %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRewriteShippedRecipe moves a copy of the shipped core recipe to 1.39.18: the golden
+// file is the recipe with those four values changed by hand, and nothing else.
+func TestRewriteShippedRecipe(t *testing.T) {
+	src, err := os.ReadFile("testdata/core.hcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("testdata/core-1.39.18.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = "https://releases.wikimedia.org/mediawiki/1.39/mediawiki-1.39.18.tar.gz"
+	got, err := Rewrite("recipes/core.hcl", src, []Edit{
+		{Path: tarball[:1], Attr: "version", Value: "1.39.18"},
+		{Path: tarball, Attr: "url", Value: base},
+		{Path: tarball, Attr: "signature", Value: base + ".sig"},
+		{Path: tarball, Attr: "sha256", Value: "c43408897b52679308e63802050961bac93a6df27a2daa919b5078692f382847"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("rewritten recipe (-golden +got):\n%s", d)
 	}
 }
