@@ -33,7 +33,7 @@ var layers = map[string]int{
 	"internal/format":       4,
 	"internal/format/ospkg": 5, "internal/format/tarballs": 5, "internal/format/image": 5,
 	"internal/build": 6,
-	"internal/repro": 7, "internal/releasediff": 7,
+	"internal/repro": 7, "internal/releasediff": 7, "internal/bump": 7,
 	"internal/cli": 8,
 	"builder":      9,
 }

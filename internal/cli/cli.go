@@ -104,6 +104,9 @@ pins). The usual cycle is:
   mwedition verify          rebuild under other conditions and compare with out/ (exit 2 on a difference)
   mwedition publish         push the editions' images to a registry (--registry HOST/PREFIX)
   mwedition diff OLD NEW    what changed since the last release, as Markdown for its notes
+  mwedition bump core VERSION
+                            move to a new core release (or: bump extension NAME --ref REF):
+                            rewrites the recipe, relocks, prints the diff
 
 Offline machines: 'mwedition cache add FILE' adds a release tarball obtained elsewhere by
 its sha256, and 'build --offline' builds from the cache alone.
@@ -155,7 +158,7 @@ func newRoot(g *globals) *cobra.Command {
 			pprof.StopCPUProfile()
 		}
 	}
-	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g), newInit(g), newReference(g))
+	root.AddCommand(newValidate(g), newLock(g), newFetch(g), newBuild(g), newPlan(g), newGraph(g), newCache(g), newPublish(g), newVerify(g), newDiff(g), newInit(g), newBump(g), newReference(g))
 	root.AddCommand(newVersion(g))
 	finishTree(g, root)
 	return root

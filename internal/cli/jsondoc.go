@@ -37,6 +37,11 @@ repositories, {"event":"blob"|"manifest"…} for images), {"event":"tagged","edi
 "digest"} per image pushed, and one {"event":"published"} per destination.`,
 	"mwedition verify": `the rebuild's progress, one {"event":"artifact","path","status"…} object per
 artifact compared, then {"event":"verified"} with the counts by status.`,
+	"mwedition bump": `progress objects as lock prints them, diagnostics as validate prints them,
+one {"event":"patch"} per patch as lock prints them, then {"event":"bumped","component","from","to",
+"changed":bool,"computedSha256","editions":[{"name","from","to"}],"files":[…],"diff":{…}} ("diff"
+being the report mwedition diff prints; only "component", "from", "to" and "changed" when
+nothing changed).`,
 	"mwedition diff": `one {"event":"diff"} object: the report the Markdown is made from.`,
 	"mwedition init": `one {"event":"initialized","dir","files","edition","editionVersion",
 "core":{"name","version","url","sha256","signature","signedBy","from"},"extensions","skins",

@@ -37,7 +37,12 @@ type Project struct {
 
 // Dir loads the project rooted at root: every recipes/*.hcl and editions/*.hcl, in name
 // order, and for a release line (line.hcl) the shared manifests it includes.
-func Dir(root string) (Project, hcl.Diagnostics) {
+func Dir(root string) (Project, hcl.Diagnostics) { return DirWith(root, nil) }
+
+// DirWith loads the project rooted at root as Dir does, except that the manifests named in
+// replace (as Source names them, "recipes/core.hcl") are read from it rather than from disk:
+// what a project would be with edited manifests, before anything is written.
+func DirWith(root string, replace map[string][]byte) (Project, hcl.Diagnostics) {
 	p := Project{Root: root, Files: map[string]*hcl.File{}}
 	lineParser := hclparse.NewParser()
 	line, srcs, diags := readLine(root, lineParser)
@@ -54,12 +59,17 @@ func Dir(root string) (Project, hcl.Diagnostics) {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			b, err := os.ReadFile(n)
+			name := sub + "/" + filepath.Base(n)
+			b, ok := replace[name]
+			var err error
+			if !ok {
+				b, err = os.ReadFile(n)
+			}
 			if err != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read manifest", Detail: err.Error()})
 				continue
 			}
-			srcs = append(srcs, Source{Name: sub + "/" + filepath.Base(n), Bytes: b})
+			srcs = append(srcs, Source{Name: name, Bytes: b})
 		}
 	}
 	if len(srcs) == 0 {

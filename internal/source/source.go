@@ -231,6 +231,20 @@ func (f *Fetcher) Download(ctx context.Context, rawURL string) (string, error) {
 	return sha, nil
 }
 
+// VerifyTarball checks a tarball source afresh, whatever the cache already unpacked: its
+// blob has the recipe's sha256 (downloaded if need be) and, when the recipe names a
+// signature, the signature verifies with the recipe's keyring. It is for a caller about to
+// pin a source it has not pinned before (mwedition bump).
+func (f *Fetcher) VerifyTarball(ctx context.Context, component string, rec spec.Source) error {
+	if err := f.EnsureBlob(ctx, component, rec.URL, rec.SHA256); err != nil {
+		return err
+	}
+	if rec.Signature == "" {
+		return nil
+	}
+	return f.verify(ctx, component, rec, f.Store.Path(cache.BlobRel(rec.SHA256)))
+}
+
 // verify checks the detached signature of a tarball blob against the recipe's keyring.
 func (f *Fetcher) verify(ctx context.Context, component string, rec spec.Source, blob string) error {
 	fail := func(err error) error { return &Error{component, rec.URL, err} }
