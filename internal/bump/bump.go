@@ -80,7 +80,7 @@ func Plan(ctx context.Context, o build.Options, p load.Project, prev lock.File, 
 		return res, nil, err
 	}
 	byFile := map[string][]Edit{c.DeclRange.Filename: edits}
-	if err := res.editions(p.Set, prev, r, byFile); err != nil {
+	if err := res.editions(p, prev, r, byFile); err != nil {
 		return res, nil, err
 	}
 	if err := res.rewrite(p, byFile); err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -75,12 +76,16 @@ func (res *Result) ref(c spec.Component, r Request) ([]Edit, error) {
 // editions adds the edits raising the version of every edition the lock records as
 // holding the component, and says so in res.Editions. An edition without a version of
 // its own takes its parent's.
-func (res *Result) editions(set spec.Set, prev lock.File, r Request, byFile map[string][]Edit) error {
+func (res *Result) editions(p load.Project, prev lock.File, r Request, byFile map[string][]Edit) error {
 	prevCore, nextCore := "", ""
 	if r.Kind == spec.Core {
 		prevCore, nextCore = res.From, res.To
 	}
-	for _, e := range set.Editions() {
+	if le := lineEdits(p, prevCore, nextCore); len(le) > 0 {
+		byFile[spec.LineFileName] = append(byFile[spec.LineFileName], le...)
+	}
+	raised := map[string]bool{} // line variables already raised
+	for _, e := range p.Set.Editions() {
 		rec, ok := prev.Edition(e.Name)
 		if !ok || !slices.Contains(rec.Members, res.Component) || e.VersionRange == e.DeclRange {
 			continue
@@ -92,9 +97,16 @@ func (res *Result) editions(set spec.Set, prev lock.File, r Request, byFile map[
 				return fmt.Errorf("edition %q: %w", e.Name, err)
 			}
 		}
+		res.Editions = append(res.Editions, Moved{Name: e.Name, From: e.Version, To: v})
+		if name, ok := lineVariable(p, e); ok {
+			if !raised[name] {
+				raised[name] = true
+				byFile[spec.LineFileName] = append(byFile[spec.LineFileName], Edit{Path: lineBlock(p), Attr: name, Value: v})
+			}
+			continue
+		}
 		file := e.VersionRange.Filename
 		byFile[file] = append(byFile[file], Edit{Path: []Block{{"edition", []string{e.Name}}}, Attr: "version", Value: v})
-		res.Editions = append(res.Editions, Moved{Name: e.Name, From: e.Version, To: v})
 	}
 	return nil
 }

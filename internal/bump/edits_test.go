@@ -78,7 +78,7 @@ func TestEditions(t *testing.T) {
 			}
 			res := Result{Component: c.ID(), From: c.Version, To: tc.req.Version}
 			byFile := map[string][]Edit{}
-			if err := res.editions(set, sampleLock, tc.req, byFile); err != nil {
+			if err := res.editions(load.Project{Set: set}, sampleLock, tc.req, byFile); err != nil {
 				t.Fatal(err)
 			}
 			if d := cmp.Diff(tc.want, res.Editions); d != "" {

@@ -22,8 +22,12 @@ var lineFileSchema = spec.LineFile.Schema()
 // readLine reads root's line.hcl, if there is one, and the shared manifests it includes.
 // The included files are named by their path relative to root ("../../editions/core.hcl"),
 // so a diagnostic says which file of the shared description it is about.
-func readLine(root string, parser *hclparse.Parser) (*spec.Line, []Source, hcl.Diagnostics) {
-	b, err := os.ReadFile(filepath.Join(root, spec.LineFileName))
+// Edited bytes of line.hcl, when given, stand in for the file's.
+func readLine(root string, parser *hclparse.Parser, edited []byte) (*spec.Line, []Source, hcl.Diagnostics) {
+	b, err := edited, error(nil)
+	if b == nil {
+		b, err = os.ReadFile(filepath.Join(root, spec.LineFileName))
+	}
 	if os.IsNotExist(err) {
 		return nil, nil, nil
 	}
@@ -220,6 +224,6 @@ func literals(expr hcl.Expression) map[string]hcl.Range {
 
 // LineOf reads only root's line.hcl: nil when the project is not a release line.
 func LineOf(root string) (*spec.Line, hcl.Diagnostics) {
-	line, _, diags := readLine(root, hclparse.NewParser())
+	line, _, diags := readLine(root, hclparse.NewParser(), nil)
 	return line, diags
 }

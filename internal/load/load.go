@@ -45,7 +45,7 @@ func Dir(root string) (Project, hcl.Diagnostics) { return DirWith(root, nil) }
 func DirWith(root string, replace map[string][]byte) (Project, hcl.Diagnostics) {
 	p := Project{Root: root, Files: map[string]*hcl.File{}}
 	lineParser := hclparse.NewParser()
-	line, srcs, diags := readLine(root, lineParser)
+	line, srcs, diags := readLine(root, lineParser, replace[spec.LineFileName])
 	if diags.HasErrors() {
 		p.Files = lineParser.Files()
 		return p, diags
