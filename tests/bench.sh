@@ -35,12 +35,14 @@ measure() { # name, command...: appends "wall rss" to $work/<name>
 }
 
 project() { # dir: a copy of the shipped project whose tarballs are .tar.gz only, as the baseline's
-  rm -rf "$1" && mkdir -p "$1" && cp -r recipes patches editions editions.lock "$1/"
+  rm -rf "$1" && mkdir -p "$1/lines/1.43" && cp -r line.hcl recipes patches editions editions.lock "$1/"
+  cp -r lines/1.43/line.hcl lines/1.43/recipes lines/1.43/patches lines/1.43/editions.lock "$1/lines/1.43/"
   sed -i 's/compression = \["gz", "xz"\]/compression = ["gz"]/' "$1"/editions/*.hcl
 }
 
-bump() { # dir n: every edition's version gains ".n"
+bump() { # dir n: every edition's version gains ".n" (the 1.39 line's, kept in line.hcl)
   sed -i -E "s/^(  version +=) \"([^\"]*)\"/\\1 \"\\2.$2\"/" "$1"/editions/*.hcl
+  sed -i -E "s/^(  edition_version +=) \"([^\"]*)\"/\\1 \"\\2.$2\"/" "$1"/line.hcl
 }
 
 unpatched() { # dir cache: the project without its security patches (1.39.17 as released), locked in cache
@@ -55,6 +57,7 @@ unpatched() { # dir cache: the project without its security patches (1.39.17 as 
 seed() { # dir: a warm source cache (release fetched and unpacked), with no build actions
   rm -rf "$1" && mkdir -p "$1" && cp -r "$src/blobs" "$src/urls" "$1/"
   "$bin" -C "$work/p" --cache "$1" --offline --quiet fetch
+  "$bin" -C "$work/p/lines/1.43" --cache "$1" --offline --quiet fetch
 }
 
 # A project twice the size: the core edition also holds "Bulk", a dir-source extension
@@ -91,6 +94,13 @@ for i in $(seq "$runs"); do
   mw=("$bin" -C "$work/p" --cache "$work/c" --offline --quiet)
   measure cold "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
   measure noop "${mw[@]}" build --format deb,rpm,tarball,image --image-base scratch
+  # Both release lines, six editions, cold in one cache: what the lines share (the Debian
+  # base's packages, identical files, nothing else) is made once.
+  project "$work/l"; seed "$work/cl2"
+  all=(--cache "$work/cl2" --offline --quiet build --format deb,rpm,tarball,image --image-base scratch)
+  measure twolines bash -c "'$bin' -C '$work/l' ${all[*]} && '$bin' -C '$work/l/lines/1.43' ${all[*]}"
+  project "$work/l"; seed "$work/cl3"
+  measure line143 "$bin" -C "$work/l/lines/1.43" --cache "$work/cl3" --offline --quiet build --format deb,rpm,tarball,image --image-base scratch
   # One extension bumped: Scribunto's recipe drops one more file, so its tree, packages, layer
   # and every edition holding it change while the other 33 components stay as they were.
   # The editions holding Scribunto change, so their versions move (lock refuses otherwise).
@@ -159,6 +169,8 @@ row cold "cold build, five patches vs no patches" "$(col coldunpatched 1)"
 row onepatch "one patch added vs cold" "$cold"
 row onepatch "one patch added vs one extension bumped" "$(col onechanged 1)"
 row double "twice the tree, cold (RSS must not grow)" "$cold" "" 256
+row line143 "the 1.43 line alone, cold, vs the 1.39 line" "$cold"
+row twolines "both lines (six editions), cold, vs one line" "$cold"
 printf '%-46s %21s %10s  %s\n' "peak RSS, twice the tree / cold" "" \
   "$(awk -v a="$(col double 2)" -v b="$(col cold 2)" 'BEGIN{printf "%.2fx", a/b}')" "at most 1.25x (tests/memory_test.go)"
 gz=$(col gzip6 1)

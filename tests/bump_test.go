@@ -76,7 +76,9 @@ func TestBumpCoreToASignedRelease(t *testing.T) {
 		"bump: core/mediawiki 1.39.17 → 1.39.18",
 		"sha256 " + sha + ": taken from the download",
 		"edition knowledge-base " + shippedEditionVersion + " → 1.39.18.1",
-		"wrote editions/core.hcl, editions/enterprise.hcl, editions/knowledge-base.hcl, recipes/core.hcl, editions.lock",
+		// The shipped project is a release line: the editions' version and the core release
+		// are line.hcl's, and the shared editions stay as they were.
+		"wrote line.hcl, recipes/core.hcl, editions.lock",
 		"## Changes from " + shippedEditionVersion + " to 1.39.18.1",
 		"| `core/mediawiki` | " + shippedCoreVersion + " → 1.39.18+p4 | tarball sha256 " + mediawikiSHA[:12] + " → " + sha[:12] + " |",
 		"| `extension/Cite` | 1.39.17 → 1.39.18 | in core/mediawiki",
@@ -87,6 +89,12 @@ func TestBumpCoreToASignedRelease(t *testing.T) {
 	}
 	checkBumpedRecipe(t, dir, srv.URL, sha)
 	checkBumpedLock(t, dir)
+	line := readProjectFile(t, dir, "line.hcl")
+	for _, w := range []string{`  release         = "1.39.18"`, `  edition_version = "1.39.18.1"`, `  branch          = "REL1_39"`} {
+		if !strings.Contains(line, w) {
+			t.Errorf("line.hcl lacks %q:\n%s", w, line)
+		}
+	}
 	if r := run(t, dir, cache, "--offline", "validate"); r.code != 0 {
 		t.Errorf("validate after bump exited %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -40,7 +40,7 @@ func init() {
 		cliRow{
 			item: "bump", name: "no lock yet: exit 1",
 			setup: func(t *testing.T, dir, _ string) map[string]string {
-				for _, p := range []string{"recipes", "patches", "editions"} {
+				for _, p := range []string{"line.hcl", "recipes", "patches", "editions"} {
 					copyTree(t, "../"+p, filepath.Join(dir, p))
 				}
 				return nil
