@@ -15,6 +15,9 @@ import (
 func linesProject(t *testing.T) string {
 	t.Helper()
 	dir := project(t)
+	if err := os.MkdirAll(filepath.Join(dir, "lines/1.43"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, p := range []string{"line.hcl", "recipes", "patches", "editions.lock"} {
 		copyTree(t, filepath.Join("..", "lines/1.43", p), filepath.Join(dir, "lines/1.43", p))
 	}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/mwedition/mwedition/internal/cache"
 	"github.com/mwedition/mwedition/internal/load"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/spec"
 )
 
 // defaultKeep is how many builds gc keeps by default: the current one, and two before it
@@ -149,15 +152,67 @@ each file's bytes: a file hard-linked elsewhere counts in full.
 // lockRoots names the entries the project's lock needs from its sources. It fails, saying
 // why, when the project has no lock or its manifests do not load.
 func (g *globals) lockRoots() ([]string, error) {
-	lk, err := build.ReadLock(g.dir)
+	roots, err := projectRoots(g.dir)
 	if err != nil {
 		return nil, err
 	}
-	p, diags := load.Dir(g.dir)
+	// The other release lines of the repository share the cache: what their locks pin
+	// stays too, or a gc in one line would drop the other's release tarball.
+	for _, dir := range siblingLines(g.dir) {
+		r, err := projectRoots(dir)
+		if err != nil {
+			return nil, fmt.Errorf("release line %s: %w (gc keeps what every line's lock pins)", dir, err)
+		}
+		roots = append(roots, r...)
+	}
+	return roots, nil
+}
+
+func projectRoots(dir string) ([]string, error) {
+	lk, err := build.ReadLock(dir)
+	if err != nil {
+		return nil, err
+	}
+	p, diags := load.Dir(dir)
 	if diags.HasErrors() {
-		return nil, fmt.Errorf("the manifests in %s have errors (run mwedition validate)", g.dir)
+		return nil, fmt.Errorf("the manifests in %s have errors (run mwedition validate)", dir)
 	}
 	return build.CacheRoots(p.Set, lk), nil
+}
+
+// siblingLines are the other release lines of dir's repository that have a lock: the
+// repository's root (the directory a line's includes reach up to) and its lines/*
+// directories, as the shipped project lays them out. None when dir is not a line.
+func siblingLines(dir string) []string {
+	line, diags := load.LineOf(dir)
+	if line == nil || diags.HasErrors() {
+		return nil
+	}
+	up := 0
+	for _, g := range line.Include {
+		n := 0
+		for rest := filepath.ToSlash(filepath.Clean(g)); strings.HasPrefix(rest, "../"); rest = rest[3:] {
+			n++
+		}
+		up = max(up, n)
+	}
+	top := filepath.Join(append([]string{dir}, slices.Repeat([]string{".."}, up)...)...)
+	cands, _ := filepath.Glob(filepath.Join(top, "lines", "*", spec.LineFileName))
+	cands = append(cands, filepath.Join(top, spec.LineFileName))
+	var out []string
+	self, _ := filepath.Abs(dir)
+	for _, c := range cands {
+		d := filepath.Dir(c)
+		abs, _ := filepath.Abs(d)
+		if abs == self {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, lock.FileName)); err == nil {
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // usage is one line of `cache ls` and `cache gc`: entries of one area and kind.

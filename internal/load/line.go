@@ -222,8 +222,15 @@ func literals(expr hcl.Expression) map[string]hcl.Range {
 	return out
 }
 
-// LineOf reads only root's line.hcl: nil when the project is not a release line.
+// LineOf reads only root's line.hcl, not what it includes: nil when the project is not a
+// release line.
 func LineOf(root string) (*spec.Line, hcl.Diagnostics) {
-	line, _, diags := readLine(root, hclparse.NewParser(), nil)
-	return line, diags
+	b, err := os.ReadFile(filepath.Join(root, spec.LineFileName))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read " + spec.LineFileName, Detail: err.Error()}}
+	}
+	return ParseLine(hclparse.NewParser(), b)
 }
