@@ -130,7 +130,7 @@ function p.greet(frame)
 	for i = 1, tonumber(frame.args.n or "10") do
 		sum = sum + i
 	end
-	return "Lua says " .. string.rep(word, 2, "-") .. " and " .. sum
+	return "Lua says " .. string.rep(word, 2) .. " and " .. sum
 end
 
 return p

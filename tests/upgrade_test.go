@@ -127,7 +127,7 @@ func checkImported(c upgradeContent, s siteSnapshot) []string {
 	diffs = append(diffs, diffPages(c.facts, got)...)
 	diffs = append(diffs, diffMembers(c.members, s.Members)...)
 	for title, want := range map[string]string{
-		luaPage:      "Lua says hello-hello and 78",
+		luaPage:      "Lua says hellohello and 78",
 		templatePage: `<span class="badge badge-bold">[test]</span>`,
 	} {
 		if !strings.Contains(s.Rendered[title], want) {
