@@ -43,8 +43,9 @@ type upgradeSite struct {
 
 // newUpgradeSite installs an edition from the repository into a fresh root and MediaWiki on
 // the database given, and serves it. On MariaDB, Debian's mariadb-server and php-mysql come
-// from Debian with the edition, and the server runs until the test ends.
-func newUpgradeSite(t *testing.T, base, repo, edition, db string) *upgradeSite {
+// from Debian with the edition, and the server runs until the test ends. step is told when
+// each part is done, for the timings.
+func newUpgradeSite(t *testing.T, base, repo, edition, db string, step func(string)) *upgradeSite {
 	t.Helper()
 	pkgs := []string{"mediawiki-edition-" + edition}
 	dbArgs := "--dbtype sqlite --dbpath /var/lib/mediawiki/data"
@@ -53,15 +54,18 @@ func newUpgradeSite(t *testing.T, base, repo, edition, db string) *upgradeSite {
 		dbArgs = "--dbtype mysql --dbserver localhost --dbname " + mariaDBName + " --dbuser " + mariaDBUser + " --dbpass " + mariaDBPass
 	}
 	r := installFromRepo(t, base, repo, pkgs...)
+	step("packages installed from the apt repository and Debian")
 	if db == dbMariaDB {
 		startMariaDB(t, r)
 		r.run(t, "mariadb", "--socket="+mariaSocket, "-e", "CREATE DATABASE "+mariaDBName+"; "+
 			"CREATE USER '"+mariaDBUser+"'@'localhost' IDENTIFIED BY '"+mariaDBPass+"'; "+
 			"GRANT ALL ON "+mariaDBName+".* TO '"+mariaDBUser+"'@'localhost';")
+		step("mariadbd started, database and account made")
 	}
 	s := &upgradeSite{db: db, port: freePort(t)}
 	installWikiOn(t, r, s.port, dbArgs)
 	s.wiki = wiki{r, r.serve(t, s.port)}
+	step("install.php and update.php run, php -S serving")
 	return s
 }
 

@@ -54,8 +54,7 @@ func TestUpgradeData(t *testing.T) {
 		t.Run(db, func(t *testing.T) {
 			t.Parallel()
 			step := stepTimer(t, db)
-			s := newUpgradeSite(t, base, repo, "knowledge-base", db)
-			step("knowledge-base installed from the apt repository, install.php run")
+			s := newUpgradeSite(t, base, repo, "knowledge-base", db, step)
 			s.importContent(t, content)
 			step(fmt.Sprintf("%d pages imported, 1 file uploaded", len(content.facts)))
 			before := s.snapshot(t, content)
