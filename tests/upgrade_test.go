@@ -125,12 +125,12 @@ func checkImported(c upgradeContent, s siteSnapshot) []string {
 	}
 	diffs = append(diffs, diffPages(c.facts, got)...)
 	diffs = append(diffs, diffMembers(c.members, s.Members)...)
-	for title, want := range map[string]string{
-		luaPage:      "Lua says hellohello and 78",
-		templatePage: `<span class="badge badge-bold">[test]</span>`,
+	for _, r := range []struct{ title, want string }{
+		{luaPage, "Lua says hellohello and 78"},
+		{templatePage, `<span class="badge badge-bold">[test]</span>`},
 	} {
-		if !strings.Contains(s.Rendered[title], want) {
-			diffs = append(diffs, fmt.Sprintf("%s renders without %q:\n%s", title, want, s.Rendered[title]))
+		if !strings.Contains(s.Rendered[r.title], r.want) {
+			diffs = append(diffs, fmt.Sprintf("%s renders without %q:\n%s", r.title, r.want, s.Rendered[r.title]))
 		}
 	}
 	if h := sha256.Sum256(uploadPNG()); s.Upload != hex.EncodeToString(h[:]) {
@@ -332,5 +332,37 @@ func TestUpgradeContent(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"Article 010", "Article 020"}, c.members["Stubs"][:2]); diff != "" {
 		t.Errorf("Stubs, filed through Template:Stub (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckImported: a snapshot holding exactly the generated facts passes, and one page
+// with a revision lost, a missing extra page or a Lua error are each reported.
+func TestCheckImported(t *testing.T) {
+	c := generateContent()
+	h := sha256.Sum256(uploadPNG())
+	good := func() siteSnapshot {
+		s := siteSnapshot{Version: "1.39.17", Pages: map[string]pageFacts{}, Members: c.members, Upload: hex.EncodeToString(h[:]),
+			Rendered: map[string]string{luaPage: "<p>Lua says hellohello and 78</p>", templatePage: `<span class="badge badge-bold">[test]</span>`}}
+		for title, f := range c.facts {
+			s.Pages[title] = f
+		}
+		for _, title := range upgradeExtraPages {
+			s.Pages[title] = pageFacts{Revisions: 1}
+		}
+		return s
+	}
+	if d := checkImported(c, good()); d != nil {
+		t.Errorf("the generated facts themselves differ: %q", d)
+	}
+	bad := good()
+	f := bad.Pages["Article 010"]
+	f.Revisions--
+	bad.Pages["Article 010"] = f
+	delete(bad.Pages, "Main Page")
+	bad.Rendered[luaPage] = `<strong class="error">Script error</strong>`
+	want := []string{`the site has no page "Main Page"`, `page "Article 010": 4 revisions, now 3`,
+		"Lua upgrade renders without \"Lua says hellohello and 78\":\n<strong class=\"error\">Script error</strong>"}
+	if diff := cmp.Diff(want, checkImported(c, bad)); diff != "" {
+		t.Errorf("differences (-want +got):\n%s", diff)
 	}
 }
