@@ -152,6 +152,16 @@ func (w wiki) rendered(t *testing.T, title string) string {
 // into a fresh root, installs MediaWiki on SQLite and serves it with php -S.
 func debianWiki(t *testing.T, base, repo, edition string) wiki {
 	t.Helper()
+	r := installFromRepo(t, base, repo, "mediawiki-edition-"+edition)
+	port := freePort(t)
+	installWiki(t, r, port)
+	return wiki{r, r.serve(t, port)}
+}
+
+// installFromRepo unpacks a fresh root, adds the published repository to its sources and
+// installs the packages named (from it or from Debian) with apt-get.
+func installFromRepo(t *testing.T, base, repo string, pkgs ...string) root {
+	t.Helper()
 	r := unpackRoot(t, base)
 	// The root's Debian lists are as old as the cached root: apt fetches the packages'
 	// system Depends from Debian.
@@ -162,19 +172,24 @@ func debianWiki(t *testing.T, base, repo, edition string) wiki {
 	r.copyIn(t, filepath.Join(repo, "mwedition-archive-keyring.asc"), keyInRoot)
 	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
 	r.aptUpdate(t, listInRoot)
-	r.run(t, "apt-get", "install", "-y", "mediawiki-edition-"+edition)
-	port := freePort(t)
-	installWiki(t, r, port)
-	return wiki{r, r.serve(t, port)}
+	r.run(t, append([]string{"apt-get", "install", "-y"}, pkgs...)...)
+	return r
 }
 
 // installWiki runs MediaWiki's installer on SQLite as the admin does, includes the edition's
 // settings, and runs update.php for the extensions' tables.
 func installWiki(t *testing.T, r root, port string) {
 	t.Helper()
+	installWikiOn(t, r, port, "--dbtype sqlite --dbpath /var/lib/mediawiki/data")
+}
+
+// installWikiOn is installWiki with the installer's database options given (the SQLite
+// directory is made either way).
+func installWikiOn(t *testing.T, r root, port, dbArgs string) {
+	t.Helper()
 	out := r.run(t, "sh", "-ec", `cd /usr/share/mediawiki
 mkdir -p /var/lib/mediawiki/data
-php maintenance/install.php --dbtype sqlite --dbpath /var/lib/mediawiki/data \
+php maintenance/install.php `+dbArgs+` \
 	--confpath /etc/mediawiki --server http://127.0.0.1:`+port+` --scriptpath "" \
 	--pass `+featuresPass+` "Features Wiki" Admin >/dev/null
 echo 'require_once "$IP/EditionSettings.php";' >> /etc/mediawiki/LocalSettings.php
