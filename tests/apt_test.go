@@ -65,7 +65,7 @@ func TestAptRepository(t *testing.T) {
 	p1 := publish(t, out1, repo)
 	t.Logf("%s: first build published into an empty repository in %.2fs (%d packages, %d MiB)", time.Since(start).Round(time.Second), p1.Seconds, p1.Packages, p1.PoolAddedBytes>>20)
 	r.copyIn(t, filepath.Join(repo, "mwedition-archive-keyring.asc"), keyInRoot)
-	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
+	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" "+shippedSuite+" main\n")
 	r.aptUpdate(t, listInRoot)
 	r.run(t, "apt-get", "install", "-y", edition)
 	if got := r.version(t, probePackage); got != "1.0.0-1" {
@@ -122,14 +122,14 @@ func TestAptRepository(t *testing.T) {
 		refuse string
 	}{
 		{"flipped-byte", func(t *testing.T, dir string) {
-			index := filepath.Join(dir, "dists/stable/main/binary-all/Packages.xz")
-			flipByte(t, index, filepath.Join(dir, "dists/stable/main/binary-all/by-hash/SHA256", sha256File(t, index)))
+			index := filepath.Join(dir, "dists/"+shippedSuite+"/main/binary-all/Packages.xz")
+			flipByte(t, index, filepath.Join(dir, "dists/"+shippedSuite+"/main/binary-all/by-hash/SHA256", sha256File(t, index)))
 		}, "Hash Sum mismatch"},
 		{"unsigned", func(t *testing.T, dir string) {
-			removeServed(t, dir, "dists/stable/InRelease", "dists/stable/Release.gpg")
+			removeServed(t, dir, "dists/"+shippedSuite+"/InRelease", "dists/"+shippedSuite+"/Release.gpg")
 		}, "is not signed"},
 		{"release-gpg-only", func(t *testing.T, dir string) {
-			removeServed(t, dir, "dists/stable/InRelease")
+			removeServed(t, dir, "dists/"+shippedSuite+"/InRelease")
 		}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,7 +137,7 @@ func TestAptRepository(t *testing.T) {
 			copyRepo(t, repo, r.path(dir))
 			tc.change(t, r.path(dir))
 			list := "/etc/apt/" + tc.name + ".list"
-			writeFile(t, r.path(list), "deb [signed-by="+keyInRoot+"] file://"+dir+" stable main\n")
+			writeFile(t, r.path(list), "deb [signed-by="+keyInRoot+"] file://"+dir+" "+shippedSuite+" main\n")
 			out, err := r.aptUpdateCmd(list).CombinedOutput()
 			switch {
 			case tc.refuse == "" && err != nil:
@@ -162,7 +162,7 @@ func killPublisher(t *testing.T, r root, proj, cacheDir, out, priv, fpr string) 
 	repo := r.path(repoInRoot)
 	// validFor is the --valid-for of the publish whose Release is served, in hours.
 	validFor := func() int {
-		b, err := os.ReadFile(filepath.Join(repo, "dists/stable/Release"))
+		b, err := os.ReadFile(filepath.Join(repo, "dists/"+shippedSuite+"/Release"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +294,7 @@ func metadata(t *testing.T, repo string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, f := range []string{"Release", "InRelease", "Release.gpg", "main/binary-all/Packages", "main/binary-all/Packages.gz", "main/binary-all/Packages.xz"} {
-		out[f] = sha256File(t, filepath.Join(repo, "dists/stable", f))
+		out[f] = sha256File(t, filepath.Join(repo, "dists/"+shippedSuite, f))
 	}
 	out["key"] = sha256File(t, filepath.Join(repo, "mwedition-archive-keyring.asc"))
 	return out

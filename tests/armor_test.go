@@ -44,8 +44,8 @@ func TestArmoredOutputsVerify(t *testing.T) {
 	dnfKey := filepath.Join(dnfDir, "RPM-GPG-KEY-mwedition")
 	type check struct{ key, sig, data string }
 	checks := map[string]check{
-		"apt InRelease":   {aptKey, filepath.Join(aptDir, "dists/stable/InRelease"), ""},
-		"apt Release.gpg": {aptKey, filepath.Join(aptDir, "dists/stable/Release.gpg"), filepath.Join(aptDir, "dists/stable/Release")},
+		"apt InRelease":   {aptKey, filepath.Join(aptDir, "dists/"+shippedSuite+"/InRelease"), ""},
+		"apt Release.gpg": {aptKey, filepath.Join(aptDir, "dists/"+shippedSuite+"/Release.gpg"), filepath.Join(aptDir, "dists/"+shippedSuite+"/Release")},
 		"dnf repomd.xml":  {dnfKey, filepath.Join(dnfDir, "repodata/repomd.xml.asc"), filepath.Join(dnfDir, "repodata/repomd.xml")},
 	}
 	ascs, _ := filepath.Glob(filepath.Join(out, "tarballs", "*.asc"))

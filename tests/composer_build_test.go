@@ -321,7 +321,7 @@ func checkInstalledFromApt(t *testing.T, s ssoSetup, base, out string) {
 		t.Fatalf("publish exited %d:\n%s%s", res.code, res.stdout, res.stderr)
 	}
 	r.copyIn(t, filepath.Join(r.path(repoInRoot), "mwedition-archive-keyring.asc"), keyInRoot)
-	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
+	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" "+shippedSuite+" main\n")
 	r.aptUpdate(t, listInRoot)
 	r.run(t, "apt-get", "install", "-y", "mediawiki-edition-enterprise")
 	for _, name := range runtimeLibraries {

@@ -80,6 +80,8 @@ var shippedProject = []string{"line.hcl", "recipes", "patches", "editions", "edi
 const (
 	shippedEditionVersion = "1.39.17.2"
 	nextEditionVersion    = "1.39.17.3"
+	// shippedSuite is the apt suite publish --apt chooses for the shipped project (its line's).
+	shippedSuite = "1.39"
 	// shippedCoreVersion is core's version in the shipped lock: the release and the four
 	// security patches that change core's own files (the fifth is OATHAuth's).
 	shippedCoreVersion = "1.39.17+p4"

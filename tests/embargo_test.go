@@ -134,7 +134,7 @@ private_target "security-registry" {
 		if r := publish("--apt", private+"/."); r.code != 0 {
 			t.Fatalf("publish to the declared %s exited %d:\n%s", private, r.code, r.stderr)
 		}
-		if _, err := os.Stat(filepath.Join(private, "dists/stable/InRelease")); err != nil {
+		if _, err := os.Stat(filepath.Join(private, "dists/"+shippedSuite+"/InRelease")); err != nil {
 			t.Errorf("the declared apt repository was not published: %v", err)
 		}
 	})

@@ -170,7 +170,7 @@ func installFromRepo(t *testing.T, base, repo string, pkgs ...string) root {
 		t.Fatalf("cp -al: %v\n%s", err, o)
 	}
 	r.copyIn(t, filepath.Join(repo, "mwedition-archive-keyring.asc"), keyInRoot)
-	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
+	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" "+shippedSuite+" main\n")
 	r.aptUpdate(t, listInRoot)
 	r.run(t, append([]string{"apt-get", "install", "-y"}, pkgs...)...)
 	return r

@@ -43,7 +43,7 @@ func TestDebianSecurityUpgrade(t *testing.T) {
 	}
 	publish(old)
 	r.copyIn(t, filepath.Join(repo, "mwedition-archive-keyring.asc"), keyInRoot)
-	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
+	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" "+shippedSuite+" main\n")
 	r.aptUpdate(t, listInRoot)
 	const meta, skin = "mediawiki-edition-core", "/usr/share/mediawiki/includes/skins/Skin.php"
 	r.run(t, "apt-get", "install", "-y", meta)

@@ -520,6 +520,28 @@ func (r root) dpkgUpgrades(t *testing.T, offset int64) []string {
 	return out
 }
 
+// dpkgTransitions is dpkgUpgrades with the removals and new installs too ("remove pkg:all
+// old <none>", "install pkg:all <none> new"), of the packages whose names start with prefix.
+func (r root) dpkgTransitions(t *testing.T, offset int64, prefix string) []string {
+	t.Helper()
+	f, err := os.Open(r.path("/var/log/dpkg.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Seek(offset, io.SeekStart)
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) == 6 && (f[2] == "upgrade" || f[2] == "remove" || f[2] == "install") && strings.HasPrefix(f[3], prefix) {
+			out = append(out, strings.Join(f[2:], " "))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 func (r root) size(t *testing.T, p string) int64 {
 	t.Helper()
 	fi, err := os.Stat(r.path(p))

@@ -4,6 +4,7 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -39,10 +40,10 @@ func TestReleaseLines(t *testing.T) {
 		}
 	}
 	checkLineUpgrades(t, debVersions(t, filepath.Join(dir, "out/deb")), debVersions(t, filepath.Join(line143, "out/deb")), "dpkg",
-		func(a, b string) bool { return command(t, "sh", "-c", "dpkg --compare-versions '"+a+"' lt '"+b+"' && echo lt") == "lt" })
+		func(a, b string) bool { return exec.Command("dpkg", "--compare-versions", a, "lt", b).Run() == nil })
 	checkLineUpgrades(t, rpmVersions(t, filepath.Join(dir, "out/rpm")), rpmVersions(t, filepath.Join(line143, "out/rpm")), "rpm",
 		func(a, b string) bool {
-			return command(t, "rpm", "--eval", `%{lua: print(rpm.vercmp("`+a+`", "`+b+`"))}`) == "-1"
+			return strings.TrimSpace(command(t, "rpm", "--eval", `%{lua: print(rpm.vercmp("`+a+`", "`+b+`"))}`)) == "-1"
 		})
 	core := filepath.Join(line143, "out/deb/mediawiki-core_1.43.9-1_all.deb")
 	for field, want := range map[string]string{"Breaks": "mediawiki-extension-renameuser (<< 1.40~)", "Replaces": "mediawiki-extension-renameuser (<< 1.40~)"} {
@@ -66,7 +67,7 @@ func debVersions(t *testing.T, dir string) map[string]string {
 	debs, _ := filepath.Glob(filepath.Join(dir, "*.deb"))
 	out := map[string]string{}
 	for _, d := range debs {
-		out[command(t, "dpkg-deb", "-f", d, "Package")] = command(t, "dpkg-deb", "-f", d, "Version")
+		out[strings.TrimSpace(command(t, "dpkg-deb", "-f", d, "Package"))] = strings.TrimSpace(command(t, "dpkg-deb", "-f", d, "Version"))
 	}
 	return out
 }
@@ -121,7 +122,8 @@ func checkLineSuites(t *testing.T, dir, line143, cache string) {
 	for suite, want := range map[string]string{"1.39": "1.39.17.2-1", "1.43": "1.43.9.1-1"} {
 		b, err := os.ReadFile(filepath.Join(repo, "dists", suite, "main/binary-all/Packages"))
 		if err != nil {
-			t.Fatalf("suite %s: %v", suite, err)
+			got, _ := filepath.Glob(filepath.Join(repo, "dists", "*"))
+			t.Fatalf("suite %s: %v (the repository has %v)", suite, err, got)
 		}
 		if !strings.Contains(string(b), "Package: mediawiki-edition-knowledge-base\n") || !strings.Contains(string(b), "Version: "+want+"\n") {
 			t.Errorf("suite %s lacks mediawiki-edition-knowledge-base %s", suite, want)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -24,21 +25,15 @@ import (
 // another repository's packages (apt-get dist-upgrade, update.php) and a second snapshot must
 // equal the first.
 //
-// TODO(lead): until the 1.43 line is published, the site "moves" to the same 1.39 repository,
-// which proves the mechanics (and that a snapshot is stable) but upgrades nothing. With the
-// 1.43 line: publish its repository with its own suite, pass it and the suite to upgradeTo,
-// and set wantUpgrade below (version 1.43.9, the dpkg transitions).
+// Both shipped lines are published into one repository, each in its suite (1.39, 1.43): the
+// site is installed from 1.39, and moves when its sources name 1.43 instead.
 
 // upgradeExtraPages are the pages a site has besides the generated ones: the installer's Main
 // Page and the upload's file page.
 var upgradeExtraPages = []string{"Main Page", "File:" + uploadName}
 
-// wantUpgrade is what the move to the target repository must show.
-// TODO(lead): "1.43.9" and the 1.39 → 1.43 transitions of the knowledge-base packages.
-var wantUpgrade = struct {
-	version     string
-	transitions []string
-}{version: "1.39.17", transitions: nil}
+// upgradeVersion is the release Special:Version must show after the move.
+const upgradeVersion = "1.43.9"
 
 func TestUpgradeData(t *testing.T) {
 	if os.Geteuid() != 0 {
@@ -47,7 +42,7 @@ func TestUpgradeData(t *testing.T) {
 	start := time.Now()
 	cacheDir := corpusCache(t)
 	base := bookwormRoot(t, cacheDir)
-	repo := publishShippedDebs(t, cacheDir)
+	repo, next := publishShippedLines(t, cacheDir)
 	t.Logf("%s: the shipped packages built and published", time.Since(start).Round(time.Second))
 	content := generateContent()
 	for _, db := range []string{dbSQLite, dbMariaDB} {
@@ -62,15 +57,17 @@ func TestUpgradeData(t *testing.T) {
 			for _, d := range checkImported(content, before) {
 				t.Error(d)
 			}
-			moved := s.upgradeTo(t, repo, "stable") // TODO(lead): the 1.43 line's repository and suite
-			step("moved to the target repository, update.php run")
-			if diff := cmp.Diff(wantUpgrade.transitions, moved); diff != "" {
-				t.Errorf("package transitions (-want +got):\n%s", diff)
+			want := wantTransitions(t, s.r, next)
+			logStart := s.r.size(t, "/var/log/dpkg.log")
+			s.upgradeTo(t, repo, "1.43")
+			step("moved to the 1.43 suite (apt-get dist-upgrade), update.php run")
+			if diff := cmp.Diff(want, s.r.dpkgTransitions(t, logStart, "mediawiki-")); diff != "" {
+				t.Errorf("dpkg.log's transitions of the mediawiki packages (-want +got):\n%s", diff)
 			}
 			after := s.snapshot(t, content)
 			step("second snapshot taken")
-			if after.Version != wantUpgrade.version {
-				t.Errorf("Special:Version shows MediaWiki %q after the move, want %s", after.Version, wantUpgrade.version)
+			if after.Version != upgradeVersion {
+				t.Errorf("Special:Version shows MediaWiki %q after the move, want %s", after.Version, upgradeVersion)
 			}
 			for _, d := range compareSnapshots(before, after) {
 				t.Error(d)
@@ -88,24 +85,49 @@ func stepTimer(t *testing.T, db string) func(string) {
 	}
 }
 
-// publishShippedDebs builds the shipped editions' Debian packages and publishes them in a
-// signed apt repository (suite "stable"), as TestFeatures does with its images besides.
-func publishShippedDebs(t *testing.T, cacheDir string) string {
+// publishShippedLines builds both shipped lines' Debian packages and publishes them into one
+// signed apt repository, each line in its own suite (1.39, 1.43); it returns the repository
+// and the 1.43 line's package versions by name.
+func publishShippedLines(t *testing.T, cacheDir string) (string, map[string]string) {
 	t.Helper()
-	proj := project(t)
-	if r := run(t, proj, cacheDir, "--offline", "--quiet", "lock"); r.code != 0 {
-		t.Fatalf("lock exited %d:\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	out := filepath.Join(t.TempDir(), "out")
-	if r := run(t, proj, cacheDir, "-q", "build", "--out", out, "--format", "deb"); r.code != 0 {
-		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
-	}
+	top := linesProject(t)
 	repo := filepath.Join(t.TempDir(), "apt")
 	priv, _, fpr := releaseKey(t)
-	if r := run(t, proj, cacheDir, "--json", "publish", "--apt", repo, "--out", out, "--sign-key", priv, "--sign-fingerprint", fpr); r.code != 0 {
-		t.Fatalf("publish exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+	var next map[string]string
+	for _, proj := range []string{top, filepath.Join(top, "lines/1.43")} {
+		out := filepath.Join(t.TempDir(), "out")
+		if r := run(t, proj, cacheDir, "-q", "build", "--out", out, "--format", "deb"); r.code != 0 {
+			t.Fatalf("build in %s exited %d:\n%s", proj, r.code, r.stderr)
+		}
+		if r := run(t, proj, cacheDir, "--json", "publish", "--apt", repo, "--out", out, "--sign-key", priv, "--sign-fingerprint", fpr); r.code != 0 {
+			t.Fatalf("publish exited %d:\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		next = debVersions(t, filepath.Join(out, "deb"))
 	}
-	return repo
+	return repo, next
+}
+
+// wantTransitions is what moving the site's installed mediawiki packages to the 1.43 line must
+// log in dpkg.log: each upgraded to its 1.43 version, and the one core took in removed.
+func wantTransitions(t *testing.T, r root, next map[string]string) []string {
+	t.Helper()
+	var want []string
+	for _, line := range strings.Split(r.run(t, "dpkg-query", "-W", "-f", "${Package} ${Version}\n", "mediawiki-*"), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		if v, ok := next[f[0]]; ok {
+			want = append(want, fmt.Sprintf("upgrade %s:all %s %s", f[0], f[1], v))
+		} else {
+			want = append(want, fmt.Sprintf("remove %s:all %s <none>", f[0], f[1]))
+		}
+	}
+	sort.Strings(want)
+	if !slices.Contains(want, "remove mediawiki-extension-renameuser:all 1.39.17-1 <none>") {
+		t.Errorf("the 1.39 site has no Renameuser to lose: %v", want)
+	}
+	return want
 }
 
 // checkImported lists how a freshly imported site's snapshot differs from what the generator

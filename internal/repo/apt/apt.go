@@ -198,11 +198,18 @@ func Publish(ctx context.Context, dir string, debs []string, opt Options) (Resul
 	if err != nil {
 		return res, err
 	}
-	var pool []repo.PoolFile
+	otherMeta, pool, err := otherSuites(r, opt.Suite)
+	if err != nil {
+		return res, err
+	}
+	meta = append(meta, otherMeta...)
 	for _, e := range entries {
 		pool = append(pool, repo.PoolFile{Path: e.filename, Src: e.src})
 		res.Packages = append(res.Packages, e.id())
 	}
+	// A package file two suites offer is one pool file.
+	slices.SortFunc(pool, func(a, b repo.PoolFile) int { return strings.Compare(a.Path, b.Path) })
+	pool = slices.CompactFunc(pool, func(a, b repo.PoolFile) bool { return a.Path == b.Path })
 	if opt.Check {
 		return res, nil
 	}

@@ -411,3 +411,35 @@ func TestPublishRefusesWhatTheReleaseDoesNotHold(t *testing.T) {
 		}
 	})
 }
+
+// Two release lines published into one repository, one suite each: publishing one line, many
+// times over, leaves the other's suite as it was served, and its package files in the pool.
+func TestPublishKeepsOtherSuites(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "repo")
+	opt := options(t)
+	opt.Suite, opt.Generations = "1.39", 2
+	old := deb(t, filepath.Join(t.TempDir(), "a"), "mediawiki-core", "1.39.17", "core 1.39")
+	if _, err := Publish(context.Background(), dir, []string{old}, opt); err != nil {
+		t.Fatal(err)
+	}
+	before := metaFiles(t, dir)
+	opt.Suite = "1.43"
+	for i := range 4 { // more publishes than the generations kept
+		v := "1.43." + itoa(9+i)
+		if _, err := Publish(context.Background(), dir, []string{deb(t, filepath.Join(t.TempDir(), v), "mediawiki-core", v, "core "+v)}, opt); err != nil {
+			t.Fatalf("publish %s: %v", v, err)
+		}
+	}
+	after := metaFiles(t, dir)
+	for p, b := range before {
+		if strings.HasPrefix(p, "dists/1.39/") && after[p] != b {
+			t.Errorf("%s changed or is gone after publishing suite 1.43", p)
+		}
+	}
+	if !strings.Contains(after["dists/1.43/main/binary-all/Packages"], "Version: 1.43.12-1") {
+		t.Error("suite 1.43 does not offer the last publish")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pool/main/m/mediawiki-core/mediawiki-core_1.39.17-1_all.deb")); err != nil {
+		t.Errorf("suite 1.39's package left the pool: %v", err)
+	}
+}
