@@ -164,6 +164,15 @@ func checkImported(c upgradeContent, s siteSnapshot) []string {
 	return diffs
 }
 
+// parserWrapper is the one difference 1.39 → 1.43 makes to every rendered page, explained:
+// since 1.41 the parser output's wrapper carries the content's language and direction
+// (class mw-content-ltr, lang and dir), which 1.39's skin put on an outer element instead.
+// The content inside is compared as it is.
+var parserWrapper = strings.NewReplacer(`<div class="mw-content-ltr mw-parser-output" lang="en" dir="ltr">`, `<div class="mw-parser-output">`)
+
+// explained is rendered HTML with the explained differences undone.
+func explained(html string) string { return parserWrapper.Replace(html) }
+
 // compareSnapshots lists what changed from snapshot a to snapshot b, in words: pages gone,
 // added or changed (text, model, latest revision's time, revision count), category members,
 // rendered HTML (the first line that differs) and the upload. The version is not compared:
@@ -172,7 +181,7 @@ func compareSnapshots(a, b siteSnapshot) []string {
 	diffs := diffPages(a.Pages, b.Pages)
 	diffs = append(diffs, diffMembers(a.Members, b.Members)...)
 	for _, title := range unionKeys(a.Rendered, b.Rendered) {
-		if d := diffHTML(a.Rendered[title], b.Rendered[title]); d != "" {
+		if d := diffHTML(explained(a.Rendered[title]), explained(b.Rendered[title])); d != "" {
 			diffs = append(diffs, fmt.Sprintf("%s renders differently: %s", title, d))
 		}
 	}
@@ -268,7 +277,7 @@ func TestCompareSnapshots(t *testing.T) {
 			Version:  "1.39.17",
 			Pages:    map[string]pageFacts{"A": {"aa", "wikitext", "2024-01-01T01:00:00Z", 3}, "Module:M": {"mm", "Scribunto", "2024-01-01T02:00:00Z", 1}},
 			Members:  map[string][]string{"Cats": {"A", "B"}},
-			Rendered: map[string]string{"A": "<p>one</p>\n<p>two</p>"},
+			Rendered: map[string]string{"A": "<p>one</p>\n<p>two</p>", "W": `<div class="mw-parser-output"><p>w</p></div>`},
 			Upload:   "u1",
 		}
 	}
@@ -290,6 +299,12 @@ func TestCompareSnapshots(t *testing.T) {
 		{"members in another order are equal", func(s *siteSnapshot) { s.Members["Cats"] = []string{"B", "A"} }, nil},
 		{"rendering changed", func(s *siteSnapshot) { s.Rendered["A"] = "<p>one</p>\n<p>2</p>" },
 			[]string{`A renders differently: line 2 was "<p>two</p>", now "<p>2</p>"`}},
+		{"the 1.43 wrapper is explained", func(s *siteSnapshot) {
+			s.Rendered["W"] = strings.Replace(s.Rendered["W"], `<div class="mw-parser-output">`, `<div class="mw-content-ltr mw-parser-output" lang="en" dir="ltr">`, 1)
+		}, nil},
+		{"other wrapper attributes are not", func(s *siteSnapshot) {
+			s.Rendered["W"] = strings.Replace(s.Rendered["W"], `<div class="mw-parser-output">`, `<div class="mw-content-rtl mw-parser-output" lang="he" dir="rtl">`, 1)
+		}, []string{`W renders differently: line 1 was "<div class=\"mw-parser-output\"><p>w</p></div>", now "<div class=\"mw-content-rtl mw-parser-output\" lang=\"he\" dir=\"rtl\"><p>w</p></div>"`}},
 		{"rendering longer", func(s *siteSnapshot) { s.Rendered["A"] += "\n<p>three</p>" },
 			[]string{`A renders differently: line 3 added: "<p>three</p>"`}},
 		{"upload not served", func(s *siteSnapshot) { s.Upload = "GET /images/x.png: 404 Not Found" },

@@ -260,9 +260,9 @@ func appliedPatches(ps []lock.Patch) int {
 	return n
 }
 
-// registration reads c's registration facts from its unpacked source.
+// registration reads c's registration facts from its unpacked source, as patched.
 func (l *locker) registration(c spec.Component, containerPin lock.Source) (registration.Info, error) {
-	fsys, err := l.srcFS(c, containerPin)
+	fsys, err := l.patchedFS(c, containerPin)
 	if err != nil {
 		return registration.Info{}, err
 	}

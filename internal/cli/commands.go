@@ -214,6 +214,7 @@ func newLock(g *globals) *cobra.Command {
 				verb = "written"
 			}
 			g.reportPatches(lf)
+			g.reportMissing(lf)
 			g.result(map[string]any{"event": "locked", "components": len(lf.Components), "libraries": len(lf.Libraries), "debianBases": len(lf.DebianBases), "changed": verb == "written", "executed": rep.Executed, "cached": rep.Cached})
 			g.say("%s %s: %d components%s", lock.FileName, verb, len(lf.Components), lockExtras(lf))
 			return nil
@@ -676,6 +677,20 @@ func (g *globals) reportPatches(lf lock.File) {
 			what += ", embargoed"
 		}
 		g.say("patch %s: %s", p.File, what)
+	}
+}
+
+// reportMissing warns of each locked component whose source lacks files its manifest's
+// modules name (Math's bundled MathJax, which Debian's 1.43 repack removed): the feature
+// that loads them fails at run time, so a patch or a setting should take it out.
+func (g *globals) reportMissing(lf lock.File) {
+	for _, c := range lf.Components {
+		if len(c.Registry.MissingFiles) == 0 {
+			continue
+		}
+		g.result(map[string]any{"event": "missingFiles", "component": c.ID, "files": c.Registry.MissingFiles})
+		fmt.Fprintf(g.stderr, "warning: %s: this source lacks %s its manifest's modules name (%s): the feature loading them fails when used; remove it with a patch or leave it unused\n",
+			c.ID, plural(len(c.Registry.MissingFiles), "file"), strings.Join(c.Registry.MissingFiles, "; "))
 	}
 }
 

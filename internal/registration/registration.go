@@ -25,6 +25,9 @@ type Info struct {
 	SchemaUpdates   bool     `json:"schemaUpdates,omitempty"`   // registers LoadExtensionSchemaUpdates: upgrades need update.php
 	Requires        Requires `json:"requires"`
 	Config          *Config  `json:"config,omitempty"` // the configuration variables it declares
+	// MissingFiles are the files its ResourceModules name that its source lacks, as
+	// "module: file": a repack that removed them (Debian's 1.43 took Math's MathJax out).
+	MissingFiles []string `json:"missingFiles,omitempty"`
 }
 
 // Config is the configuration variables a component declares: for the core, those of
@@ -130,6 +133,7 @@ func ReadComponent(fsys fs.FS, file string) (Info, error) {
 	if info.Requires.PHP == "" {
 		info.Requires.PHP = php
 	}
+	info.MissingFiles = missingModuleFiles(fsys, b)
 	return info, nil
 }
 
