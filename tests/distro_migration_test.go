@@ -29,18 +29,19 @@ import (
 // The distribution-package migration test (issue 19): a wiki set up on Debian's own mediawiki
 // package, from deb.debian.org, the way Debian's README.Debian says (LocalSettings.php in
 // /etc/mediawiki, served by Apache at /mediawiki through Debian's mediawiki.conf), with
-// pages, a template, edit history and an upload, on SQLite; then our 1.39 core edition is
-// published into an apt repository, the admin adds it and runs `apt-get install
-// mediawiki-edition-core`, which replaces Debian's packages. The same pages, history and
-// upload are served by Apache afterwards, LocalSettings.php is the admin's file, byte for
-// byte, until the admin includes EditionSettings.php, and dpkg.log shows the switch.
+// pages, a template, edit history and an upload, on SQLite; then our 1.39 knowledge-base
+// edition (which holds every extension Debian bundles) is published into an apt repository,
+// the admin adds it and runs `apt-get install mediawiki-edition-knowledge-base`, which
+// replaces Debian's packages. The same pages, history and upload are served by Apache
+// afterwards, LocalSettings.php is the admin's file, byte for byte, until the admin includes
+// EditionSettings.php, and dpkg.log shows the switch.
 //
 // Each step is the README's "Migrating from Debian's mediawiki package", command for command.
 
 const (
 	debianPackage   = "mediawiki"
 	debianClasses   = "mediawiki-classes"
-	migrationEdn    = "mediawiki-edition-core"
+	migrationEdn    = "mediawiki-edition-knowledge-base"
 	migrationUpload = "Migration-upload.png"
 	debianApache    = "/etc/apache2/conf-available/mediawiki.conf"
 )
@@ -117,7 +118,7 @@ runuser -u www-data -- php /usr/share/mediawiki/maintenance/update.php --quick`)
 	srv = r.apache(t, port)
 	after := siteState(t, srv)
 	srv.stop()
-	for _, ext := range []string{"Abuse Filter", "Cite", "OATHAuth", "ParserFunctions", "VisualEditor"} {
+	for _, ext := range []string{"Abuse Filter", "Cite", "Math", "OATHAuth", "ParserFunctions", "Scribunto", "SyntaxHighlight", "VisualEditor"} {
 		if !contains(after.Extensions, ext) {
 			t.Errorf("after the switch, siteinfo does not list %s, which EditionSettings.php loads: %v", ext, after.Extensions)
 		}
