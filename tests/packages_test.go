@@ -196,9 +196,16 @@ func checkDebs(t *testing.T, dir string, debs map[string]string) {
 	if strings.Contains(deps, "mediawiki-extension-math") {
 		t.Errorf("enterprise depends on Math, which it removes: %s", deps)
 	}
-	for _, f := range []string{"Provides", "Conflicts", "Replaces"} {
-		if v := field(ed, f); v != "mediawiki-edition" {
-			t.Errorf("enterprise's %s is %q, want mediawiki-edition", f, v)
+	// One edition at a time; and none beside Debian's own mediawiki package, which every
+	// package of ours conflicts with (core and skins also replace it).
+	for f, want := range map[string]string{"Provides": "mediawiki-edition", "Conflicts": "mediawiki-edition, mediawiki", "Replaces": "mediawiki-edition"} {
+		if v := field(ed, f); v != want {
+			t.Errorf("enterprise's %s is %q, want %q", f, v, want)
+		}
+	}
+	for f, want := range map[string]string{"Conflicts": "mediawiki, mediawiki-classes", "Replaces": "mediawiki, mediawiki-classes"} {
+		if v := field(core, f); v != want {
+			t.Errorf("core's %s is %q, want %q", f, v, want)
 		}
 	}
 	// OATHAuth takes the fifth security patch through core's source: its version says so.

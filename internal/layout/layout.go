@@ -74,11 +74,31 @@ func CoreExtra(f platform.Family) []pack.File {
 		out = append(out, pack.File{Path: MediaWikiDir + "/" + l[0], Type: fstree.Symlink, Target: l[1]})
 	}
 	out = append(out,
+		pack.File{Path: MediaWikiDir + "/" + PlatformSettingsFile, Type: fstree.File, Content: []byte(PlatformSettings)},
 		pack.File{Path: ApacheSnippet(f), Type: fstree.File, Content: []byte(ApacheConf), Conffile: true},
 		pack.File{Path: DefaultsFile(f), Type: fstree.File, Content: fmt.Appendf(nil, DefaultsConf, WebUser(f)), Conffile: true},
 	)
 	return append(out, jobFiles(f)...)
 }
+
+// PlatformSettingsFile is where MediaWiki's installer looks for a distributor's defaults:
+// when the file exists, the LocalSettings.php it writes requires it before anything else.
+// Debian's mediawiki package ships one, so every LocalSettings.php written on it requires
+// the file; core ships its own, so that such a LocalSettings.php keeps working after the
+// switch to an edition, unchanged.
+const PlatformSettingsFile = "includes/PlatformSettings.php"
+
+// PlatformSettings are the defaults of the packages' layout: the caches in
+// /var/cache/mediawiki, which core's package makes the web user's (as Debian's does). No
+// extension is loaded here: the edition's settings are the admin's to include.
+const PlatformSettings = `<?php
+// Defaults of MediaWiki as the mwedition packages install it, required by the
+// LocalSettings.php that MediaWiki's installer writes. Do not edit: the mediawiki-core
+// package replaces this file on upgrade. Set anything here in LocalSettings.php instead,
+// after the line that requires this file.
+
+$wgCacheDirectory = '/var/cache/mediawiki';
+`
 
 // ApacheConf serves MediaWiki at /mediawiki, with the access rules of the .htaccess files
 // the release ships (which AllowOverride None would ignore) and uploads that never run.

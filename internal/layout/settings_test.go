@@ -7,7 +7,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
+	"github.com/mwedition/mwedition/internal/pack"
+	"github.com/mwedition/mwedition/internal/platform"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -62,5 +65,26 @@ $wgGroupPermissions['*']['edit'] = false;
 				t.Errorf("settings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestPlatformSettings checks that core's package ships the distributor's defaults where
+// MediaWiki's installer looks for them (includes/PlatformSettings.php beside includes/installer),
+// as a plain file dpkg replaces on upgrade, and that they load no extension.
+func TestPlatformSettings(t *testing.T) {
+	for _, fam := range []platform.Family{platform.Debian, platform.RPM} {
+		var got []pack.File
+		for _, f := range layout.CoreExtra(fam) {
+			if strings.HasSuffix(f.Path, "/PlatformSettings.php") {
+				got = append(got, f)
+			}
+		}
+		want := []pack.File{{Path: "/usr/share/mediawiki/includes/PlatformSettings.php", Type: fstree.File, Content: []byte(layout.PlatformSettings)}}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: PlatformSettings.php (-want +got):\n%s", fam, diff)
+		}
+	}
+	if !strings.HasPrefix(layout.PlatformSettings, "<?php\n") || strings.Contains(layout.PlatformSettings, "wfLoad") {
+		t.Errorf("PlatformSettings is not PHP, or loads an extension:\n%s", layout.PlatformSettings)
 	}
 }

@@ -339,8 +339,6 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		} else {
 			p.Depends = append(p.Depends, "php-cli", "php(httpd)", "php-pdo")
 		}
-		// The distributions' own mediawiki package installs into the same directories.
-		p.Conflicts = []string{"mediawiki"}
 		p = withMerged(fam, p, c)
 		p.Extra = layout.CoreExtra(fam)
 		p.Scripts = layout.CoreScripts(fam)
@@ -371,6 +369,8 @@ func (ps packageSet) componentPackage(c resolve.Component, mtime int64) pack.Pac
 		}
 	}
 	p.Depends = append(p.Depends, c.OSDeps[fam]...)
+	conflicts, replaces := distroRelations(fam, c.Kind)
+	p.Conflicts, p.Replaces = append(conflicts, p.Conflicts...), append(replaces, p.Replaces...)
 	p = withSystem(fam, p, c)
 	p.Description = wrapText(p.Description, 79)
 	return p
@@ -430,6 +430,39 @@ func (ps packageSet) findRequired(k spec.Kind, name string) (resolve.Component, 
 	return resolve.Component{}, false
 }
 
+// distroRelations are a package's relations to the distribution's own mediawiki package,
+// which installs into the same /usr/share/mediawiki (the README's "Migrating from Debian's
+// mediawiki package").
+//
+// On Debian every package of ours conflicts with it: its /usr/share/mediawiki/extensions is
+// a symlink into /var/lib/mediawiki/extensions, whose entries link back into its own
+// extensions-core/, and dpkg follows directory symlinks on disk; an extension of ours
+// unpacked while that package is installed would write over its files, and lose them when
+// apt removed it. Conflicts makes apt remove it (remove, not purge, whose postrm deletes
+// /etc/mediawiki and /var/lib/mediawiki) before it unpacks any of ours. Core and the skins
+// also install at paths that package ships (core's files and mediawiki-classes' includes/libs,
+// skins/NAME), so they replace them as well, which lets dpkg itself take the switch over.
+// Nothing provides "mediawiki": the packages that depend on it expect Debian's layout.
+//
+// Fedora's package has no -classes split, and Replaces would become Obsoletes, which makes
+// dnf replace the distribution's package on any upgrade once our repository is enabled:
+// core only conflicts, and the admin switches with dnf swap.
+func distroRelations(fam platform.Family, k spec.Kind) (conflicts, replaces []string) {
+	if fam == platform.RPM {
+		if k == spec.Core {
+			return []string{"mediawiki"}, nil
+		}
+		return nil, nil
+	}
+	switch k {
+	case spec.Core:
+		return []string{"mediawiki", "mediawiki-classes"}, []string{"mediawiki", "mediawiki-classes"}
+	case spec.Skin:
+		return []string{"mediawiki"}, []string{"mediawiki"}
+	}
+	return []string{"mediawiki"}, nil
+}
+
 func (ps packageSet) editionPackage(e resolve.Edition, settings []byte, mtime int64) pack.Package {
 	fam := ps.f.family
 	p := pack.Package{
@@ -448,6 +481,7 @@ func (ps packageSet) editionPackage(e resolve.Edition, settings []byte, mtime in
 	}
 	if fam == platform.Debian {
 		p.Replaces = []string{"mediawiki-edition"}
+		p.Conflicts = append(p.Conflicts, "mediawiki") // see distroRelations
 	}
 	p.Scripts = layout.EditionScripts(fam)
 	p.Description = wrapText(p.Description, 79)
