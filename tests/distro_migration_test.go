@@ -96,7 +96,7 @@ func TestDebianPackageMigration(t *testing.T) {
 
 	// The switch: the admin adds our repository and installs the edition.
 	r.copyIn(t, filepath.Join(r.path(repoInRoot), "mwedition-archive-keyring.asc"), keyInRoot)
-	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" stable main\n")
+	writeFile(t, r.path(listInRoot), "deb [signed-by="+keyInRoot+"] file://"+repoInRoot+" "+shippedSuite+" main\n")
 	r.aptUpdate(t, listInRoot)
 	logStart := r.size(t, "/var/log/dpkg.log")
 	aptOut := r.run(t, "apt-get", "install", "-y", migrationEdn)
