@@ -94,7 +94,7 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzParseSources,./internal/debarchive,20000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
-	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -timeout 75m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
+	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -parallel 4 -timeout 75m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
 
 readme: corpus ## rewrite README.md's sample outputs and docs/*.svg from the binary and Graphviz (review with git diff)
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -run '^TestREADME' ./tests/ -update

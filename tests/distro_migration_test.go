@@ -61,6 +61,9 @@ var migrationEdits = [][2]string{
 }
 
 func TestDebianPackageMigration(t *testing.T) {
+	// Mostly apt-get and dpkg in a root of its own: runs beside the other such tests
+	// (make e2e's -parallel), after the sequential ones.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("the migration test needs root (chroot, unshare)")
 	}

@@ -48,6 +48,9 @@ var editionFeatures = map[string][]featureCheck{
 const featuresPass = "features-test-password"
 
 func TestFeatures(t *testing.T) {
+	// Mostly apt-get and dpkg in a root of its own: runs beside the other such tests
+	// (make e2e's -parallel), after the sequential ones.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("the features test needs root (chroot, unshare, umoci): run `make e2e` as root")
 	}

@@ -20,6 +20,9 @@ import (
 // same repository, and `apt-get upgrade` takes exactly the two patched packages and the
 // edition's meta-package, and installs the patched Skin.php.
 func TestDebianSecurityUpgrade(t *testing.T) {
+	// Mostly apt-get and dpkg in a root of its own: runs beside the other such tests
+	// (make e2e's -parallel), after the sequential ones.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("the security upgrade test needs root (chroot, unshare): run `make e2e` as root")
 	}

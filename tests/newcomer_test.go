@@ -18,6 +18,9 @@ import (
 // Debian packages, publish them into a local apt repository, and install the edition from
 // it in a Debian bookworm root. The log it writes (go test -v) is the walk-through.
 func TestNewcomerPath(t *testing.T) {
+	// Mostly apt-get and dpkg in a root of its own: runs beside the other such tests
+	// (make e2e's -parallel), after the sequential ones.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("the newcomer test installs into a Debian root (chroot): run `make e2e` as root")
 	}

@@ -36,6 +36,9 @@ var upgradeExtraPages = []string{"Main Page", "File:" + uploadName}
 const upgradeVersion = "1.43.9"
 
 func TestUpgradeData(t *testing.T) {
+	// Mostly apt-get and dpkg in a root of its own: runs beside the other such tests
+	// (make e2e's -parallel), after the sequential ones.
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Fatal("the upgrade test needs root (chroot, unshare): run it as root")
 	}
