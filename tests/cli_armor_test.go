@@ -99,7 +99,7 @@ func init() {
 			setup: packagesOut(func(t *testing.T) armorKey { return armorKey{} }),
 			args:  []string{"publish", "--out", "{dir}/out", "--apt", "{dir}/apt", "--sign-key", "{key}"},
 			check: func(t *testing.T, dir string, _ result) {
-				rel := filepath.Join(dir, "apt/dists/"+shippedSuite)
+				rel := filepath.Join(dir, "apt/dists/stable") // no project, no line: the default suite
 				key := filepath.Join(dir, "apt/mwedition-archive-keyring.asc")
 				gpgVerifies(t, key, filepath.Join(rel, "InRelease"), "")
 				gpgVerifies(t, key, filepath.Join(rel, "Release.gpg"), filepath.Join(rel, "Release"))

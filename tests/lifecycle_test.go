@@ -502,26 +502,18 @@ func (r root) conffiles(t *testing.T, pkg string) []string {
 // dpkgUpgrades lists the "upgrade" lines dpkg logged from offset on: package, old, new.
 func (r root) dpkgUpgrades(t *testing.T, offset int64) []string {
 	t.Helper()
-	f, err := os.Open(r.path("/var/log/dpkg.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	f.Seek(offset, io.SeekStart)
 	var out []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		// 2025-12-01 00:00:00 upgrade pkg:all 1.0.0-1 1.0.1-1
-		if f := strings.Fields(sc.Text()); len(f) == 6 && f[2] == "upgrade" {
-			out = append(out, strings.Join(f[3:], " "))
+	for _, line := range r.dpkgTransitions(t, offset, "") {
+		if rest, ok := strings.CutPrefix(line, "upgrade "); ok {
+			out = append(out, rest)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
-// dpkgTransitions is dpkgUpgrades with the removals and new installs too ("remove pkg:all
-// old <none>", "install pkg:all <none> new"), of the packages whose names start with prefix.
+// dpkgTransitions is what dpkg.log says happened after offset to the packages whose names
+// start with prefix, sorted: "upgrade pkg:all old new", "remove pkg:all old <none>",
+// "install pkg:all <none> new".
 func (r root) dpkgTransitions(t *testing.T, offset int64, prefix string) []string {
 	t.Helper()
 	f, err := os.Open(r.path("/var/log/dpkg.log"))
@@ -533,6 +525,7 @@ func (r root) dpkgTransitions(t *testing.T, offset int64, prefix string) []strin
 	var out []string
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
+		// 2025-12-01 00:00:00 upgrade pkg:all 1.0.0-1 1.0.1-1
 		f := strings.Fields(sc.Text())
 		if len(f) == 6 && (f[2] == "upgrade" || f[2] == "remove" || f[2] == "install") && strings.HasPrefix(f[3], prefix) {
 			out = append(out, strings.Join(f[2:], " "))
