@@ -77,7 +77,7 @@ func twinProject(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := strings.Replace(string(b), `extensions = [`, `extensions = ["Twin",`, 1)
+	edited := strings.Replace(string(b), `extensions = concat([`, `extensions = concat(["Twin",`, 1)
 	if edited == string(b) {
 		t.Fatal("editions/core.hcl has no extensions list to add Twin to")
 	}
