@@ -92,10 +92,10 @@ trap cleanup EXIT
 chmod 666 /dev/fuse
 chmod 755 "$work" # the experiment builds as nobody
 
-# The project reprotest copies for each build: the shipped recipes and lock, the core
+# The project reprotest copies for each build: the shipped line, recipes and lock, the core
 # edition alone, and the build command.
 mkdir -p "$work/project/editions"
-cp -r "$repo/recipes" "$repo/patches" "$repo/editions.lock" "$work/project/"
+cp -r "$repo/line.hcl" "$repo/recipes" "$repo/patches" "$repo/editions.lock" "$work/project/"
 cp "$repo/editions/core.hcl" "$work/project/editions/"
 cat > "$work/project/build.sh" <<EOF
 #!/bin/sh
