@@ -188,15 +188,7 @@ func siblingLines(dir string) []string {
 	if line == nil || diags.HasErrors() {
 		return nil
 	}
-	up := 0
-	for _, g := range line.Include {
-		n := 0
-		for rest := filepath.ToSlash(filepath.Clean(g)); strings.HasPrefix(rest, "../"); rest = rest[3:] {
-			n++
-		}
-		up = max(up, n)
-	}
-	top := filepath.Join(append([]string{dir}, slices.Repeat([]string{".."}, up)...)...)
+	top := filepath.Join(append([]string{dir}, slices.Repeat([]string{".."}, line.Up())...)...)
 	cands, _ := filepath.Glob(filepath.Join(top, "lines", "*", spec.LineFileName))
 	cands = append(cands, filepath.Join(top, spec.LineFileName))
 	var out []string

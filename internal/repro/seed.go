@@ -78,14 +78,7 @@ func copyIncludes(src, dst string, line *spec.Line) (string, error) {
 	if line == nil {
 		return dst, nil
 	}
-	up := 0
-	for _, g := range line.Include {
-		n := 0
-		for rest := path.Clean(g); strings.HasPrefix(rest, "../"); rest = rest[3:] {
-			n++
-		}
-		up = max(up, n)
-	}
+	up := line.Up()
 	abs, err := filepath.Abs(src)
 	if err != nil {
 		return "", err

@@ -1,6 +1,10 @@
 package spec
 
 import (
+	"path"
+	"path/filepath"
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -70,4 +74,18 @@ var LineFile = File{
 	Doc: "Optional: a project with a `line.hcl` is one release line of several kept in one " +
 		"repository. It holds exactly one line block.",
 	Blocks: []Block{LineBlock},
+}
+
+// Up is how many directories above the line's root its includes reach: 2 for
+// "../../editions/*.hcl", the repository's root the lines share.
+func (l Line) Up() int {
+	up := 0
+	for _, g := range l.Include {
+		n := 0
+		for rest := path.Clean(filepath.ToSlash(g)); strings.HasPrefix(rest, "../"); rest = rest[3:] {
+			n++
+		}
+		up = max(up, n)
+	}
+	return up
 }
