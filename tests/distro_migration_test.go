@@ -12,7 +12,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -194,22 +193,11 @@ func (r root) apache(t *testing.T, port string) *server {
 . /etc/apache2/envvars
 mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" "$APACHE_LOG_DIR"
 exec apache2 -D FOREGROUND`)
-	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.stop)
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		c, err := net.Dial("tcp", "127.0.0.1:"+port)
-		if err == nil {
-			c.Close()
-			return s
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(r.path("/var/log/apache2/error.log"))
-			t.Fatalf("Apache did not listen on %s: %v\n%s\n%s", port, err, s.log, tail(string(b)))
-		}
-	}
+	s.start(t, port, func() string {
+		b, _ := os.ReadFile(r.path("/var/log/apache2/error.log"))
+		return "Apache did not listen (its error.log ends: " + tail(string(b)) + ")"
+	})
+	return s
 }
 
 // site is what a reader gets from the wiki: each page's text, revisions and rendering, the

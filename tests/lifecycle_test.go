@@ -596,6 +596,14 @@ func (r root) serve(t *testing.T, port string) *server {
 	t.Helper()
 	s := &server{base: "http://127.0.0.1:" + port, log: &bytes.Buffer{}}
 	s.cmd = r.command("runuser", "-u", "www-data", "--", "php", "-S", "127.0.0.1:"+port, "-t", "/usr/share/mediawiki")
+	s.start(t, port, func() string { return "php -S did not listen" })
+	return s
+}
+
+// start starts the server's command and waits until its port takes connections; failed
+// says what went wrong, with what the server's own logs hold.
+func (s *server) start(t *testing.T, port string, failed func() string) {
+	t.Helper()
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -605,10 +613,10 @@ func (r root) serve(t *testing.T, port string) *server {
 		c, err := net.Dial("tcp", "127.0.0.1:"+port)
 		if err == nil {
 			c.Close()
-			return s
+			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("php -S did not listen on %s: %v\n%s", port, err, s.log)
+			t.Fatalf("%s on %s: %v\n%s", failed(), port, err, s.log)
 		}
 	}
 }
