@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -153,7 +154,7 @@ func TestParseBad(t *testing.T) {
 func TestLoad(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, FileName)
-	if _, err := Load(path); err == nil || !os.IsNotExist(unwrapAll(err)) {
+	if _, err := Load(path); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load of a missing file: %v, want an error wrapping os.ErrNotExist", err)
 	}
 	if err := os.WriteFile(path, []byte("images {\n  max_size = \"big\"\n}\nsignature {}\n"), 0o644); err != nil {
@@ -167,13 +168,25 @@ func TestLoad(t *testing.T) {
 	}
 }
 
-func unwrapAll(err error) error {
-	for {
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return err
-		}
-		err = u.Unwrap()
+func TestLoadDir(t *testing.T) {
+	dir := t.TempDir()
+	if p, err := LoadDir(dir); p != nil || err != nil {
+		t.Errorf("LoadDir without a policy: %v, %v; want nil, nil", p, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("embargo {\n  allow = \"sometimes\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadDir(dir)
+	want := `policy.hcl:2:11: Invalid value; embargo.allow is one of "private-targets", "never"; found "sometimes".`
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadDir: %v\nwant: %s", err, want)
+	}
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("embargo {\n  allow = \"never\"\n}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadDir(dir)
+	if err != nil || p.Embargo == nil || p.Embargo.Rule.Range.Filename != FileName {
+		t.Errorf("LoadDir: %+v, %v; want the embargo rule in %s", p, err, FileName)
 	}
 }
 

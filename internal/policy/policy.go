@@ -24,7 +24,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -195,6 +197,23 @@ func Load(path string) (*Policy, error) {
 		return nil, fmt.Errorf("read policy: %w", err)
 	}
 	p, diags := Parse(src, path)
+	if diags.HasErrors() {
+		return nil, diagError(diags)
+	}
+	return p, nil
+}
+
+// LoadDir reads the policy at a project's root, naming it FileName in diagnostics and
+// violations wherever the project is; nil and no error when the project has none.
+func LoadDir(root string) (*Policy, error) {
+	src, err := os.ReadFile(filepath.Join(root, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read policy: %w", err)
+	}
+	p, diags := Parse(src, FileName)
 	if diags.HasErrors() {
 		return nil, diagError(diags)
 	}
