@@ -27,8 +27,8 @@ var PolicyLicensesBlock = Block{
 				"A range here covers the versions it names: `GPL-2.0-or-later` accepts `GPL-3.0-only`. Each entry is an SPDX identifier or a `LicenseRef-`.",
 			Example: `allow = ["GPL-2.0-or-later", "MIT", "BSD-3-Clause", "Apache-2.0"]`},
 		{Name: "deny", Type: "list(string)", Default: "nothing denied",
-			Doc: "Licences that may never ship. An identifier is denied as written: `GPL-3.0-only` and `GPL-3.0-or-later` are two entries, " +
-				"so that denying the one leaves `GPL-2.0-or-later OR GPL-3.0-or-later` choices alone. Each entry is an SPDX identifier or a `LicenseRef-`.",
+			Doc: "Licences that may never ship, with or without an exception (`WITH ...`). An identifier is denied as written, in any case, a deprecated one as SPDX reads it (`GPL-3.0` is `GPL-3.0-only`): " +
+				"`GPL-3.0-only` and `GPL-3.0-or-later` are two entries, and denying one leaves the other allowed. Each entry is an SPDX identifier or a `LicenseRef-`.",
 			Example: `deny = ["AGPL-3.0-only", "AGPL-3.0-or-later", "SSPL-1.0"]`},
 		{Name: "unknown", Type: "string", Default: "`\"allow\"`", Values: []string{"allow", "deny"},
 			Doc: "What happens to a component or library whose licence is unknown: none declared, `NOASSERTION`, `NONE`, or text that is not an SPDX expression. " +
