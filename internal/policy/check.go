@@ -67,7 +67,7 @@ func (l *Licenses) check(pkgs []Package) []Violation {
 			}
 		case len(v.denied) > 0:
 			msg := fmt.Sprintf("%s is %s, which the policy denies", pk.describe(), pk.License)
-			if len(v.denied) > 1 || v.denied[0] != strings.TrimSpace(pk.License) {
+			if len(v.denied) > 1 || !strings.EqualFold(v.denied[0], strings.TrimSpace(pk.License)) {
 				msg = fmt.Sprintf("%s is %s, and the policy denies %s", pk.describe(), pk.License, strings.Join(v.denied, " and "))
 			}
 			vs = append(vs, Violation{Rule: l.DenyRule, Subject: pk.subject(), Message: msg})

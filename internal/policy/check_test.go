@@ -37,6 +37,11 @@ images {
 // denying is checked's licenses block alone.
 var denying = checked[:strings.Index(checked, "signatures")]
 
+const exceptional = `licenses {
+  deny = ["GPL-2.0-only WITH Classpath-exception-2.0"]
+}
+`
+
 const allowing = `licenses {
   allow = ["GPL-2.0-or-later", "MIT", "BSD-3-Clause", "LicenseRef-Acme"]
   deny  = ["GPL-3.0-only"]
@@ -81,6 +86,8 @@ func TestCheckLicences(t *testing.T) {
 		{"a + in the deny list is -or-later", denying, "GPL-1.0-or-later", []string{"policy.hcl:2: licenses.deny: extension/X (edition core) is GPL-1.0-or-later, which the policy denies"}},
 		{"or-later is not its -only", denying, "GPL-3.0-or-later", nil},
 		{"with an exception", denying, "GPL-3.0-only WITH GCC-exception-3.1", []string{"policy.hcl:2: licenses.deny: extension/X (edition core) is GPL-3.0-only WITH GCC-exception-3.1, which the policy denies"}},
+		{"a denied exception leaves the licence alone", exceptional, "GPL-2.0-only", nil},
+		{"a denied exception", exceptional, "gpl-2.0-only with classpath-exception-2.0", []string{"policy.hcl:2: licenses.deny: extension/X (edition core) is gpl-2.0-only with classpath-exception-2.0, which the policy denies"}},
 		{"OR with one acceptable branch", denying, "GPL-3.0-only OR MIT", nil},
 		{"OR of denied branches", denying, "GPL-3.0-only OR AGPL-3.0-or-later", []string{"policy.hcl:2: licenses.deny: extension/X (edition core) is GPL-3.0-only OR AGPL-3.0-or-later, and the policy denies GPL-3.0-only and AGPL-3.0-or-later"}},
 		{"AND with a denied part", denying, "MIT AND GPL-3.0-only", []string{"policy.hcl:2: licenses.deny: extension/X (edition core) is MIT AND GPL-3.0-only, and the policy denies GPL-3.0-only"}},

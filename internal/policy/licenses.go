@@ -124,9 +124,9 @@ func (e *expr) leaves() []string {
 
 // canonical is how an identifier compares with a denied one: go-spdx's spelling in lower
 // case, a trailing + as -or-later, and a deprecated bare GNU identifier (GPL-3.0) as the
-// -only it stands for. An exception is dropped: denying a licence denies it with any.
+// -only it stands for; an exception is kept, in lower case.
 func canonical(id string) string {
-	id, _, _ = strings.Cut(id, " WITH ")
+	id, exception, with := strings.Cut(id, " WITH ")
 	id = strings.TrimSpace(id)
 	if ids, err := spdxexp.ExtractLicenses(id); err == nil && len(ids) == 1 {
 		id = ids[0]
@@ -139,7 +139,16 @@ func canonical(id string) string {
 			id = only
 		}
 	}
+	if with {
+		id += " with " + strings.TrimSpace(exception)
+	}
 	return strings.ToLower(id)
+}
+
+// isDenied says whether a leaf is denied: as written, or its licence without the exception.
+func isDenied(denied map[string]bool, leaf string) bool {
+	base, _, _ := strings.Cut(leaf, " WITH ")
+	return denied[canonical(leaf)] || denied[canonical(base)]
 }
 
 // licenceVerdict is what the licenses block says of one licence expression.
@@ -165,7 +174,7 @@ func (l *Licenses) judge(license string) (licenceVerdict, bool) {
 	for _, d := range l.Deny {
 		denied[canonical(d)] = true
 	}
-	notDenied := func(leaf string) bool { return !denied[canonical(leaf)] }
+	notDenied := func(leaf string) bool { return !isDenied(denied, leaf) }
 	if !e.eval(notDenied) {
 		return licenceVerdict{denied: filter(e.leaves(), func(s string) bool { return !notDenied(s) })}, false
 	}
