@@ -23,7 +23,7 @@ var layers = map[string]int{
 
 	"internal/cache": 1, "internal/load": 1, "internal/lock": 1, "internal/relation": 1,
 	"internal/tarfile": 1, "internal/repo": 1, "internal/signature/signaturetest": 1,
-	"internal/composer": 1, "internal/patch": 1, "internal/debarchive": 1,
+	"internal/composer": 1, "internal/patch": 1, "internal/debarchive": 1, "internal/policy": 1,
 
 	"internal/pack": 2, "internal/pack/tarball": 2, "internal/pack/oci": 2, "internal/debroot": 2, "internal/resolve": 2,
 	"internal/source": 2, "internal/composer/composertest": 2, "internal/composer/autoload": 2, "internal/embargo": 2,

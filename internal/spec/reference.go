@@ -5,33 +5,33 @@ import (
 	"strings"
 )
 
-// Reference renders docs/reference.md: every block and attribute of the manifests, from the
-// documented schema (RecipeFiles, EditionFiles and OutputFormats), so that the reference
-// says what the loader accepts.
+// Reference renders docs/reference.md: every block and attribute of the manifests and of
+// the policy, from the documented schema (RecipeFiles, EditionFiles, OutputFormats,
+// LineFile and PolicyFile), so that the reference says what the loaders accept.
 func Reference() []byte {
 	var w strings.Builder
 	w.WriteString(referenceIntro)
-	files := []File{RecipeFiles, EditionFiles, LineFile}
+	files := []File{RecipeFiles, EditionFiles, LineFile, PolicyFile}
 	w.WriteString("## Contents\n\n")
 	for _, f := range files {
 		fmt.Fprintf(&w, "- [`%s`](#%s)\n", f.Glob, fileAnchor(f))
 		for _, b := range append(append([]Block(nil), f.Blocks...), nested(f)...) {
-			fmt.Fprintf(&w, "  - [`%s`](#%s)\n", heading(b), anchor(b))
+			fmt.Fprintf(&w, "  - [`%s`](#%s)\n", heading(b), f.AnchorPrefix+anchor(b))
 		}
 	}
 	for _, f := range files {
 		fmt.Fprintf(&w, "\n<a id=\"%s\"></a>\n\n## `%s`\n\n%s\n", fileAnchor(f), f.Glob, f.Doc)
 		for _, b := range f.Blocks {
-			block(&w, b)
+			block(&w, f.AnchorPrefix, b)
 		}
 		for _, b := range nested(f) {
-			block(&w, b)
+			block(&w, f.AnchorPrefix, b)
 		}
 	}
 	return []byte(w.String())
 }
 
-const referenceIntro = `<!-- Generated from internal/spec (schema.go, outputs.go): do not edit. Regenerate with
+const referenceIntro = `<!-- Generated from internal/spec (schema.go, outputs.go, line.go, policy.go): do not edit. Regenerate with
      go test ./internal/spec -run TestReference -update   (or: mwedition reference > docs/reference.md) -->
 
 # Manifest reference
@@ -39,7 +39,8 @@ const referenceIntro = `<!-- Generated from internal/spec (schema.go, outputs.go
 A project is a directory holding ` + "`recipes/*.hcl`" + ` (where each component comes from),
 ` + "`editions/*.hcl`" + ` (what each edition holds and which outputs it gets) and
 ` + "`editions.lock`" + ` (the exact pins, written by ` + "`mwedition lock`" + `).
-` + "`mwedition init --core VERSION`" + ` makes one for a MediaWiki release.
+` + "`mwedition init --core VERSION`" + ` makes one for a MediaWiki release. A ` + "`policy.hcl`" + ` beside
+them (below) holds a security team's rules, which build, publish and ` + "`verify --policy`" + ` check.
 
 Manifests are written in [HCL](https://github.com/hashicorp/hcl/blob/main/hclsyntax/spec.md):
 strings in double quotes, lists in ` + "`[ ]`" + `, objects as ` + "`{ key = value }`" + `, comments
@@ -86,12 +87,12 @@ func nested(f File) []Block {
 	return out
 }
 
-func block(w *strings.Builder, b Block) {
-	fmt.Fprintf(w, "\n<a id=\"%s\"></a>\n\n### `%s`\n\n%s\n", anchor(b), heading(b), b.Doc)
+func block(w *strings.Builder, prefix string, b Block) {
+	fmt.Fprintf(w, "\n<a id=\"%s\"></a>\n\n### `%s`\n\n%s\n", prefix+anchor(b), heading(b), b.Doc)
 	if len(b.Blocks) > 0 {
 		links := make([]string, len(b.Blocks))
 		for i, nb := range b.Blocks {
-			links[i] = fmt.Sprintf("[`%s`](#%s)", heading(nb), anchor(nb))
+			links[i] = fmt.Sprintf("[`%s`](#%s)", heading(nb), prefix+anchor(nb))
 		}
 		fmt.Fprintf(w, "\nBlocks it holds: %s.\n", strings.Join(links, ", "))
 	}

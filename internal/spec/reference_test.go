@@ -71,7 +71,7 @@ func TestSchemaDocumented(t *testing.T) {
 			walk(path, nb)
 		}
 	}
-	for _, f := range []File{RecipeFiles, EditionFiles} {
+	for _, f := range []File{RecipeFiles, EditionFiles, PolicyFile} {
 		for _, b := range f.Blocks {
 			walk(f.Glob, b)
 		}

@@ -36,6 +36,9 @@ type File struct {
 	Glob   string // "recipes/*.hcl"
 	Doc    string
 	Blocks []Block
+	// AnchorPrefix keeps the reference's links to this file's blocks apart from another
+	// file's blocks of the same type.
+	AnchorPrefix string
 }
 
 // Schema is the hcl.BodySchema of a body holding any of blocks: their attributes and the
