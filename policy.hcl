@@ -31,7 +31,8 @@ licenses {
   unknown = "deny"
 }
 
-# Nothing leaves this project unsigned: the .deb and .rpm packages, the tarballs, the OCI
+# Nothing leaves this project unsigned: the .rpm packages (each carries its signature;
+# a .deb is checked by apt through the signed repository), the tarballs (.asc), the OCI
 # images (cosign) and the apt and dnf repositories. A local `build` only warns, so that
 # development needs no keys; `publish` and `verify --policy` refuse.
 signatures {

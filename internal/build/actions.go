@@ -21,11 +21,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 
 	"github.com/mwedition/mwedition/internal/cache"
+	"github.com/mwedition/mwedition/internal/cosign"
 	"github.com/mwedition/mwedition/internal/engine"
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/layout"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/policy"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/sbom"
 	"github.com/mwedition/mwedition/internal/signature"
@@ -49,6 +51,14 @@ type Options struct {
 	// imported), and every tarball and out/tarballs/SHA256SUMS with a detached armored
 	// signature (gpg --verify); nil leaves them unsigned.
 	Signer *signature.Signer
+	// ImageSigner, when set, signs each edition's image as cosign does (a
+	// sha256-<digest>.sig tag in out/oci) and its SBOM and provenance as DSSE in-toto
+	// attestations: attached to the image (sha256-<digest>.att) and written to out/sbom.
+	ImageSigner cosign.Signer
+	// Policy, when set, is checked twice: against the resolved graph before anything is
+	// built, and against the artifacts before out/ is written; a violation is an error
+	// diagnostic at the rule it breaks, and nothing is written.
+	Policy *policy.Policy
 	// ImageBase, when set, replaces the base of every image output (build --image-base).
 	ImageBase string
 	// Keychain supplies credentials for registry bases; nil means anonymous access.

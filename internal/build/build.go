@@ -17,6 +17,7 @@ import (
 	"github.com/mwedition/mwedition/internal/format"
 	"github.com/mwedition/mwedition/internal/fstree"
 	"github.com/mwedition/mwedition/internal/lock"
+	"github.com/mwedition/mwedition/internal/policy"
 	"github.com/mwedition/mwedition/internal/registration"
 	"github.com/mwedition/mwedition/internal/resolve"
 	"github.com/mwedition/mwedition/internal/source"
@@ -413,9 +414,15 @@ type Result struct {
 // directory, out/sbom, out/manifest.json and, last, out/SHA256SUMS. Nothing under out/
 // changes unless every action succeeded.
 func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, hcl.Diagnostics, error) {
-	_, acts, diags, err := Prepare(ctx, o, set, lk)
+	g, acts, diags, err := Prepare(ctx, o, set, lk)
 	if err != nil || diags.HasErrors() {
 		return Result{}, diags, err
+	}
+	if o.Policy != nil {
+		// What the graph says (licences, members, embargo) is refused before any work.
+		if diags = append(diags, policy.Diagnostics(o.Policy.Check(GraphFacts(g)))...); diags.HasErrors() {
+			return Result{}, diags, nil
+		}
 	}
 	opts, err := o.engineOptions()
 	if err != nil {
@@ -433,6 +440,17 @@ func Build(ctx context.Context, o Options, set spec.Set, lk lock.File) (Result, 
 	p, err := format.Lookup[Published](rep, publishActionID)
 	if err != nil {
 		return res, diags, err
+	}
+	if o.Policy != nil {
+		// What only the artifacts say (their libraries, signatures and sizes) is refused
+		// before out/ is touched.
+		f, err := OutputFacts(p.Manifest, o.publishedOpener(p), policy.Build)
+		if err != nil {
+			return res, diags, fmt.Errorf("reading the build's output for %s: %w", policy.FileName, err)
+		}
+		if diags = append(diags, policy.Diagnostics(o.Policy.Check(f))...); diags.HasErrors() {
+			return res, diags, nil
+		}
 	}
 	if err := o.publish(ctx, p); err != nil {
 		return res, diags, err

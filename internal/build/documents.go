@@ -40,6 +40,9 @@ const (
 type Documents struct {
 	Files     map[string]string `json:"files"`
 	Referrers []v1.Descriptor   `json:"referrers,omitempty"`
+	// Tagged are the image's cosign signature and attestations, under the tags cosign
+	// looks them up by.
+	Tagged []v1.Descriptor `json:"tagged,omitempty"`
 }
 
 // Libraries is what a libraries action found: the blob of the JSON list of the composer
@@ -248,6 +251,11 @@ func (o Options) documents(env format.Env, e resolve.Edition, in sbom.Input, out
 		if err := o.addDocument(&docs, e, subjects, prov, ProvenanceSuffix, sbom.MediaTypeInToto); err != nil {
 			return engine.Outcome{}, err
 		}
+		if o.ImageSigner != nil {
+			if err := o.attest(&docs, e, subjects, doc, prov); err != nil {
+				return engine.Outcome{}, err
+			}
+		}
 	}
 	return format.Encode(docs, 0)
 }
@@ -318,6 +326,9 @@ func (o Options) provenanceParameters(e resolve.Edition) map[string]any {
 	}
 	if o.Signer != nil {
 		p["signingKey"] = o.Signer.Fingerprint()
+	}
+	if o.ImageSigner != nil {
+		p["imageSigningKey"] = "sha256:" + o.ImageSigner.Public().ID()
 	}
 	return p
 }

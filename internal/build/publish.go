@@ -95,7 +95,7 @@ func (o Options) decide(env format.Env, in engine.Inputs) (engine.Outcome, error
 		for n, sha := range d.Files {
 			sbomDir.Files[n] = sha
 		}
-		attached = append(attached, d.Referrers...)
+		attached = append(append(attached, d.Referrers...), d.Tagged...)
 		for _, f := range o.selected() {
 			col, err := f.Edition(env, e, in)
 			if err != nil {

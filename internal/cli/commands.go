@@ -297,6 +297,22 @@ sources with their digests, the builder, the artifacts). Both are attached to th
 image in out/oci as OCI referrers, and carry no clock time. Last comes out/SHA256SUMS, for
 "cd out && sha256sum -c SHA256SUMS".
 
+--cosign-key signs as cosign does, offline, with the release manager's cosign key (its
+passphrase in COSIGN_PASSWORD, as for cosign itself): each image gets its signature under
+the tag sha256-<digest>.sig and its attestations under sha256-<digest>.att in out/oci (the
+SPDX SBOM, the SLSA provenance v1 and v0.2, each a DSSE-signed in-toto statement), which
+publish --registry pushes with the image; out/sbom gets <edition>.spdx.dsse.json and
+<edition>.provenance.dsse.json, whose subjects are every artifact of the edition, and
+cosign.pub. Users check them with cosign verify, verify-attestation and
+verify-blob-attestation (README: Verifying what you receive). The signatures are
+deterministic (RFC 6979), so verify compares them byte for byte too.
+
+When the project has a policy.hcl, build checks it twice: the licences, members and
+embargoed patches of the resolved editions before any work, and the artifacts (the composer
+libraries the SBOMs list, image sizes) before out/ is written. A violation is an error at
+the rule it breaks, file:line, and nothing is written; a required signature missing is a
+warning here, and publish refuses it.
+
 Build refuses a missing or stale editions.lock and says which command fixes it.`
 
 const buildExamples = `  mwedition build
@@ -307,7 +323,8 @@ const buildExamples = `  mwedition build
   mwedition build --format tarball        # out/tarballs only
   mwedition build --format image --image-base rootfs:bookworm.tar
   MWEDITION_SIGNING_PASSPHRASE=... mwedition build --format rpm \
-      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'`
+      --sign-key release-manager.asc --sign-fingerprint 'ABCD 1234 ...'
+  COSIGN_PASSWORD=... mwedition build --cosign-key cosign.key --sign-key release-manager.asc`
 
 func newBuild(g *globals) *cobra.Command {
 	var b buildFlags
@@ -325,6 +342,7 @@ func newBuild(g *globals) *cobra.Command {
 	cmd.Flags().StringSliceVar(&b.formats, "format", nil, "formats to build for editions whose output blocks ask for them: deb, rpm (into out/deb and out/rpm), tarball (into out/tarballs), image (into the OCI layout out/oci); \"tree\" alone builds the trees only (default deb,rpm,tarball,image)")
 	cmd.Flags().StringVar(&b.imageBase, "image-base", "", "base of every image, instead of the output blocks' base: REGISTRY/REPO@sha256:..., oci:DIR[:NAME], docker-archive:FILE, rootfs:FILE.tar[.gz], debian:NAME or scratch")
 	b.sign.register(cmd)
+	b.cosign.register(cmd)
 	return cmd
 }
 
@@ -332,6 +350,7 @@ type buildFlags struct {
 	out, imageBase string
 	formats        []string
 	sign           signFlags
+	cosign         cosignFlags
 }
 
 func (g *globals) build(ctx context.Context, b buildFlags) error {
@@ -354,6 +373,12 @@ func (g *globals) build(ctx context.Context, b buildFlags) error {
 	}
 	if o.Signer != nil && !slices.Contains(o.Formats, build.FormatRPM) && !slices.Contains(o.Formats, build.FormatTarball) {
 		return usageError{errors.New("--sign-key signs .rpm packages and tarballs: add --format rpm or tarball")}
+	}
+	if o.ImageSigner, err = b.cosign.signer(g.dir); err != nil {
+		return err
+	}
+	if o.Policy, err = g.readPolicy(&p, g.policyPath(p), true); err != nil {
+		return err
 	}
 	res, diags, err := build.Build(ctx, o, p.Set, lk)
 	obs.finish()

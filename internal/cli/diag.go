@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/mwedition/mwedition/internal/policy"
 	"github.com/mwedition/mwedition/internal/resolve"
 )
 
@@ -69,6 +70,10 @@ func jsonDiag(d *hcl.Diagnostic) map[string]any {
 	// that leaves stale, so that CI need not parse the detail.
 	if st, ok := d.Extra.(resolve.Stale); ok {
 		m["component"], m["affected"] = st.Component, st.Affected
+	}
+	// A policy violation names its rule and what breaks it.
+	if v, ok := d.Extra.(policy.Violation); ok {
+		m["rule"], m["subject"] = v.Rule.Name, v.Subject
 	}
 	return m
 }

@@ -56,6 +56,12 @@ them with 'mwedition build --sign-key', so that out/SHA256SUMS and verify descri
 users install), a key other than the one a served repository's key file holds, a .deb that
 is not Architecture: all.
 
+When the project has a policy.hcl, the whole build (out/) is checked against it before
+anything is written: licences, required members, image sizes, and the signatures it
+requires (every .rpm and tarball signed with --sign-key at build, every image with
+--cosign-key). A violation names the rule (file:line) and the artifact; --json lists every
+violation. 'mwedition verify --policy' runs the same check without publishing.
+
 A build holding a patch not public yet (embargoed = true on its patch block: out/manifest.json
 marks its editions embargoed) is refused, before anything is written, to every --apt or --dnf
 directory and every registry repository that no private_target block of the recipes
@@ -85,6 +91,9 @@ func newPublish(g *globals) *cobra.Command {
 			}
 			out := orDefault(rf.out, filepath.Join(g.dir, "out"))
 			if err := g.checkEmbargo(publishTargets{out: out, apt: rf.apt, dnf: rf.dnf, registry: registry, insecure: insecure, editions: editions}); err != nil {
+				return err
+			}
+			if err := g.publishPolicy(out, rf, registry); err != nil {
 				return err
 			}
 			if rf.any() {

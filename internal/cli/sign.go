@@ -37,19 +37,13 @@ func (f *signFlags) signer(dir string) (*signature.Signer, error) {
 		}
 		return nil, nil
 	}
-	abs := func(p string) string {
-		if filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(dir, p)
-	}
-	key, err := os.ReadFile(abs(f.keyFile))
+	key, err := os.ReadFile(inDir(dir, f.keyFile))
 	if err != nil {
 		return nil, fmt.Errorf("--sign-key: %w", err)
 	}
 	pass := []byte(os.Getenv(passphraseEnv))
 	if f.passphraseFile != "" {
-		b, err := os.ReadFile(abs(f.passphraseFile))
+		b, err := os.ReadFile(inDir(dir, f.passphraseFile))
 		if err != nil {
 			return nil, fmt.Errorf("--sign-passphrase-file: %w", err)
 		}
@@ -60,4 +54,12 @@ func (f *signFlags) signer(dir string) (*signature.Signer, error) {
 		return nil, fmt.Errorf("--sign-key %s: %w", f.keyFile, err)
 	}
 	return s, nil
+}
+
+// inDir takes a relative path from the project directory, as every path mwedition reads.
+func inDir(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }

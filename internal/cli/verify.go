@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mwedition/mwedition/internal/build"
+	"github.com/mwedition/mwedition/internal/policy"
 	"github.com/mwedition/mwedition/internal/repro"
 	"github.com/mwedition/mwedition/internal/spec"
 )
@@ -60,7 +61,9 @@ const verifyExamples = `  mwedition verify
   mwedition verify --edition enterprise --json
   mwedition verify --against /srv/release/1.39.17.1
   mwedition verify --sums SHA256SUMS --format deb,tarball
-  mwedition verify --keep             # keep the rebuild for inspection (its path is printed)`
+  mwedition verify --keep             # keep the rebuild for inspection (its path is printed)
+  mwedition verify --policy           # check out/ against policy.hcl, without rebuilding
+  mwedition verify --policy=/srv/security/policy.hcl --against /srv/release/1.39.17.2 --json`
 
 func newVerify(g *globals) *cobra.Command {
 	var v verifyFlags
@@ -82,13 +85,15 @@ func newVerify(g *globals) *cobra.Command {
 	f.StringVar(&v.against, "against", "", "the original artifacts: an output directory (default <dir>/out)")
 	f.StringVar(&v.sums, "sums", "", "compare with the digests of this SHA256SUMS file (lines \"<sha256>  <path relative to out/>\") instead of files")
 	f.BoolVar(&v.keep, "keep", false, "keep the rebuild directory (project copy, cache, out) and print where it is")
+	f.StringVar(&v.policy, "policy", "", "check out/ (or --against DIR) against this policy file instead of rebuilding; --policy alone takes the project's "+policy.FileName+" (exit 2 on a violation)")
+	f.Lookup("policy").NoOptDefVal = policy.FileName
 	return cmd
 }
 
 type verifyFlags struct {
 	editions, formats  []string
 	imageBase, against string
-	sums               string
+	sums, policy       string
 	keep, jobsSet      bool
 }
 
@@ -122,6 +127,9 @@ func checkEditions(set spec.Set, names []string) error {
 func (g *globals) verify(ctx context.Context, v verifyFlags) error {
 	if err := v.check(); err != nil {
 		return err
+	}
+	if v.policy != "" {
+		return g.verifyPolicy(v)
 	}
 	p, lk, err := g.projectAndLock()
 	if err != nil {

@@ -108,6 +108,15 @@ func Verify(ctx context.Context, o VerifyOptions) (VerifyResult, error) {
 		return VerifyResult{}, err
 	}
 	rb.Args = rebuildArgs(rb, o.Offline, formats, imageBase)
+	if o.SumsFile == "" {
+		replay, err := writeReplay(orig, tmp)
+		if err != nil {
+			return VerifyResult{}, fmt.Errorf("reading the original's cosign signatures: %w", err)
+		}
+		if replay != "" {
+			rb.Args = append(rb.Args, "--cosign-replay", replay)
+		}
+	}
 	if o.Planned != nil {
 		o.Planned(rb)
 	}

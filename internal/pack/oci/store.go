@@ -145,3 +145,21 @@ func (l *storedLayer) Digest() (v1.Hash, error)            { return l.d.Digest, 
 func (l *storedLayer) Size() (int64, error)                { return l.d.Size, nil }
 func (l *storedLayer) MediaType() (types.MediaType, error) { return l.d.MediaType, nil }
 func (l *storedLayer) Compressed() (io.ReadCloser, error)  { return openBlob(l.st, l.d.Digest) }
+
+// PutManifest stores a manifest made elsewhere, byte for byte, and the blobs it names,
+// checking that its descriptor describes those bytes.
+func PutManifest(st Store, d v1.Descriptor, raw []byte, blobs [][]byte) (v1.Descriptor, error) {
+	for _, b := range blobs {
+		if _, err := putBytes(st, "", b); err != nil {
+			return v1.Descriptor{}, err
+		}
+	}
+	got, err := putBytes(st, d.MediaType, raw)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	if got.Digest != d.Digest || got.Size != d.Size {
+		return v1.Descriptor{}, fmt.Errorf("manifest %s: its bytes are %s (%d bytes)", d.Digest, got.Digest, got.Size)
+	}
+	return got, nil
+}
