@@ -64,7 +64,10 @@ func TestVerifyRealTree(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	planned := plannedActions(t, dir, cacheDir, "--image-base", "scratch")
 	start := time.Now()
-	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--out", out, "--image-base", "scratch")
+	// Signed with a cosign key: verify has no private key, and must still find the images'
+	// signatures and attestations, and the DSSE files, identical.
+	key, _ := ecKey(t)
+	r := run(t, dir, cacheDir, "--offline", "--json", "build", "--out", out, "--image-base", "scratch", "--cosign-key", key)
 	if r.code != 0 {
 		t.Fatalf("build exited %d:\n%s", r.code, r.stderr)
 	}
@@ -84,10 +87,21 @@ func TestVerifyRealTree(t *testing.T) {
 	evs := verifyEvents(t, r.stdout)
 	sum := evs[len(evs)-1]
 	// 37 .deb and 37 .rpm, 6 tarballs and their SHA256SUMS, the layout's index.json and
-	// oci-layout, the three editions' images and the referrers attached to them, an SPDX
-	// document and a provenance statement per edition, manifest.json and SHA256SUMS.
-	if sum.Artifacts != 95 || sum.Identical != 95 || sum.Differing+sum.Missing+sum.Extra != 0 || !sum.OK {
-		t.Errorf("verify: %+v, want 95 identical artifacts", sum)
+	// oci-layout, the three editions' images (with their cosign signatures and
+	// attestations) and the referrers attached to them, an SPDX document and a provenance
+	// statement per edition and their two signed attestations, cosign.pub, manifest.json
+	// and SHA256SUMS.
+	if sum.Artifacts != 102 || sum.Identical != 102 || sum.Differing+sum.Missing+sum.Extra != 0 || !sum.OK {
+		t.Errorf("verify: %+v, want 102 identical artifacts", sum)
+	}
+	signed := 0
+	for _, e := range evs {
+		if strings.HasSuffix(e.Artifact, ".dsse.json") && e.Status == "identical" {
+			signed++
+		}
+	}
+	if signed != 6 {
+		t.Errorf("verify found %d signed attestations identical, want 6 (SPDX and provenance of three editions)", signed)
 	}
 	// The newest source time is core's: the date of its newest security patch (0006,
 	// 2026-03-06T10:41:52Z).

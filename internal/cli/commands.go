@@ -43,12 +43,16 @@ affects), and every dir source against its locked tree, reading only the files w
 size, times or inode changed since they were last read. It says what it did not check:
 whether a git ref moved on its remote (the lock keeps its commit until
 'mwedition lock --update NAME'), and the bytes of release tarballs (checked against their
-sha256 when fetched).`,
+sha256 when fetched). A policy.hcl, when the project has one, is read and checked too:
+its rules are judged at build and publish.`,
 		Example: "  mwedition validate\n  mwedition -C ~/my-editions validate --json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, err := g.project()
 			if err != nil {
+				return err
+			}
+			if _, err := g.readPolicy(&p, g.policyPath(p), true); err != nil {
 				return err
 			}
 			lk, err := build.ReadLock(g.dir)
