@@ -117,4 +117,3 @@ func layoutSignatures(dir string) ([]cosign.Recorded, error) {
 	}
 	return out, nil
 }
-
