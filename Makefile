@@ -93,6 +93,7 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzParsePackages,./internal/debarchive,20000x)
 	$(call fuzz_one,FuzzParseSources,./internal/debarchive,20000x)
 	$(call fuzz_one,FuzzParse,./internal/policy,90000x)
+	$(call fuzz_one,FuzzLoadPrivateKey,./internal/cosign,20000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -parallel 4 -timeout 75m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
