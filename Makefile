@@ -30,6 +30,11 @@ DEPS         += composer php-cli php-zip
 # Debian's archive keys (/usr/share/keyrings/debian-archive-keyring.gpg): the Debian
 # archive test verifies bookworm's InRelease with them.
 DEPS         += debian-archive-keyring
+# sigstore's cosign CLI, the oracle the image-signing tests verify with (tests/cosign_test.go):
+# built from the Go module proxy at this version into a directory of its own, which make e2e
+# and make bench hand the tests as COSIGN.
+COSIGN_VERSION := v2.6.5
+COSIGN         := $(CURDIR)/out/tools/cosign-$(COSIGN_VERSION)/cosign
 
 .PHONY: all build deps corpus demo check test unit e2e readme reprotest fuzz vet fmt bench clean help
 
@@ -42,11 +47,16 @@ build: ## build the mwedition binary into out/bin
 	# -buildvcs=auto: `mwedition version` names the commit, whatever GOFLAGS says.
 	CGO_ENABLED=0 $(GO) build -buildvcs=auto -trimpath -o $(BIN) ./builder
 
-deps: ## install the Debian packages tests need (only those missing)
+deps: ## install the Debian packages tests need (only those missing) and the cosign CLI
 	@missing=$$(for p in $(DEPS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@# The module version the binary was built from, as the Go toolchain recorded it.
+	@if ! $(GO) version -m $(COSIGN) 2>/dev/null | grep -Eq '^[[:space:]]+mod[[:space:]]+github.com/sigstore/cosign/v2[[:space:]]+$(COSIGN_VERSION)[[:space:]]'; then \
+	  echo "installing cosign $(COSIGN_VERSION) into $(dir $(COSIGN))"; \
+	  GOBIN=$(dir $(COSIGN)) $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@$(COSIGN_VERSION); \
 	fi
 
 corpus: build deps ## put the real MediaWiki 1.39.17 and 1.43.9 releases into the cache (upstream, else Debian's source package)
@@ -96,7 +106,7 @@ fuzz: ## short runs of every fuzz target
 	$(call fuzz_one,FuzzLoadPrivateKey,./internal/cosign,20000x)
 
 e2e: corpus ## end-to-end tests on the real MediaWiki 1.39.17 release, through the binary
-	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -parallel 4 -timeout 75m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
+	MWEDITION_BIN=$(CURDIR)/$(BIN) COSIGN=$(COSIGN) $(GO) test -tags e2e -count=1 -parallel 4 -timeout 75m -v ./tests/ 2>&1 | tee out/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok)' ; test $${PIPESTATUS[0]} -eq 0
 
 readme: corpus ## rewrite README.md's sample outputs and docs/*.svg from the binary and Graphviz (review with git diff)
 	MWEDITION_BIN=$(CURDIR)/$(BIN) $(GO) test -tags e2e -count=1 -run '^TestREADME' ./tests/ -update
@@ -108,7 +118,7 @@ check: deps build vet unit fuzz e2e reprotest ## everything CI runs
 	@echo "make check: all passed"
 
 bench: corpus ## cold, no-op and one-component-changed builds of the real tree: wall time and peak RSS
-	tests/bench.sh $(BIN)
+	COSIGN=$(COSIGN) tests/bench.sh $(BIN)
 
 clean:
 	rm -rf out/bin out/manifest.json out/e2e.log out/bench out/reprotest
