@@ -115,13 +115,13 @@ var attestationTypes = []struct{ flag, predicate string }{
 	{"spdxjson", "https://spdx.dev/Document"},
 }
 
-// buildSigned builds the shipped editions' images (on the scratch base, from the corpus
-// cache, as realLayout does) and tarballs, signed with key, and returns the output directory.
+// buildSigned builds the shipped editions' images as realLayout does (on the scratch base,
+// from the corpus cache), signed with key, and returns the output directory.
 func buildSigned(t *testing.T, key, pass string) string {
 	t.Helper()
 	out := t.TempDir()
 	cmd := exec.Command(bin(t), "-C", project(t), "--cache", corpusCache(t), "--offline", "-q", "build",
-		"--format", "image,tarball", "--image-base", "scratch", "--cosign-key", key, "--out", out)
+		"--format", "image", "--image-base", "scratch", "--cosign-key", key, "--out", out)
 	cmd.Env = append(os.Environ(), "COSIGN_PASSWORD="+pass)
 	if r := runCmd(t, cmd); r.code != 0 {
 		t.Fatalf("build --cosign-key exited %d:\n%s%s", r.code, r.stdout, r.stderr)
@@ -171,11 +171,11 @@ func TestImageSignaturesVerifyWithCosign(t *testing.T) {
 			}
 		}
 	}
-	checkBlobAttestations(t, out, "core", pub)
+	core, kb, ent := "core:"+shippedEditionVersion, "knowledge-base:"+shippedEditionVersion, "enterprise:"+shippedEditionVersion
+	checkBlobAttestations(t, out, "core", images[core], pub)
 
 	// Now the attacks, each on an edition of its own: core's tag moved onto
 	// knowledge-base's image, enterprise's attestations altered.
-	core, kb, ent := "core:"+shippedEditionVersion, "knowledge-base:"+shippedEditionVersion, "enterprise:"+shippedEditionVersion
 	checkRetagRefused(t, reg.host+"/mediawiki", core, images[core], kb, images[kb], pub)
 	checkTamperedAttestationRefused(t, reg.host+"/mediawiki/"+ent, images[ent], pub)
 }
@@ -294,40 +294,45 @@ func statementOf(t *testing.T, envelope []byte) statement {
 }
 
 // checkBlobAttestations: the edition's DSSE files in out/sbom verify with
-// `cosign verify-blob-attestation` against its tarballs, and not against other bytes.
-func checkBlobAttestations(t *testing.T, out, edition, pub string) {
+// `cosign verify-blob-attestation` against its image manifest (out/oci's blob of that
+// digest: the image is one of the statements' subjects), and not against other bytes.
+// Tarballs and packages are subjects the same way; the test builds images only, whose
+// actions the registry tests share, as a cold tarball build would cost CI a minute.
+func checkBlobAttestations(t *testing.T, out, edition, digest, pub string) {
 	t.Helper()
-	tarballs, _ := filepath.Glob(filepath.Join(out, "tarballs", "mediawiki-"+edition+"-*.tar.*"))
-	tarballs = slices.DeleteFunc(tarballs, func(p string) bool { return strings.HasSuffix(p, ".asc") })
-	if len(tarballs) == 0 {
-		t.Fatalf("no tarball of %s in %s/tarballs", edition, out)
-	}
-	// A copy of the first tarball with one byte more: no statement names it.
-	changed := filepath.Join(t.TempDir(), filepath.Base(tarballs[0]))
-	b, err := os.ReadFile(tarballs[0])
+	blob := filepath.Join(out, "oci", "blobs", "sha256", hexOf(t, digest))
+	b, err := os.ReadFile(blob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(changed, append(b, 0), 0o644); err != nil {
+	// The same manifest with one byte more: no statement names it.
+	changed := filepath.Join(t.TempDir(), "manifest.json")
+	if err := os.WriteFile(changed, append(b, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, doc := range []struct{ file, typ string }{
-		{edition + ".provenance.dsse.json", "slsaprovenance1"},
-		{edition + ".spdx.dsse.json", "spdxjson"},
+	for _, doc := range []struct{ file, typ, predicate string }{
+		{edition + ".provenance.dsse.json", "slsaprovenance1", "https://slsa.dev/provenance/v1"},
+		{edition + ".spdx.dsse.json", "spdxjson", "https://spdx.dev/Document"},
 	} {
 		env := filepath.Join(out, "sbom", doc.file)
-		verify := func(blob string) result {
-			return runCosign(t, nil, "verify-blob-attestation", "--key", pub, "--insecure-ignore-tlog=true",
-				"--type", doc.typ, "--signature", env, blob)
+		envBytes, err := os.ReadFile(env)
+		if err != nil {
+			t.Fatalf("build --cosign-key wrote no %s: %v", doc.file, err)
 		}
-		for _, tb := range tarballs {
-			if r := verify(tb); r.code != 0 || !strings.Contains(r.stderr, "Verified OK") {
-				t.Errorf("cosign verify-blob-attestation --type %s --signature sbom/%s %s: exit %d\n%s%s",
-					doc.typ, doc.file, filepath.Base(tb), r.code, r.stdout, r.stderr)
-			}
+		if st := statementOf(t, envBytes); st.PredicateType != doc.predicate || !st.about(digest) {
+			t.Errorf("sbom/%s: a %q statement about %v, want a %q one whose subjects hold the image %s",
+				doc.file, st.PredicateType, st.Subject, doc.predicate, digest)
+		}
+		verify := func(file string) result {
+			return runCosign(t, nil, "verify-blob-attestation", "--key", pub, "--insecure-ignore-tlog=true",
+				"--type", doc.typ, "--signature", env, file)
+		}
+		if r := verify(blob); r.code != 0 || !strings.Contains(r.stderr, "Verified OK") {
+			t.Errorf("cosign verify-blob-attestation --type %s --signature sbom/%s oci/blobs/%s: exit %d\n%s%s",
+				doc.typ, doc.file, digest, r.code, r.stdout, r.stderr)
 		}
 		if r := verify(changed); r.code == 0 || !strings.Contains(r.stderr, "no matching subject digest found") {
-			t.Errorf("cosign verify-blob-attestation of a changed tarball against sbom/%s: exit %d, want a refusal\n%s%s",
+			t.Errorf("cosign verify-blob-attestation of a changed manifest against sbom/%s: exit %d, want a refusal\n%s%s",
 				doc.file, r.code, r.stdout, r.stderr)
 		}
 	}
@@ -507,7 +512,7 @@ func TestCosignKeyBadInput(t *testing.T) {
 		env  []string // COSIGN_PASSWORD is unset unless given here
 		says []string
 	}{
-		{"encrypted key without its passphrase", key, nil, []string{key, "COSIGN_PASSWORD"}},
+		{"encrypted key without its passphrase", key, nil, []string{key, "passphrase", "COSIGN_PASSWORD"}},
 		{"wrong passphrase", key, []string{"COSIGN_PASSWORD=Wrong-" + pass}, []string{key, "wrong passphrase"}},
 		{"public key", pub, []string{"COSIGN_PASSWORD=" + pass}, []string{pub, "public key"}},
 		{"not a key", garbage, []string{"COSIGN_PASSWORD=" + pass}, []string{garbage}},
