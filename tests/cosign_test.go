@@ -135,8 +135,8 @@ func TestImageSignaturesVerifyWithCosign(t *testing.T) {
 	key, pub := generateKeyPair(t, t.TempDir(), pass)
 	_, otherPub := generateKeyPair(t, t.TempDir(), "Another-Passphrase")
 	out := buildSigned(t, key, pass)
-	if !bytes.Equal(pemBody(t, filepath.Join(out, "cosign.pub")), pemBody(t, pub)) {
-		t.Errorf("out/cosign.pub is not the public half of %s", key)
+	if !bytes.Equal(pemBody(t, filepath.Join(out, "sbom", "cosign.pub")), pemBody(t, pub)) {
+		t.Errorf("out/sbom/cosign.pub is not the public half of %s", key)
 	}
 
 	want, _ := layoutRefs(t, out)
@@ -171,6 +171,7 @@ func TestImageSignaturesVerifyWithCosign(t *testing.T) {
 			}
 		}
 	}
+	t.Logf("cosign verified %d tags of %d images with the release key, and %d attestation types of each", len(images), len(attested), len(attestationTypes))
 	core, kb, ent := "core:"+shippedEditionVersion, "knowledge-base:"+shippedEditionVersion, "enterprise:"+shippedEditionVersion
 	checkBlobAttestations(t, out, "core", images[core], pub)
 
