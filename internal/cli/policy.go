@@ -99,7 +99,7 @@ func (e policyRefusal) Error() string {
 // publishPolicy checks the build about to be published against the project's policy,
 // before anything is written. The repositories publish writes are always signed (it
 // refuses to run without --sign-key).
-func (g *globals) publishPolicy(out string, rf repoFlags, registry string) error {
+func (g *globals) publishPolicy(out string, rf repoFlags) error {
 	p, _ := load.Dir(g.dir)
 	pol, err := g.readPolicy(&p, g.policyPath(p), true)
 	if err != nil || pol == nil {

@@ -93,7 +93,7 @@ func newPublish(g *globals) *cobra.Command {
 			if err := g.checkEmbargo(publishTargets{out: out, apt: rf.apt, dnf: rf.dnf, registry: registry, insecure: insecure, editions: editions}); err != nil {
 				return err
 			}
-			if err := g.publishPolicy(out, rf, registry); err != nil {
+			if err := g.publishPolicy(out, rf); err != nil {
 				return err
 			}
 			if rf.any() {
