@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -219,6 +220,18 @@ func checkCosignVerify(t *testing.T, ref, digest, pub, otherPub string) {
 	r = cosignVerify(t, otherPub, ref)
 	if r.code == 0 || !strings.Contains(r.stderr, "no matching signatures") {
 		t.Errorf("cosign verify with another key's cosign.pub %s: exit %d, want a refusal:\n%s%s", ref, r.code, r.stdout, r.stderr)
+	}
+	// The signature names its edition: -a holds it to that one.
+	edition := path.Base(ref[:strings.LastIndex(ref, ":")])
+	for _, c := range []struct {
+		edition string
+		ok      bool
+	}{{edition, true}, {"nonesuch", false}} {
+		r = runCosign(t, nil, "verify", "--key", pub, "--insecure-ignore-tlog=true", "--allow-insecure-registry",
+			"-a", "io.mwedition.edition="+c.edition, ref)
+		if (r.code == 0) != c.ok || (!c.ok && !strings.Contains(r.stderr, "missing or incorrect annotation")) {
+			t.Errorf("cosign verify -a io.mwedition.edition=%s %s: exit %d, want success %v:\n%s", c.edition, ref, r.code, c.ok, r.stderr)
+		}
 	}
 }
 
