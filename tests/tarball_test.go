@@ -18,6 +18,9 @@ import (
 // release twice, each time from a cold cache, signed with a release manager's key, and
 // reads them back with GNU tar, bsdtar and Python's tarfile, gpg and sha256sum.
 func TestTarballsRealTree(t *testing.T) {
+	// Own caches and output directories; mostly single-threaded tools (lintian, rpmlint,
+	// xz, mmdebstrap): they overlap with the other tests on CI's two cores.
+	t.Parallel()
 	for _, tool := range []string{"gpg", "tar", "xz", "bsdtar", "python3", "sha256sum"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not installed: run `make deps`", tool)
