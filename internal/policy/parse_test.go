@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -151,50 +150,55 @@ func TestParseBad(t *testing.T) {
 	}
 }
 
-func TestLoad(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, FileName)
-	if _, err := Load(path); err == nil || !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("Load of a missing file: %v, want an error wrapping os.ErrNotExist", err)
+// diagLines renders error diagnostics one a line, "file:line:col: summary; detail".
+func diagLines(diags hcl.Diagnostics) string {
+	var lines []string
+	for _, d := range diags.Errs() {
+		var dg *hcl.Diagnostic
+		if !errors.As(d, &dg) {
+			continue
+		}
+		s := dg.Summary
+		if dg.Detail != "" {
+			s += "; " + dg.Detail
+		}
+		if r := dg.Subject; r != nil {
+			s = fmt.Sprintf("%s:%d:%d: %s", r.Filename, r.Start.Line, r.Start.Column, s)
+		}
+		lines = append(lines, s)
 	}
-	if err := os.WriteFile(path, []byte("images {\n  max_size = \"big\"\n}\nsignature {}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	_, err := Load(path)
-	want := path + `:4:1: Unsupported block type; Blocks of type "signature" are not expected here. Did you mean "signatures"?` + "\n" +
-		path + `:2:14: Invalid size; "big" is not a size: write a number and a unit, one of "B", "KB", "MB", "GB", "KiB", "MiB", "GiB", such as "1.5GiB"`
-	if err == nil || err.Error() != want {
-		t.Errorf("Load: %v\nwant: %s", err, want)
-	}
+	return strings.Join(lines, "\n")
 }
 
-func TestLoadDir(t *testing.T) {
-	dir := t.TempDir()
-	if p, err := LoadDir(dir); p != nil || err != nil {
-		t.Errorf("LoadDir without a policy: %v, %v; want nil, nil", p, err)
+// Several problems of one file are each reported, in file order of their kinds, under the
+// file's name as given.
+func TestParseReportsEveryProblem(t *testing.T) {
+	_, diags := Parse([]byte("images {\n  max_size = \"big\"\n}\nsignature {}\n"), "/srv/policy.hcl")
+	want := `/srv/policy.hcl:4:1: Unsupported block type; Blocks of type "signature" are not expected here. Did you mean "signatures"?` + "\n" +
+		`/srv/policy.hcl:2:14: Invalid size; "big" is not a size: write a number and a unit, one of "B", "KB", "MB", "GB", "KiB", "MiB", "GiB", such as "1.5GiB"`
+	if got := diagLines(diags); got != want {
+		t.Errorf("Parse:\n%s\nwant:\n%s", got, want)
 	}
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("embargo {\n  allow = \"sometimes\"\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
+	_, diags = Parse([]byte("embargo {\n  allow = \"sometimes\"\n}\n"), FileName)
+	want = `policy.hcl:2:11: Invalid value; embargo.allow is one of "private-targets", "never"; found "sometimes".`
+	if got := diagLines(diags); got != want {
+		t.Errorf("Parse:\n%s\nwant:\n%s", got, want)
 	}
-	_, err := LoadDir(dir)
-	want := `policy.hcl:2:11: Invalid value; embargo.allow is one of "private-targets", "never"; found "sometimes".`
-	if err == nil || err.Error() != want {
-		t.Errorf("LoadDir: %v\nwant: %s", err, want)
-	}
-	if err := os.WriteFile(filepath.Join(dir, FileName), []byte("embargo {\n  allow = \"never\"\n}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := LoadDir(dir)
-	if err != nil || p.Embargo == nil || p.Embargo.Rule.Range.Filename != FileName {
-		t.Errorf("LoadDir: %+v, %v; want the embargo rule in %s", p, err, FileName)
+	p, diags := Parse([]byte("embargo {\n  allow = \"never\"\n}\n"), FileName)
+	if diags.HasErrors() || p.Embargo == nil || p.Embargo.Rule.Range.Filename != FileName {
+		t.Errorf("Parse: %+v, %v; want the embargo rule in %s", p, diags, FileName)
 	}
 }
 
 // The project's own policy.hcl parses cleanly.
 func TestShippedPolicy(t *testing.T) {
-	p, err := Load("../../" + FileName)
+	src, err := os.ReadFile("../../" + FileName)
 	if err != nil {
 		t.Fatal(err)
+	}
+	p, diags := Parse(src, FileName)
+	if diags.HasErrors() {
+		t.Fatal(diags)
 	}
 	if p.Licenses == nil || p.Signatures == nil || p.Embargo == nil || p.Images == nil {
 		t.Errorf("the shipped policy leaves out a block: %+v", p)

@@ -22,12 +22,7 @@ package policy
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -186,54 +181,4 @@ func (v Violation) MarshalJSON() ([]byte, error) {
 		Message string `json:"message"`
 		Warning bool   `json:"warning"`
 	}{v.Rule.Name, v.Rule.Range.Filename, v.Rule.Range.Start.Line, v.Subject, v.Message, v.Warning})
-}
-
-// Load reads and parses the policy at path, which diagnostics and violations name as it is
-// written. A missing file is an error wrapping os.ErrNotExist; a file with problems is an
-// error listing each as "file:line:col: summary; detail".
-func Load(path string) (*Policy, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read policy: %w", err)
-	}
-	p, diags := Parse(src, path)
-	if diags.HasErrors() {
-		return nil, diagError(diags)
-	}
-	return p, nil
-}
-
-// LoadDir reads the policy at a project's root, naming it FileName in diagnostics and
-// violations wherever the project is; nil and no error when the project has none.
-func LoadDir(root string) (*Policy, error) {
-	src, err := os.ReadFile(filepath.Join(root, FileName))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read policy: %w", err)
-	}
-	p, diags := Parse(src, FileName)
-	if diags.HasErrors() {
-		return nil, diagError(diags)
-	}
-	return p, nil
-}
-
-func diagError(diags hcl.Diagnostics) error {
-	var lines []string
-	for _, d := range diags {
-		if d.Severity != hcl.DiagError {
-			continue
-		}
-		s := d.Summary
-		if d.Detail != "" {
-			s += "; " + d.Detail
-		}
-		if r := d.Subject; r != nil {
-			s = fmt.Sprintf("%s:%d:%d: %s", r.Filename, r.Start.Line, r.Start.Column, s)
-		}
-		lines = append(lines, s)
-	}
-	return errors.New(strings.Join(lines, "\n"))
 }
